@@ -1,0 +1,16 @@
+"""Wiring only: the Chalice app, its blueprints and middleware. Behaviour lives in chalicelib/."""
+
+from chalice import Chalice
+
+from chalicelib.api.admin import admin
+from chalicelib.api.public import public
+from chalicelib.events.packager import packager
+from chalicelib.observability import configure_logging, log_context
+
+# Powertools' Logger owns logging; Chalice's own handler would print every line twice.
+app = Chalice(app_name="igny8-plugins", configure_logs=False)
+configure_logging()
+app.register_middleware(log_context, "all")
+app.register_blueprint(public)
+app.register_blueprint(admin)
+app.register_blueprint(packager)

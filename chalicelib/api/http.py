@@ -1,0 +1,100 @@
+"""The one way a route is declared: JSON errors for domain refusals, adapters built once.
+
+Chalice turns any exception a view raises into its own 500 before middleware can see it, so the
+translation from ``DomainError`` to ``{"error": {"code", "message"}}`` wraps each view here.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any, TypeVar
+
+from chalice import Blueprint, Response
+
+from chalicelib.dal.repository import DynamoRepository
+from chalicelib.logic.errors import Conflict, DomainError, Gone, InvalidInput, NotFound, Unauthorized
+from chalicelib.logic.updates import Links
+from chalicelib.settings import Settings, get_settings
+from chalicelib.storage import S3ArtifactStore
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+_STATUS: dict[type[DomainError], int] = {
+    InvalidInput: 400,
+    Unauthorized: 401,
+    NotFound: 404,
+    Conflict: 409,
+    Gone: 410,
+}
+
+#: Site and admin bodies are small; anything bigger is refused before parsing.
+MAX_BODY_BYTES = 64 * 1024
+
+
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body={"error": {"code": code, "message": message}},
+        status_code=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+def route(blueprint: Blueprint, path: str, **options: Any) -> Callable[[View], View]:
+    """``blueprint.route`` with domain errors answered as 4xx JSON."""
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def handle(**params: Any) -> Any:
+            try:
+                return view(**params)
+            except DomainError as exc:
+                status = next(s for cls, s in _STATUS.items() if isinstance(exc, cls))
+                return error_response(status, exc.code, exc.message)
+
+        blueprint.route(path, **options)(handle)
+        return view
+
+    return decorate
+
+
+def json_body(raw: bytes | None) -> dict[str, Any]:
+    """Parse a request body that must be a JSON object (an empty body counts as ``{}``)."""
+    if not raw:
+        return {}
+    if len(raw) > MAX_BODY_BYTES:
+        raise InvalidInput(f"request body is larger than {MAX_BODY_BYTES} bytes", code="body_too_large")
+    try:
+        value = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("request body is not valid JSON", code="invalid_json") from None
+    if not isinstance(value, dict):
+        raise InvalidInput("request body must be a JSON object", code="invalid_json")
+    return value
+
+
+def links(context: dict[str, Any], headers: Any) -> Links:
+    """Our own public base URL: configured, else the API Gateway domain and stage of this request."""
+    settings = get_settings()
+    if settings.public_base_url:
+        return Links(settings.public_base_url)
+    domain = context.get("domainName") or headers.get("host", "localhost")
+    return Links(f"https://{domain}/{context.get('stage', 'api')}")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@lru_cache(maxsize=1)
+def repository() -> DynamoRepository:
+    return DynamoRepository(get_settings())
+
+
+@lru_cache(maxsize=1)
+def store() -> S3ArtifactStore:
+    settings: Settings = get_settings()
+    return S3ArtifactStore(settings.artifacts_bucket, settings.region)

@@ -1,0 +1,69 @@
+"""Public routes (seed §3.1): what every WordPress site calls, no credentials needed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib.api.http import links, repository, route, store
+from chalicelib.logic.errors import NotFound
+from chalicelib.logic.model import Plugin, check_platform, check_slug
+from chalicelib.logic.updates import (
+    check_update,
+    choose_download,
+    latest_for_platform,
+    parse_current_version,
+    plugin_info,
+)
+from chalicelib.settings import get_settings
+
+public = Blueprint(__name__)
+
+
+def _plugin(slug: str) -> Plugin:
+    plugin = repository().get_plugin(check_slug(slug))
+    if plugin is None or not plugin.is_active:
+        raise NotFound(f"no plugin {slug!r}")
+    return plugin
+
+
+def _query(name: str) -> str | None:
+    params = public.current_request.query_params or {}
+    return params.get(name)
+
+
+def _links() -> Any:
+    request = public.current_request
+    return links(request.context, request.headers)
+
+
+@route(public, "/plugins/{slug}/check-update", methods=["GET"])
+def check_update_view(slug: str) -> dict[str, Any]:
+    plugin = _plugin(slug)
+    current = parse_current_version(_query("current_version"))
+    return check_update(plugin, repository().versions(plugin.slug), current, _links())
+
+
+@route(public, "/plugins/{slug}/info", methods=["GET"])
+def info_view(slug: str) -> dict[str, Any]:
+    plugin = _plugin(slug)
+    return plugin_info(plugin, repository().versions(plugin.slug), _links())
+
+
+@route(public, "/plugins/{slug}/download", methods=["GET"])
+def download_view(slug: str) -> Response:
+    plugin = _plugin(slug)
+    chosen = choose_download(repository().versions(plugin.slug), _query("version"), plugin.slug)
+    url = store().presign_download(
+        chosen.file_path, f"{plugin.slug}-v{chosen.version}.zip", get_settings().download_url_ttl
+    )
+    return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "no-store"})
+
+
+# API Gateway needs sibling path variables to share a name, so ``{slug}`` here is a platform.
+@route(public, "/plugins/{slug}/latest", methods=["GET"])
+def latest_view(slug: str) -> dict[str, Any]:
+    platform = check_platform(slug)
+    repo = repository()
+    return latest_for_platform(repo.plugins_on_platform(platform.value), platform.value, _links(), repo.versions)

@@ -1,0 +1,132 @@
+"""pynamodb models: the tables of ``infra/template.yaml``, field for field.
+
+Table names come from settings at bind time, not import time, so one process (tests, the local
+stack) can point the models at the tables it just created.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.settings import Settings
+
+
+class FailureAttribute(MapAttribute[str, Any]):
+    source_key = UnicodeAttribute()
+    code = UnicodeAttribute()
+    message = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
+
+
+class PlatformIndex(GlobalSecondaryIndex["PluginModel"]):
+    class Meta:
+        index_name = "platform-index"
+        projection = AllProjection()
+
+    platform = UnicodeAttribute(hash_key=True)
+    slug = UnicodeAttribute(range_key=True)
+
+
+class PluginModel(Model):
+    class Meta:
+        table_name = "unbound-plugins"
+
+    slug = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    platform = UnicodeAttribute()
+    description = UnicodeAttribute(default="")
+    is_active = BooleanAttribute(default=True)
+    latest = MapAttribute[str, str](default=dict)
+    last_failure = FailureAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    platform_index = PlatformIndex()
+
+
+class PluginVersionModel(Model):
+    class Meta:
+        table_name = "unbound-plugin-versions"
+
+    slug = UnicodeAttribute(hash_key=True)
+    #: ``versions.sort_key(version)``: byte order == PHP version_compare order.
+    version_key = UnicodeAttribute(range_key=True)
+    version = UnicodeAttribute()
+    #: The seed's MAJOR*10000+MINOR*100+PATCH, stored for its clients, never sorted on.
+    version_code = NumberAttribute()
+    status = UnicodeAttribute()
+    channel = UnicodeAttribute(default="stable")
+    file_path = UnicodeAttribute(default="")
+    file_size = NumberAttribute(default=0)
+    checksum = UnicodeAttribute(default="")
+    changelog = UnicodeAttribute(default="")
+    min_api_version = UnicodeAttribute(default="1.0")
+    created_at = UTCDateTimeAttribute()
+    released_at = UTCDateTimeAttribute(null=True)
+    force_update = BooleanAttribute(default=False)
+    requires = UnicodeAttribute(null=True)
+    tested = UnicodeAttribute(null=True)
+    requires_php = UnicodeAttribute(null=True)
+    main_file = UnicodeAttribute(default="")
+    plugin_name = UnicodeAttribute(default="")
+    description = UnicodeAttribute(default="")
+    author = UnicodeAttribute(default="")
+    author_uri = UnicodeAttribute(default="")
+    plugin_uri = UnicodeAttribute(default="")
+    sections = MapAttribute[str, str](default=dict)
+    stamped = ListAttribute[str](of=UnicodeAttribute, default=list)
+    source_key = UnicodeAttribute(default="")
+    source_version_id = UnicodeAttribute(default="")
+    failure_code = UnicodeAttribute(default="")
+    failure_reason = UnicodeAttribute(default="")
+
+
+class InstallationSlugIndex(GlobalSecondaryIndex["InstallationModel"]):
+    class Meta:
+        index_name = "slug-index"
+        projection = AllProjection()
+
+    slug = UnicodeAttribute(hash_key=True)
+    site_id = UnicodeAttribute(range_key=True)
+
+
+class InstallationModel(Model):
+    """One item per (site, plugin), as the seed's PluginInstallation."""
+
+    class Meta:
+        table_name = "unbound-plugin-installations"
+
+    site_id = UnicodeAttribute(hash_key=True)
+    slug = UnicodeAttribute(range_key=True)
+    current_version = UnicodeAttribute(null=True)
+    is_active = BooleanAttribute(default=True)
+    last_health_check = UTCDateTimeAttribute(null=True)
+    health_status = UnicodeAttribute(null=True)
+    pending_update = UnicodeAttribute(null=True)
+    update_offered_at = UTCDateTimeAttribute(null=True)
+    update_notified_at = UTCDateTimeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    slug_index = InstallationSlugIndex()
+
+
+def bind(settings: Settings) -> None:
+    """Point every model at this stage's tables (names and region come from the stack outputs)."""
+    for model, name in (
+        (PluginModel, settings.plugins_table),
+        (PluginVersionModel, settings.versions_table),
+        (InstallationModel, settings.installations_table),
+    ):
+        model.Meta.table_name = name
+        model.Meta.region = settings.region
+        model._connection = None  # a cached connection would keep the previous stage's client

@@ -1,0 +1,153 @@
+"""DynamoDB implementation of ``logic.ports.Repository``: pynamodb items <-> domain dataclasses."""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import PutError
+
+from chalicelib.dal.models import FailureAttribute, PluginModel, PluginVersionModel, bind
+from chalicelib.logic.errors import Conflict
+from chalicelib.logic.model import Failure, Platform, Plugin, PluginVersion, Status
+from chalicelib.logic.versions import sort_key
+from chalicelib.settings import Settings
+
+_CONDITIONAL_FAILED = "ConditionalCheckFailedException"
+
+
+class DynamoRepository:
+    def __init__(self, settings: Settings) -> None:
+        bind(settings)
+
+    # plugins -------------------------------------------------------------------------------
+    def get_plugin(self, slug: str) -> Plugin | None:
+        try:
+            return _plugin(PluginModel.get(slug, consistent_read=True))
+        except PluginModel.DoesNotExist:
+            return None
+
+    def save_plugin(self, plugin: Plugin) -> None:
+        failure = plugin.last_failure
+        PluginModel(
+            plugin.slug,
+            name=plugin.name,
+            platform=plugin.platform.value,
+            description=plugin.description,
+            is_active=plugin.is_active,
+            latest=dict(plugin.latest),
+            last_failure=None
+            if failure is None
+            else FailureAttribute(
+                source_key=failure.source_key, code=failure.code, message=failure.message, at=failure.at
+            ),
+            created_at=plugin.created_at,
+            updated_at=plugin.updated_at,
+        ).save()
+
+    def plugins_on_platform(self, platform: str) -> list[Plugin]:
+        return [_plugin(item) for item in PluginModel.platform_index.query(platform)]
+
+    # versions ------------------------------------------------------------------------------
+    def get_version(self, slug: str, version: str) -> PluginVersion | None:
+        try:
+            return _version(PluginVersionModel.get(slug, sort_key(version), consistent_read=True))
+        except PluginVersionModel.DoesNotExist:
+            return None
+
+    def versions(self, slug: str) -> list[PluginVersion]:
+        query = PluginVersionModel.query(slug, scan_index_forward=False)
+        return [_version(item) for item in query]
+
+    def save_version(self, version: PluginVersion, *, expected: Status | None) -> None:
+        item = PluginVersionModel(
+            version.slug,
+            sort_key(version.version),
+            version=version.version,
+            version_code=version.version_code,
+            status=version.status.value,
+            channel=version.channel,
+            file_path=version.file_path,
+            file_size=version.file_size,
+            checksum=version.sha256,
+            changelog=version.changelog,
+            min_api_version=version.min_api_version,
+            created_at=version.created_at,
+            released_at=version.released_at,
+            force_update=version.force_update,
+            requires=version.requires,
+            tested=version.tested,
+            requires_php=version.requires_php,
+            main_file=version.main_file,
+            plugin_name=version.plugin_name,
+            description=version.description,
+            author=version.author,
+            author_uri=version.author_uri,
+            plugin_uri=version.plugin_uri,
+            sections=dict(version.sections),
+            stamped=list(version.stamped),
+            source_key=version.source_key,
+            source_version_id=version.source_version_id,
+            failure_code=version.failure_code,
+            failure_reason=version.failure_reason,
+        )
+        condition = (
+            PluginVersionModel.slug.does_not_exist()
+            if expected is None
+            else PluginVersionModel.status == expected.value
+        )
+        try:
+            item.save(condition=condition)
+        except PutError as exc:
+            if exc.cause_response_code == _CONDITIONAL_FAILED:
+                state = "already exists" if expected is None else f"is no longer {expected.value}"
+                raise Conflict(
+                    f"{version.slug} {version.version} {state}; reload and retry", code="concurrent_change"
+                ) from exc
+            raise
+
+
+def _plugin(item: PluginModel) -> Plugin:
+    failure = item.last_failure
+    return Plugin(
+        slug=item.slug,
+        name=item.name,
+        platform=Platform(item.platform),
+        description=item.description,
+        is_active=item.is_active,
+        latest={str(k): str(v) for k, v in item.latest.as_dict().items()},
+        last_failure=None
+        if failure is None
+        else Failure(source_key=failure.source_key, code=failure.code, message=failure.message, at=failure.at),
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )
+
+
+def _version(item: PluginVersionModel) -> PluginVersion:
+    return PluginVersion(
+        slug=item.slug,
+        version=item.version,
+        status=Status(item.status),
+        channel=item.channel,
+        file_path=item.file_path,
+        file_size=int(item.file_size),
+        sha256=item.checksum,
+        changelog=item.changelog,
+        min_api_version=item.min_api_version,
+        created_at=item.created_at,
+        released_at=item.released_at,
+        force_update=item.force_update,
+        requires=item.requires,
+        tested=item.tested,
+        requires_php=item.requires_php,
+        main_file=item.main_file,
+        plugin_name=item.plugin_name,
+        description=item.description,
+        author=item.author,
+        author_uri=item.author_uri,
+        plugin_uri=item.plugin_uri,
+        sections={str(k): str(v) for k, v in item.sections.as_dict().items()},
+        stamped=list(item.stamped),
+        source_key=item.source_key,
+        source_version_id=item.source_version_id,
+        failure_code=item.failure_code,
+        failure_reason=item.failure_reason,
+    )

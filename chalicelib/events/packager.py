@@ -1,0 +1,54 @@
+"""The packager's queue consumer: S3 ``sources/`` notifications, via SQS, into ``Ingestor``.
+
+S3 -> SQS -> Lambda (rather than a direct S3 trigger) gives retries and a dead-letter queue, and
+the local stack drives this very handler from moto's queue. One message per invocation: a failing
+upload must not make its neighbours retry.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote_plus
+
+from chalice import Blueprint
+from chalice.app import SQSEvent
+
+from chalicelib.api.http import now, repository, store
+from chalicelib.logic.ingest import Ingestor, Upload
+from chalicelib.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+packager = Blueprint(__name__)
+
+
+def uploads(body: str, bucket: str) -> Iterator[Upload]:
+    """The object-created records of one S3 notification for our bucket.
+
+    S3 URL-encodes keys in event records (spaces as '+'): decode exactly once. Its
+    ``s3:TestEvent`` (sent when the notification is configured) carries no records.
+    """
+    message: dict[str, Any] = json.loads(body)
+    for record in message.get("Records", []):
+        s3 = record.get("s3", {})
+        if not str(record.get("eventName", "")).startswith("ObjectCreated"):
+            continue
+        if s3.get("bucket", {}).get("name") != bucket:
+            logger.warning("ignoring an event for bucket %r", s3.get("bucket", {}).get("name"))
+            continue
+        obj = s3.get("object", {})
+        yield Upload(key=unquote_plus(obj["key"]), version_id=obj.get("versionId"))
+
+
+@packager.on_sqs_message(queue=get_settings().packager_queue, batch_size=1)
+def package_sources(event: SQSEvent) -> None:
+    bucket = get_settings().artifacts_bucket
+    for message in event:
+        for upload in uploads(message.body, bucket):
+            with tempfile.TemporaryDirectory(prefix="igny8-packager-") as workdir:
+                Ingestor(repository(), store(), Path(workdir), now).ingest(upload)

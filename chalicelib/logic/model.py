@@ -1,0 +1,126 @@
+"""The service's nouns, as plain dataclasses the domain can build and test without AWS."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from chalicelib.logic.errors import InvalidInput
+from chalicelib.logic.versions import InvalidVersion, normalize_version, version_code
+
+#: WordPress slugs: what wordpress.org allows, and safe in S3 keys, URLs and file names.
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+
+DEFAULT_CHANNEL = "stable"
+
+
+class Platform(StrEnum):
+    WORDPRESS = "wordpress"
+    SHOPIFY = "shopify"
+    CUSTOM = "custom"
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    TESTING = "testing"
+    STAGED = "staged"
+    RELEASED = "released"
+    UPDATE_READY = "update_ready"
+    DEPRECATED = "deprecated"
+    PULLED = "pulled"
+    FAILED = "failed"
+
+
+#: Versions a site may be offered as an update.
+OFFERED = frozenset({Status.RELEASED, Status.UPDATE_READY})
+#: Versions whose package may still be downloaded (old sites pin deprecated versions).
+DOWNLOADABLE = OFFERED | {Status.DEPRECATED}
+#: A new upload of the same version may replace these: no site has been given their bytes.
+REPLACEABLE = frozenset({Status.DRAFT, Status.FAILED})
+#: Statuses an upload may ask for in its metadata.
+INITIAL = frozenset({Status.DRAFT, Status.TESTING, Status.STAGED, Status.RELEASED})
+
+
+def check_slug(slug: str) -> str:
+    if not SLUG_RE.match(slug):
+        raise InvalidInput(f"{slug!r} is not a valid plugin slug", code="invalid_slug")
+    return slug
+
+
+def check_version(text: str) -> str:
+    """A version from a request, key or archive, normalized; 400-worthy when malformed."""
+    try:
+        return normalize_version(text)
+    except InvalidVersion as exc:
+        raise InvalidInput(str(exc), code="invalid_version") from exc
+
+
+def check_platform(value: str) -> Platform:
+    try:
+        return Platform(value)
+    except ValueError:
+        known = ", ".join(p.value for p in Platform)
+        raise InvalidInput(f"unknown platform {value!r} (known: {known})", code="invalid_platform") from None
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why an upload produced no usable version, kept where an admin will look for it."""
+
+    source_key: str
+    code: str
+    message: str
+    at: datetime
+
+
+@dataclass
+class Plugin:
+    slug: str
+    name: str
+    platform: Platform
+    created_at: datetime
+    updated_at: datetime
+    description: str = ""
+    is_active: bool = True
+    #: channel -> highest released version on it
+    latest: dict[str, str] = field(default_factory=dict)
+    last_failure: Failure | None = None
+
+
+@dataclass
+class PluginVersion:
+    slug: str
+    version: str
+    status: Status
+    created_at: datetime
+    channel: str = DEFAULT_CHANNEL
+    file_path: str = ""
+    file_size: int = 0
+    sha256: str = ""
+    changelog: str = ""
+    min_api_version: str = "1.0"
+    released_at: datetime | None = None
+    force_update: bool = False
+    requires: str | None = None
+    tested: str | None = None
+    requires_php: str | None = None
+    #: The plugin's main PHP file inside its folder: WordPress keys updates by "slug/main_file".
+    main_file: str = ""
+    plugin_name: str = ""
+    description: str = ""
+    author: str = ""
+    author_uri: str = ""
+    plugin_uri: str = ""
+    sections: dict[str, str] = field(default_factory=dict)
+    stamped: list[str] = field(default_factory=list)
+    source_key: str = ""
+    source_version_id: str = ""
+    failure_code: str = ""
+    failure_reason: str = ""
+
+    @property
+    def version_code(self) -> int:
+        """The seed's numeric code, for its clients only; never compare with it."""
+        return version_code(self.version)

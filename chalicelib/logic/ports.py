@@ -1,0 +1,57 @@
+"""The seams between the domain and AWS: the domain asks for these, adapters implement them.
+
+Unit tests pass in-memory fakes; ``chalicelib/dal`` and ``chalicelib/storage.py`` are the real ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Protocol
+
+from chalicelib.logic.model import Plugin, PluginVersion, Status
+
+
+class Repository(Protocol):
+    def get_plugin(self, slug: str) -> Plugin | None: ...
+
+    def save_plugin(self, plugin: Plugin) -> None: ...
+
+    def plugins_on_platform(self, platform: str) -> list[Plugin]: ...
+
+    def get_version(self, slug: str, version: str) -> PluginVersion | None: ...
+
+    def versions(self, slug: str) -> list[PluginVersion]:
+        """Every version of a plugin, newest first (PHP ``version_compare`` order)."""
+        ...
+
+    def save_version(self, version: PluginVersion, *, expected: Status | None) -> None:
+        """Write ``version`` only if the stored one has status ``expected`` (``None``: absent).
+
+        Raises ``Conflict`` otherwise, so two writers can never silently overwrite each other.
+        """
+        ...
+
+
+@dataclass(frozen=True)
+class SourceObject:
+    metadata: dict[str, str]
+    version_id: str
+    size: int
+
+
+class PutResult(StrEnum):
+    CREATED = "created"
+    IDENTICAL = "identical"
+    DIFFERENT = "different"
+
+
+class ArtifactStore(Protocol):
+    def fetch_source(self, key: str, version_id: str | None, dest: Path, max_bytes: int) -> SourceObject: ...
+
+    def put_package(self, key: str, path: Path, sha256: str, *, replace: bool) -> PutResult:
+        """Store a package only if absent; ``replace`` overwrites bytes no site has been offered."""
+        ...
+
+    def presign_download(self, key: str, filename: str, ttl: int) -> str: ...

@@ -1,0 +1,224 @@
+"""What sites are told: check-update, plugin information and downloads, as WordPress expects them.
+
+Pure functions of the stored records. Links handed to sites are always our own stable endpoints
+pinned to one version: WordPress caches an offer for 12 hours, a presigned URL lives minutes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from chalicelib.logic.errors import Gone, InvalidInput, NotFound
+from chalicelib.logic.model import (
+    DEFAULT_CHANNEL,
+    DOWNLOADABLE,
+    OFFERED,
+    Plugin,
+    PluginVersion,
+    Status,
+    check_version,
+)
+from chalicelib.logic.versions import version_compare
+
+
+@dataclass(frozen=True)
+class Links:
+    """Builds the public URLs of one deployment, e.g. base ``https://api.igny8.com/api``."""
+
+    base: str
+
+    def download(self, slug: str, version: str) -> str:
+        return f"{self.base}/plugins/{slug}/download/?version={quote(version, safe='')}"
+
+    def info(self, slug: str) -> str:
+        return f"{self.base}/plugins/{slug}/info/"
+
+
+def parse_current_version(value: str | None) -> str:
+    if value is None or not value.strip():
+        raise InvalidInput("current_version is required, e.g. ?current_version=1.0.0", code="missing_parameter")
+    return check_version(value)
+
+
+def latest_offered(versions: list[PluginVersion], channel: str = DEFAULT_CHANNEL) -> PluginVersion | None:
+    """The highest version sites on ``channel`` may be offered (``versions`` is newest first)."""
+    return next((v for v in versions if v.status in OFFERED and v.channel == channel), None)
+
+
+def check_update(plugin: Plugin, versions: list[PluginVersion], current: str, links: Links) -> dict[str, Any]:
+    offered = latest_offered(versions)
+    if offered is None:
+        return {
+            "slug": plugin.slug,
+            "update_available": False,
+            "reason": "no_release",
+            "current_version": current,
+            "latest_version": None,
+            "force_update": False,
+            "info_url": links.info(plugin.slug),
+        }
+    available = version_compare(offered.version, current) > 0
+    forced = available and any(
+        v.force_update
+        and v.status in OFFERED
+        and version_compare(v.version, current) > 0
+        and version_compare(v.version, offered.version) <= 0
+        for v in versions
+    )
+    return {
+        "slug": plugin.slug,
+        "update_available": available,
+        "reason": None if available else "up_to_date",
+        "current_version": current,
+        "latest_version": offered.version,
+        "version_code": offered.version_code,
+        "download_url": links.download(plugin.slug, offered.version),
+        "info_url": links.info(plugin.slug),
+        "changelog": offered.changelog,
+        "force_update": forced,
+        "checksum": offered.sha256,
+        "sha256": offered.sha256,
+        "file_size": offered.file_size,
+        "requires": offered.requires,
+        "tested": offered.tested,
+        "requires_php": offered.requires_php,
+        "released_at": _iso(offered.released_at),
+        "update": wordpress_update_item(plugin, offered, links, forced),
+    }
+
+
+def wordpress_update_item(
+    plugin: Plugin, offered: PluginVersion, links: Links, forced: bool
+) -> dict[str, Any]:
+    """The object WordPress keeps in ``update_plugins->response`` (or ``no_update``) for a plugin.
+
+    Sent also when there is no update: WordPress shows the auto-update toggle only for plugins it
+    finds in one of those two lists.
+    """
+    main_file = offered.main_file or f"{plugin.slug}.php"
+    return {
+        "id": links.info(plugin.slug),
+        "slug": plugin.slug,
+        "plugin": f"{plugin.slug}/{main_file}",
+        "new_version": offered.version,
+        "package": links.download(plugin.slug, offered.version),
+        "url": offered.plugin_uri or links.info(plugin.slug),
+        "requires": offered.requires,
+        "tested": offered.tested,
+        "requires_php": offered.requires_php,
+        "icons": {},
+        "banners": {},
+        "upgrade_notice": upgrade_notice(offered),
+        "autoupdate": forced,
+    }
+
+
+def upgrade_notice(version: PluginVersion) -> str:
+    """This version's paragraph of readme.txt's ``== Upgrade Notice ==`` (``= 1.2.0 =`` headings)."""
+    text = version.sections.get("upgrade_notice", "")
+    match = re.search(rf"^=\s*{re.escape(version.version)}\s*=\s*$(.*?)(?=^=|\Z)", text, re.M | re.S)
+    return match.group(1).strip() if match else ""
+
+
+def plugin_info(plugin: Plugin, versions: list[PluginVersion], links: Links) -> dict[str, Any]:
+    """WordPress' ``plugins_api`` answer, with plugin-update-checker's field names alongside."""
+    offered = latest_offered(versions)
+    if offered is None:
+        raise NotFound(f"{plugin.slug} has no released version yet", code="no_release")
+    download = links.download(plugin.slug, offered.version)
+    sections = {
+        "description": offered.sections.get("description") or offered.description or plugin.description,
+        "installation": offered.sections.get("installation", ""),
+        "changelog": offered.changelog or offered.sections.get("changelog", ""),
+        "faq": offered.sections.get("faq", ""),
+    }
+    return {
+        "name": offered.plugin_name or plugin.name,
+        "slug": plugin.slug,
+        "version": offered.version,
+        "author": offered.author,
+        "author_profile": offered.author_uri,
+        "author_homepage": offered.author_uri,
+        "homepage": offered.plugin_uri,
+        "requires": offered.requires,
+        "tested": offered.tested,
+        "requires_php": offered.requires_php,
+        "last_updated": _wp_date(offered.released_at),
+        "released_at": _iso(offered.released_at),
+        "sections": {name: text for name, text in sections.items() if text},
+        "upgrade_notice": upgrade_notice(offered),
+        "download_link": download,
+        "download_url": download,
+        "file_size": offered.file_size,
+        "sha256": offered.sha256,
+        "checksum": offered.sha256,
+        "banners": {},
+        "icons": {},
+        "versions": {
+            v.version: links.download(plugin.slug, v.version)
+            for v in versions
+            if v.status in DOWNLOADABLE and v.channel == offered.channel
+        },
+    }
+
+
+def choose_download(versions: list[PluginVersion], pinned: str | None, slug: str) -> PluginVersion:
+    """The version a download serves: the pinned one if still downloadable, else the latest."""
+    if pinned is None:
+        offered = latest_offered(versions)
+        if offered is None:
+            raise NotFound(f"{slug} has no released version yet", code="no_release")
+        return offered
+    wanted = check_version(pinned)
+    match = next((v for v in versions if version_compare(v.version, wanted) == 0), None)
+    if match is not None and match.status is Status.PULLED:
+        raise Gone(f"{slug} {match.version} was withdrawn; update to the latest version", code="pulled")
+    if match is None or match.status not in DOWNLOADABLE:
+        raise NotFound(f"{slug} {wanted} is not available for download", code="no_such_version")
+    return match
+
+
+def latest_for_platform(
+    plugins: list[Plugin], platform: str, links: Links, versions_of: Callable[[str], list[PluginVersion]]
+) -> dict[str, Any]:
+    """The seed front-end's "download our plugin" card: the most recently released plugin."""
+    best: tuple[Plugin, PluginVersion] | None = None
+    for plugin in plugins:
+        if not plugin.is_active:
+            continue
+        offered = latest_offered(versions_of(plugin.slug))
+        if offered and (best is None or _later(offered.released_at, best[1].released_at)):
+            best = (plugin, offered)
+    if best is None:
+        raise NotFound(f"no released plugin for platform {platform}", code="no_release")
+    plugin, offered = best
+    return {
+        "name": offered.plugin_name or plugin.name,
+        "slug": plugin.slug,
+        "platform": plugin.platform.value,
+        "version": offered.version,
+        "download_url": links.download(plugin.slug, offered.version),
+        "info_url": links.info(plugin.slug),
+        "file_size": offered.file_size,
+        "sha256": offered.sha256,
+        "released_at": _iso(offered.released_at),
+    }
+
+
+def _later(a: datetime | None, b: datetime | None) -> bool:
+    return a is not None and (b is None or a > b)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _wp_date(moment: datetime | None) -> str | None:
+    """WordPress.org's ``last_updated`` format, which the details modal prints as is."""
+    return None if moment is None else moment.strftime("%Y-%m-%d %-I:%M%p GMT").replace("AM", "am").replace(
+        "PM", "pm")

@@ -1,0 +1,84 @@
+"""One frozen settings object, read from the environment once per Lambda container.
+
+Every stage (AWS, the local stack, tests) configures the service the same way: environment
+variables written from the CloudFormation outputs (see ``infra/stack.py``). Nothing else reads
+``os.environ``, so a reader finds every knob here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+#: WordPress caches an offer for 12 h, so presigned URLs are minted per request and kept short.
+MAX_DOWNLOAD_URL_TTL = 900
+
+
+class SettingsError(RuntimeError):
+    """The environment is misconfigured: fail at start-up, not on a site's request."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    plugins_table: str
+    versions_table: str
+    installations_table: str
+    idempotency_table: str
+    artifacts_bucket: str
+    packager_queue: str
+    #: ``iam`` when deployed (API Gateway verifies SigV4), ``token`` on the local stack.
+    admin_auth: str
+    #: SHA-256 hex of the local admin token; the token itself is never configured or stored.
+    admin_token_sha256: str
+    #: Base of the stable URLs we hand to sites, e.g. ``https://api.igny8.com/api``; derived from
+    #: the request when empty.
+    public_base_url: str
+    download_url_ttl: int
+    log_level: str
+
+
+def _env(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name, default)
+    if value is None or value == "":
+        raise SettingsError(f"environment variable {name} is required")
+    return value
+
+
+def load_settings() -> Settings:
+    """Build settings from the environment, rejecting values that would fail later and obscurely."""
+    admin_auth = _env("ADMIN_AUTH", "iam")
+    if admin_auth not in ("iam", "token"):
+        raise SettingsError("ADMIN_AUTH must be 'iam' or 'token'")
+    token_hash = os.environ.get("ADMIN_TOKEN_SHA256", "").lower()
+    if admin_auth == "token" and len(token_hash) != 64:
+        raise SettingsError("ADMIN_AUTH=token needs ADMIN_TOKEN_SHA256 (64 hex chars)")
+    try:
+        ttl = int(_env("DOWNLOAD_URL_TTL", "300"))
+    except ValueError as exc:
+        raise SettingsError("DOWNLOAD_URL_TTL must be an integer number of seconds") from exc
+    if not 1 <= ttl <= MAX_DOWNLOAD_URL_TTL:
+        raise SettingsError(f"DOWNLOAD_URL_TTL must be between 1 and {MAX_DOWNLOAD_URL_TTL}")
+    return Settings(
+        stage=_env("STAGE", "local"),
+        region=_env("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1")),
+        plugins_table=_env("PLUGINS_TABLE"),
+        versions_table=_env("VERSIONS_TABLE"),
+        installations_table=_env("INSTALLATIONS_TABLE"),
+        idempotency_table=_env("IDEMPOTENCY_TABLE"),
+        artifacts_bucket=_env("ARTIFACTS_BUCKET"),
+        packager_queue=_env("PACKAGER_QUEUE"),
+        admin_auth=admin_auth,
+        admin_token_sha256=token_hash,
+        public_base_url=os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
+        download_url_ttl=ttl,
+        log_level=os.environ.get("LOG_LEVEL", "INFO"),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests that change the environment call ``cache_clear()``."""
+    return load_settings()

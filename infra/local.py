@@ -1,0 +1,295 @@
+"""The embedded local stack: the whole service on 127.0.0.1, no AWS account, no Docker.
+
+moto's server plays AWS; the resources come from ``infra/template.yaml`` (via ``infra.stack``);
+S3 delivers ``sources/`` notifications to the SQS queue exactly as in AWS, and a poller thread
+feeds them to the packager's real Chalice handler (``chalice local`` ignores queue handlers); the
+API is the same Chalice app behind Chalice's local server, under ``/api`` as deployed.
+
+    python -m infra.local [--port 8000] [--moto-port 0] [--no-seed]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import os
+import secrets
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from infra import stack
+
+ROOT = Path(__file__).resolve().parent.parent
+STATE_DIR = ROOT / ".local"
+API_PREFIX = "/api"
+REGION = "us-east-1"
+SEED_SOURCE = ROOT / "plugins" / "wordpress" / "source" / "igny8-wp-bridge"
+
+log = logging.getLogger("igny8.local")
+
+
+@dataclass(frozen=True)
+class LocalStack:
+    api_url: str
+    aws_endpoint_url: str
+    bucket: str
+    queue_url: str
+    dead_letter_queue_url: str
+    admin_token: str
+
+
+def _stack_environment(moto_url: str) -> dict[str, str]:
+    """Credentials and endpoint that keep every SDK call of this process on the local moto."""
+    return {
+        "AWS_ENDPOINT_URL": moto_url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - moto's dummy credentials
+        "AWS_SESSION_TOKEN": "testing",  # noqa: S105
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+    }
+
+
+def provision(moto_url: str, api_url: str, state_dir: Path) -> LocalStack:
+    """Create the stack's resources on moto and configure this process as the service would be."""
+    os.environ.update(_stack_environment(moto_url))
+    outputs = stack.deploy(
+        stage="local", parameters={"PackagerVisibilityTimeout": "2", "PackagerMaxReceiveCount": "3"}
+    )
+    token = secrets.token_urlsafe(32)
+    os.environ.update(stack.environment(outputs))
+    os.environ.update(
+        {
+            "STAGE": "local",
+            "ADMIN_AUTH": "token",
+            "ADMIN_TOKEN_SHA256": hashlib.sha256(token.encode()).hexdigest(),
+            "PUBLIC_BASE_URL": api_url,
+        }
+    )
+    local = LocalStack(
+        api_url=api_url,
+        aws_endpoint_url=moto_url,
+        bucket=outputs["ArtifactsBucketName"],
+        queue_url=outputs["PackagerQueueUrl"],
+        dead_letter_queue_url=outputs["PackagerDeadLetterQueueUrl"],
+        admin_token=token,
+    )
+    _write_state(local, state_dir)
+    return local
+
+
+def _write_state(local: LocalStack, state_dir: Path) -> None:
+    """Where the admin CLI finds this stack. The token file is the client's credential (0600)."""
+    state_dir.mkdir(exist_ok=True)
+    token_file = state_dir / "admin-token"
+    token_file.unlink(missing_ok=True)
+    fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(local.admin_token)
+    state = {
+        "api_url": local.api_url,
+        "aws_endpoint_url": local.aws_endpoint_url,
+        "region": REGION,
+        "bucket": local.bucket,
+        "admin_token_file": str(token_file),
+    }
+    (state_dir / "stack.json").write_text(json.dumps(state, indent=2) + "\n")
+
+
+class _LambdaContext:
+    """The few fields of a Lambda context that the handler and Powertools read."""
+
+    function_name = "igny8-plugins-local-package_sources"
+    memory_limit_in_mb = 1024
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:igny8-plugins-local"
+
+    def __init__(self) -> None:
+        self.aws_request_id = str(uuid.uuid4())
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 300_000
+
+
+class PackagerPoller(threading.Thread):
+    """Lambda's SQS event source, locally: receive, invoke the handler, delete on success.
+
+    A failed invocation leaves the message to reappear after the visibility timeout, and moto
+    moves it to the dead-letter queue after the template's maxReceiveCount, as AWS would.
+    """
+
+    def __init__(self, queue_url: str, handler: Any) -> None:
+        super().__init__(name="packager-poller", daemon=True)
+        self._queue_url = queue_url
+        self._handler = handler
+        self._sqs = boto3.client("sqs", region_name=REGION)
+        self._stopping = threading.Event()
+        self._arn = self._sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                self.poll_once(wait_seconds=1)
+            except Exception:  # the consumer must outlive any single failure, as Lambda does
+                log.exception("packager poll failed")
+                time.sleep(1)
+
+    def poll_once(self, wait_seconds: int = 0) -> int:
+        response = self._sqs.receive_message(
+            QueueUrl=self._queue_url,
+            MaxNumberOfMessages=1,
+            WaitTimeSeconds=wait_seconds,
+            AttributeNames=["All"],
+        )
+        messages = response.get("Messages", [])
+        for message in messages:
+            event = {
+                "Records": [
+                    {
+                        "messageId": message["MessageId"],
+                        "receiptHandle": message["ReceiptHandle"],
+                        "body": message["Body"],
+                        "attributes": message.get("Attributes", {}),
+                        "messageAttributes": {},
+                        "md5OfBody": message["MD5OfBody"],
+                        "eventSource": "aws:sqs",
+                        "eventSourceARN": self._arn,
+                        "awsRegion": REGION,
+                    }
+                ]
+            }
+            try:
+                self._handler(event, _LambdaContext())
+            except Exception as exc:
+                log.warning("packager failed on message %s (%s); it will be retried", message["MessageId"], exc)
+                continue
+            self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return len(messages)
+
+
+def _api_handler(app: Any) -> type:
+    """Chalice's local request handler, serving the app under ``/api`` with or without a trailing
+    slash, as API Gateway's stage path does when deployed."""
+    from chalice.local import ChaliceRequestHandler
+
+    class ApiHandler(ChaliceRequestHandler):
+        def _generic_handle(self) -> None:
+            path, sep, query = self.path.partition("?")
+            if path != API_PREFIX and not path.startswith(API_PREFIX + "/"):
+                body = json.dumps({"error": {"code": "not_found", "message": f"nothing at {path}"}})
+                self._send_http_response(404, {"Content-Type": "application/json"}, body)
+                return
+            path = path[len(API_PREFIX) :].rstrip("/") or "/"
+            self.path = path + sep + query
+            super()._generic_handle()
+
+        do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+            log.info("%s %s", self.address_string(), format % args)
+
+    return ApiHandler
+
+
+@contextmanager
+def running(host: str, port: int, moto_port: int, state_dir: Path = STATE_DIR) -> Iterator[LocalStack]:
+    """Start moto, the resources, the packager poller and the API; stop them all on exit."""
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+    moto.start()
+    server = None
+    poller = None
+    try:
+        moto_host, bound_port = moto.get_host_and_port()
+        local = provision(f"http://{moto_host}:{bound_port}", f"http://{host}:{port}{API_PREFIX}", state_dir)
+
+        from chalice.config import Config
+        from chalice.local import LocalDevServer
+
+        from app import app
+
+        poller = PackagerPoller(local.queue_url, app.handler_map["package_sources"])
+        poller.start()
+        config = Config.create(chalice_stage="local", app_name=app.app_name, lambda_timeout=60)
+        server = LocalDevServer(app, config, host, port, handler_cls=_api_handler(app))
+        threading.Thread(target=server.server.serve_forever, name="api", daemon=True).start()
+        yield local
+    finally:
+        if server is not None:
+            server.shutdown()
+        if poller is not None:
+            poller.stop()
+            poller.join(timeout=5)
+        moto.stop()
+
+
+def seed(local: LocalStack, source: Path = SEED_SOURCE, timeout: float = 60) -> str:
+    """Publish the bundled bridge through the real path: S3 upload -> queue -> packager -> release."""
+    from igny8_cli.archive import zip_directory
+
+    slug = source.name
+    s3 = boto3.client("s3", region_name=REGION)
+    with zip_directory(source) as archive:
+        key = f"sources/wordpress/{slug}/seed-{uuid.uuid4().hex[:8]}.zip"
+        s3.upload_file(str(archive), local.bucket, key, ExtraArgs={"Metadata": {"status": "released"}})
+    from chalicelib.dal.repository import DynamoRepository
+    from chalicelib.settings import get_settings
+
+    repo = DynamoRepository(get_settings())
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        plugin = repo.get_plugin(slug)
+        if plugin and plugin.latest.get("stable"):
+            return plugin.latest["stable"]
+        if plugin and plugin.last_failure and plugin.last_failure.source_key == key:
+            raise RuntimeError(f"seeding failed: {plugin.last_failure.message}")
+        time.sleep(0.2)
+    raise RuntimeError(f"seeding {slug} did not finish within {timeout:.0f} s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--moto-port", type=int, default=int(os.environ.get("MOTO_PORT", "0")))
+    parser.add_argument("--no-seed", action="store_true", help="start empty, without the bundled plugin")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    with running(args.host, args.port, args.moto_port) as local:
+        version = None if args.no_seed else seed(local)
+        api = local.api_url
+        print(
+            f"\nIGNY8 plugin distribution is running at {api}  (AWS stand-in: {local.aws_endpoint_url})\n"
+            + (f"Seeded igny8-wp-bridge {version}. Try:\n" if version else "Try:\n")
+            + f"  curl '{api}/plugins/igny8-wp-bridge/check-update/?current_version=0.0.1'\n"
+            + f"  curl '{api}/plugins/igny8-wp-bridge/info/'\n"
+            + f"  curl -L -o bridge.zip '{api}/plugins/igny8-wp-bridge/download/'\n"
+            + "  .venv/bin/igny8-plugins status igny8-wp-bridge\n"
+            + "Ctrl-C stops everything.\n",
+            flush=True,
+        )
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            print("\nstopping", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""Integration fixtures: the real template deployed into moto, the real app on Chalice's test client."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from chalice.test import Client
+from moto import mock_aws
+
+from chalicelib.api import http
+from chalicelib.settings import get_settings
+from infra import stack
+from tests.conftest import ADMIN_TOKEN
+
+BRIDGE = Path(__file__).resolve().parents[2] / "plugins" / "wordpress" / "source" / "igny8-wp-bridge"
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """Every resource of infra/template.yaml, in moto, and the app's settings pointing at them."""
+    with mock_aws():
+        outputs = stack.deploy(stage="test", parameters={"PackagerVisibilityTimeout": "0",
+                                                         "PackagerMaxReceiveCount": "2"})
+        for name, value in stack.environment(outputs).items():
+            monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+        http.repository.cache_clear()
+        http.store.cache_clear()
+        yield outputs
+        get_settings.cache_clear()
+        http.repository.cache_clear()
+        http.store.cache_clear()
+
+
+@pytest.fixture
+def client(aws: dict[str, str]) -> Iterator[Client]:
+    from app import app
+
+    # Stage "test" has no environment in .chalice/config.json, so the fixture's settings stand.
+    with Client(app, stage_name="test") as test_client:
+        yield test_client
+
+
+def source_zip(root: Path = BRIDGE, *, top: str | None = None, replace: dict[str, str] | None = None) -> bytes:
+    """A source archive of ``root`` (optionally under folder ``top``, with some files rewritten)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(root.rglob("*")):
+            if path.is_file():
+                name = path.relative_to(root).as_posix()
+                data = (replace or {}).get(name, None)
+                archive.writestr(f"{top}/{name}" if top else name,
+                                 data.encode() if data is not None else path.read_bytes())
+    return buffer.getvalue()
+
+
+class Packager:
+    """Drives the deployed queue exactly as Lambda's event source would, one message at a time."""
+
+    def __init__(self, client: Client, outputs: dict[str, str]) -> None:
+        self.client = client
+        self.queue_url = outputs["PackagerQueueUrl"]
+        self.dlq_url = outputs["PackagerDeadLetterQueueUrl"]
+        self.sqs = boto3.client("sqs", region_name="us-east-1")
+
+    def run(self) -> list[dict[str, Any]]:
+        """Deliver every waiting notification; return the outcome of each invocation."""
+        outcomes = []
+        while True:
+            messages = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=1).get("Messages")
+            if not messages:
+                return outcomes
+            message = messages[0]
+            event = self.client.events.generate_sqs_event(message_bodies=[message["Body"]],
+                                                          queue_name=get_settings().packager_queue)
+            try:
+                self.client.lambda_.invoke("package_sources", event)
+            except Exception as exc:
+                outcomes.append({"ok": False, "error": exc, "body": json.loads(message["Body"])})
+                continue
+            self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+            outcomes.append({"ok": True, "body": json.loads(message["Body"])})
+
+    def dead_letters(self) -> int:
+        attrs = self.sqs.get_queue_attributes(QueueUrl=self.dlq_url, AttributeNames=["ApproximateNumberOfMessages"])
+        return int(attrs["Attributes"]["ApproximateNumberOfMessages"])
+
+
+@pytest.fixture
+def packager(client: Client, aws: dict[str, str]) -> Packager:
+    return Packager(client, aws)
+
+
+def upload(bucket: str, key: str, body: bytes, **metadata: str) -> str:
+    """Put a source archive as an admin would; returns the S3 version id."""
+    s3 = boto3.client("s3", region_name="us-east-1")
+    return s3.put_object(Bucket=bucket, Key=key, Body=body, Metadata=metadata)["VersionId"]
+
+
+def admin_headers(token: str = ADMIN_TOKEN) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
