@@ -1,6 +1,6 @@
 """Wiring only: the Chalice app, its blueprints and middleware. Behaviour lives in chalicelib/."""
 
-from chalice import Chalice
+from chalice.app import Chalice
 
 from chalicelib.api.admin import admin
 from chalicelib.api.public import public

@@ -27,8 +27,13 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from chalice.config import Config
+from chalice.local import ChaliceRequestHandler, LocalDevServer
 from moto.server import ThreadedMotoServer
 
+from chalicelib.dal.repository import DynamoRepository
+from chalicelib.settings import get_settings
+from igny8_cli.sources import new_upload_id, source_archive, source_key, upload_source
 from infra import stack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,8 +60,8 @@ def _stack_environment(moto_url: str) -> dict[str, str]:
     return {
         "AWS_ENDPOINT_URL": moto_url,
         "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - moto's dummy credentials
-        "AWS_SESSION_TOKEN": "testing",  # noqa: S105
+        "AWS_SECRET_ACCESS_KEY": "testing",  # moto's dummy credentials
+        "AWS_SESSION_TOKEN": "testing",
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
     }
@@ -92,7 +97,7 @@ def provision(moto_url: str, api_url: str, state_dir: Path) -> LocalStack:
 
 def _write_state(local: LocalStack, state_dir: Path) -> None:
     """Where the admin CLI finds this stack. The token file is the client's credential (0600)."""
-    state_dir.mkdir(exist_ok=True)
+    state_dir.mkdir(parents=True, exist_ok=True)
     token_file = state_dir / "admin-token"
     token_file.unlink(missing_ok=True)
     fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -178,31 +183,34 @@ class PackagerPoller(threading.Thread):
             try:
                 self._handler(event, _LambdaContext())
             except Exception as exc:
-                log.warning("packager failed on message %s (%s); it will be retried", message["MessageId"], exc)
+                log.warning(
+                    "packager failed on message %s (%s); it will be retried", message["MessageId"], exc
+                )
                 continue
             self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
         return len(messages)
 
 
-def _api_handler(app: Any) -> type:
+def _api_handler() -> type:
     """Chalice's local request handler, serving the app under ``/api`` with or without a trailing
     slash, as API Gateway's stage path does when deployed."""
-    from chalice.local import ChaliceRequestHandler
 
     class ApiHandler(ChaliceRequestHandler):
+        path: str  # BaseHTTPRequestHandler's field; declared so mypy sees it through Chalice's class
+
         def _generic_handle(self) -> None:
-            path, sep, query = self.path.partition("?")
-            if path != API_PREFIX and not path.startswith(API_PREFIX + "/"):
-                body = json.dumps({"error": {"code": "not_found", "message": f"nothing at {path}"}})
+            route, sep, query = self.path.partition("?")
+            if route != API_PREFIX and not route.startswith(API_PREFIX + "/"):
+                body = json.dumps({"error": {"code": "not_found", "message": f"nothing at {route}"}})
                 self._send_http_response(404, {"Content-Type": "application/json"}, body)
                 return
-            path = path[len(API_PREFIX) :].rstrip("/") or "/"
-            self.path = path + sep + query
+            route = route[len(API_PREFIX) :].rstrip("/") or "/"
+            self.path = route + sep + query
             super()._generic_handle()
 
         do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        def log_message(self, format: str, *args: Any) -> None:
             log.info("%s %s", self.address_string(), format % args)
 
     return ApiHandler
@@ -219,15 +227,13 @@ def running(host: str, port: int, moto_port: int, state_dir: Path = STATE_DIR) -
         moto_host, bound_port = moto.get_host_and_port()
         local = provision(f"http://{moto_host}:{bound_port}", f"http://{host}:{port}{API_PREFIX}", state_dir)
 
-        from chalice.config import Config
-        from chalice.local import LocalDevServer
-
-        from app import app
+        # Imported only now: the app reads its settings at import, from the environment set above.
+        from app import app  # noqa: PLC0415
 
         poller = PackagerPoller(local.queue_url, app.handler_map["package_sources"])
         poller.start()
         config = Config.create(chalice_stage="local", app_name=app.app_name, lambda_timeout=60)
-        server = LocalDevServer(app, config, host, port, handler_cls=_api_handler(app))
+        server = LocalDevServer(app, config, host, port, handler_cls=_api_handler())
         threading.Thread(target=server.server.serve_forever, name="api", daemon=True).start()
         yield local
     finally:
@@ -241,16 +247,17 @@ def running(host: str, port: int, moto_port: int, state_dir: Path = STATE_DIR) -
 
 def seed(local: LocalStack, source: Path = SEED_SOURCE, timeout: float = 60) -> str:
     """Publish the bundled bridge through the real path: S3 upload -> queue -> packager -> release."""
-    from igny8_cli.archive import zip_directory
-
     slug = source.name
-    s3 = boto3.client("s3", region_name=REGION)
-    with zip_directory(source) as archive:
-        key = f"sources/wordpress/{slug}/seed-{uuid.uuid4().hex[:8]}.zip"
-        s3.upload_file(str(archive), local.bucket, key, ExtraArgs={"Metadata": {"status": "released"}})
-    from chalicelib.dal.repository import DynamoRepository
-    from chalicelib.settings import get_settings
-
+    key = source_key("wordpress", slug, None, new_upload_id())
+    with source_archive(source) as archive:
+        upload_source(
+            boto3.client("s3", region_name=REGION),
+            archive,
+            bucket=local.bucket,
+            key=key,
+            metadata={"status": "released"},
+            progress=None,
+        )
     repo = DynamoRepository(get_settings())
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -264,14 +271,23 @@ def seed(local: LocalStack, source: Path = SEED_SOURCE, timeout: float = 60) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--moto-port", type=int, default=int(os.environ.get("MOTO_PORT", "0")))
     parser.add_argument("--no-seed", action="store_true", help="start empty, without the bundled plugin")
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=STATE_DIR,
+        help="where stack.json and the admin token are written (default .local/)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    with running(args.host, args.port, args.moto_port) as local:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines
+    with running(args.host, args.port, args.moto_port, args.state_dir) as local:
         version = None if args.no_seed else seed(local)
         api = local.api_url
         print(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 
-ADMIN_TOKEN = "test-admin-token"  # noqa: S105 - a throwaway credential for the test stage
+ADMIN_TOKEN = "test-admin-token"
 MOTO_ACCOUNT = "123456789012"
 
 _ENV = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 from chalicelib.api.auth import iam, require_admin
 from chalicelib.api.http import now, repository, route
@@ -62,8 +62,12 @@ def plugin_json(p: Plugin) -> dict[str, Any]:
         "latest": p.latest,
         "last_failure": None
         if failure is None
-        else {"source_key": failure.source_key, "code": failure.code, "message": failure.message,
-              "at": _iso(failure.at)},
+        else {
+            "source_key": failure.source_key,
+            "code": failure.code,
+            "message": failure.message,
+            "at": _iso(failure.at),
+        },
         "created_at": _iso(p.created_at),
         "updated_at": _iso(p.updated_at),
     }

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 from typing import Any
 
-from chalice import IAMAuthorizer
+from chalice.app import IAMAuthorizer
 
 from chalicelib.logic.errors import Unauthorized
 from chalicelib.settings import Settings

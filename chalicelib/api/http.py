@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from chalice import Blueprint, Response
+from chalice.app import Blueprint, Response
 
 from chalicelib.dal.repository import DynamoRepository
 from chalicelib.logic.errors import Conflict, DomainError, Gone, InvalidInput, NotFound, Unauthorized

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from chalice import Blueprint, Response
+from chalice.app import Blueprint, Response
 
 from chalicelib.api.http import links, repository, route, store
 from chalicelib.logic.errors import NotFound
@@ -29,7 +30,7 @@ def _plugin(slug: str) -> Plugin:
 
 
 def _query(name: str) -> str | None:
-    params = public.current_request.query_params or {}
+    params: Mapping[str, str] = public.current_request.query_params or {}
     return params.get(name)
 
 
@@ -66,4 +67,5 @@ def download_view(slug: str) -> Response:
 def latest_view(slug: str) -> dict[str, Any]:
     platform = check_platform(slug)
     repo = repository()
-    return latest_for_platform(repo.plugins_on_platform(platform.value), platform.value, _links(), repo.versions)
+    plugins = repo.plugins_on_platform(platform.value)
+    return latest_for_platform(plugins, platform.value, _links(), repo.versions)

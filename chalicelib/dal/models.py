@@ -41,6 +41,7 @@ class PlatformIndex(GlobalSecondaryIndex["PluginModel"]):
 class PluginModel(Model):
     class Meta:
         table_name = "unbound-plugins"
+        region = "us-east-1"
 
     slug = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
@@ -57,6 +58,7 @@ class PluginModel(Model):
 class PluginVersionModel(Model):
     class Meta:
         table_name = "unbound-plugin-versions"
+        region = "us-east-1"
 
     slug = UnicodeAttribute(hash_key=True)
     #: ``versions.sort_key(version)``: byte order == PHP version_compare order.
@@ -84,7 +86,7 @@ class PluginVersionModel(Model):
     author_uri = UnicodeAttribute(default="")
     plugin_uri = UnicodeAttribute(default="")
     sections = MapAttribute[str, str](default=dict)
-    stamped = ListAttribute[str](of=UnicodeAttribute, default=list)
+    stamped = ListAttribute[str](default=list)
     source_key = UnicodeAttribute(default="")
     source_version_id = UnicodeAttribute(default="")
     failure_code = UnicodeAttribute(default="")
@@ -105,6 +107,7 @@ class InstallationModel(Model):
 
     class Meta:
         table_name = "unbound-plugin-installations"
+        region = "us-east-1"
 
     site_id = UnicodeAttribute(hash_key=True)
     slug = UnicodeAttribute(range_key=True)

@@ -115,7 +115,9 @@ def _plugin(item: PluginModel) -> Plugin:
         latest={str(k): str(v) for k, v in item.latest.as_dict().items()},
         last_failure=None
         if failure is None
-        else Failure(source_key=failure.source_key, code=failure.code, message=failure.message, at=failure.at),
+        else Failure(
+            source_key=failure.source_key, code=failure.code, message=failure.message, at=failure.at
+        ),
         created_at=item.created_at,
         updated_at=item.updated_at,
     )

@@ -27,10 +27,10 @@ from chalicelib.logic.model import (
     PluginVersion,
     Status,
     check_platform,
-    check_version,
     check_slug,
+    check_version,
 )
-from chalicelib.logic.packaging import BuiltPackage, PackagingError, build_wordpress_package
+from chalicelib.logic.packaging import BuiltPackage, PackagingError, build_wordpress_package, version_entry
 from chalicelib.logic.ports import ArtifactStore, PutResult, Repository
 from chalicelib.logic.releases import publish
 
@@ -127,7 +127,8 @@ class Ingestor:
 
         if source.platform is not Platform.WORDPRESS:
             raise InvalidInput(
-                f"packaging for {source.platform.value} sources is not available yet", code="unsupported_platform"
+                f"packaging for {source.platform.value} sources is not available yet",
+                code="unsupported_platform",
             )
         out = self.workdir / "out"
         out.mkdir()
@@ -150,15 +151,29 @@ class Ingestor:
             )
 
         now = self.clock()
-        record = self._record(source, obj.version_id, built, status, channel, meta.get("changelog", ""), now)
+        record = self._record(
+            source=source,
+            source_version_id=obj.version_id,
+            built=built,
+            status=status,
+            channel=channel,
+            changelog=meta.get("changelog", ""),
+            now=now,
+        )
         if existing is not None:
             record.created_at = existing.created_at
         self.repo.save_version(record, expected=None if existing is None else existing.status)
         plugin = self._plugin(source, built, now)
         if status is Status.RELEASED:
             record = publish(self.repo, plugin, record, now)
-        logger.info("registered %s %s (%s, %d bytes, sha256 %s)", source.slug, version, record.status,
-                    record.file_size, record.sha256)
+        logger.info(
+            "registered %s %s (%s, %d bytes, sha256 %s)",
+            source.slug,
+            version,
+            record.status,
+            record.file_size,
+            record.sha256,
+        )
         return record
 
     @staticmethod
@@ -171,11 +186,14 @@ class Ingestor:
             status = None
         if status not in INITIAL:
             allowed = ", ".join(sorted(s.value for s in INITIAL))
-            raise InvalidInput(f"an upload may ask for status {allowed}, not {value!r}", code="invalid_status")
+            raise InvalidInput(
+                f"an upload may ask for status {allowed}, not {value!r}", code="invalid_status"
+            )
         return status
 
     @staticmethod
     def _record(
+        *,
         source: SourceKey,
         source_version_id: str,
         built: BuiltPackage,
@@ -186,8 +204,10 @@ class Ingestor:
     ) -> PluginVersion:
         header, readme = built.header, built.readme
         sections = dict(readme.sections) if readme else {}
-        if not changelog and readme:
-            changelog = sections.get("changelog", "")
+        if not changelog:
+            # This version's entry of the readme's changelog; the whole section as a last resort.
+            whole = sections.get("changelog", "")
+            changelog = version_entry(whole, built.version) or whole
         return PluginVersion(
             slug=source.slug,
             version=built.version,
@@ -216,8 +236,13 @@ class Ingestor:
     def _plugin(self, source: SourceKey, built: BuiltPackage, now: datetime) -> Plugin:
         plugin = self.repo.get_plugin(source.slug)
         if plugin is None:
-            plugin = Plugin(slug=source.slug, name=built.header.name, platform=source.platform,
-                            created_at=now, updated_at=now)
+            plugin = Plugin(
+                slug=source.slug,
+                name=built.header.name,
+                platform=source.platform,
+                created_at=now,
+                updated_at=now,
+            )
         plugin.name = built.header.name or plugin.name
         plugin.description = built.header.description or plugin.description
         plugin.updated_at = now
@@ -234,14 +259,21 @@ class Ingestor:
         existing = self.repo.get_version(source.slug, version) if version else None
         if version and (existing is None or existing.status in REPLACEABLE):
             failed = PluginVersion(
-                slug=source.slug, version=version, status=Status.FAILED, created_at=now,
-                source_key=source.key, source_version_id=upload.version_id or "",
-                failure_code=code, failure_reason=message,
+                slug=source.slug,
+                version=version,
+                status=Status.FAILED,
+                created_at=now,
+                source_key=source.key,
+                source_version_id=upload.version_id or "",
+                failure_code=code,
+                failure_reason=message,
             )
             try:
                 self.repo.save_version(failed, expected=None if existing is None else existing.status)
             except Conflict:
-                logger.warning("version %s %s changed meanwhile; failure kept on the plugin", source.slug, version)
+                logger.warning(
+                    "version %s %s changed meanwhile; failure kept on the plugin", source.slug, version
+                )
             else:
                 return
         plugin = self.repo.get_plugin(source.slug) or Plugin(

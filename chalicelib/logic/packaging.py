@@ -391,6 +391,13 @@ def _readme_field(line: str) -> tuple[str, str] | None:
     return (field, value) if field else None
 
 
+def version_entry(section: str, version: str) -> str:
+    """One version's paragraph of a readme section laid out as ``= 1.2.0 =`` headings
+    (Changelog, Upgrade Notice); empty when the section has none for it."""
+    match = re.search(rf"^=+\s*v?{re.escape(version)}\s*=+\s*$(.*?)(?=^=|\Z)", section, re.M | re.S)
+    return match.group(1).strip() if match else ""
+
+
 def parse_readme(text: str) -> Readme:
     """Read the fields and sections the update offer and the "View details" modal show."""
     lines = text.splitlines(keepends=True)

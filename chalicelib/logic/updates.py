@@ -6,7 +6,6 @@ pinned to one version: WordPress caches an offer for 12 hours, a presigned URL l
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +22,7 @@ from chalicelib.logic.model import (
     Status,
     check_version,
 )
+from chalicelib.logic.packaging import version_entry
 from chalicelib.logic.versions import version_compare
 
 
@@ -41,7 +41,9 @@ class Links:
 
 def parse_current_version(value: str | None) -> str:
     if value is None or not value.strip():
-        raise InvalidInput("current_version is required, e.g. ?current_version=1.0.0", code="missing_parameter")
+        raise InvalidInput(
+            "current_version is required, e.g. ?current_version=1.0.0", code="missing_parameter"
+        )
     return check_version(value)
 
 
@@ -120,9 +122,7 @@ def wordpress_update_item(
 
 def upgrade_notice(version: PluginVersion) -> str:
     """This version's paragraph of readme.txt's ``== Upgrade Notice ==`` (``= 1.2.0 =`` headings)."""
-    text = version.sections.get("upgrade_notice", "")
-    match = re.search(rf"^=\s*{re.escape(version.version)}\s*=\s*$(.*?)(?=^=|\Z)", text, re.M | re.S)
-    return match.group(1).strip() if match else ""
+    return version_entry(version.sections.get("upgrade_notice", ""), version.version)
 
 
 def plugin_info(plugin: Plugin, versions: list[PluginVersion], links: Links) -> dict[str, Any]:
@@ -134,7 +134,7 @@ def plugin_info(plugin: Plugin, versions: list[PluginVersion], links: Links) -> 
     sections = {
         "description": offered.sections.get("description") or offered.description or plugin.description,
         "installation": offered.sections.get("installation", ""),
-        "changelog": offered.changelog or offered.sections.get("changelog", ""),
+        "changelog": offered.sections.get("changelog") or offered.changelog,
         "faq": offered.sections.get("faq", ""),
     }
     return {
@@ -220,5 +220,8 @@ def _iso(moment: datetime | None) -> str | None:
 
 def _wp_date(moment: datetime | None) -> str | None:
     """WordPress.org's ``last_updated`` format, which the details modal prints as is."""
-    return None if moment is None else moment.strftime("%Y-%m-%d %-I:%M%p GMT").replace("AM", "am").replace(
-        "PM", "pm")
+    return (
+        None
+        if moment is None
+        else moment.strftime("%Y-%m-%d %-I:%M%p GMT").replace("AM", "am").replace("PM", "pm")
+    )

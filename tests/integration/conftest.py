@@ -14,6 +14,7 @@ import pytest
 from chalice.test import Client
 from moto import mock_aws
 
+from app import app
 from chalicelib.api import http
 from chalicelib.settings import get_settings
 from infra import stack
@@ -26,8 +27,9 @@ BRIDGE = Path(__file__).resolve().parents[2] / "plugins" / "wordpress" / "source
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """Every resource of infra/template.yaml, in moto, and the app's settings pointing at them."""
     with mock_aws():
-        outputs = stack.deploy(stage="test", parameters={"PackagerVisibilityTimeout": "0",
-                                                         "PackagerMaxReceiveCount": "2"})
+        outputs = stack.deploy(
+            stage="test", parameters={"PackagerVisibilityTimeout": "0", "PackagerMaxReceiveCount": "2"}
+        )
         for name, value in stack.environment(outputs).items():
             monkeypatch.setenv(name, value)
         get_settings.cache_clear()
@@ -41,14 +43,14 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
 
 @pytest.fixture
 def client(aws: dict[str, str]) -> Iterator[Client]:
-    from app import app
-
     # Stage "test" has no environment in .chalice/config.json, so the fixture's settings stand.
     with Client(app, stage_name="test") as test_client:
         yield test_client
 
 
-def source_zip(root: Path = BRIDGE, *, top: str | None = None, replace: dict[str, str] | None = None) -> bytes:
+def source_zip(
+    root: Path = BRIDGE, *, top: str | None = None, replace: dict[str, str] | None = None
+) -> bytes:
     """A source archive of ``root`` (optionally under folder ``top``, with some files rewritten)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -56,8 +58,9 @@ def source_zip(root: Path = BRIDGE, *, top: str | None = None, replace: dict[str
             if path.is_file():
                 name = path.relative_to(root).as_posix()
                 data = (replace or {}).get(name, None)
-                archive.writestr(f"{top}/{name}" if top else name,
-                                 data.encode() if data is not None else path.read_bytes())
+                archive.writestr(
+                    f"{top}/{name}" if top else name, data.encode() if data is not None else path.read_bytes()
+                )
     return buffer.getvalue()
 
 
@@ -74,12 +77,15 @@ class Packager:
         """Deliver every waiting notification; return the outcome of each invocation."""
         outcomes = []
         while True:
-            messages = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=1).get("Messages")
+            messages = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=1).get(
+                "Messages"
+            )
             if not messages:
                 return outcomes
             message = messages[0]
-            event = self.client.events.generate_sqs_event(message_bodies=[message["Body"]],
-                                                          queue_name=get_settings().packager_queue)
+            event = self.client.events.generate_sqs_event(
+                message_bodies=[message["Body"]], queue_name=get_settings().packager_queue
+            )
             try:
                 self.client.lambda_.invoke("package_sources", event)
             except Exception as exc:
@@ -89,7 +95,9 @@ class Packager:
             outcomes.append({"ok": True, "body": json.loads(message["Body"])})
 
     def dead_letters(self) -> int:
-        attrs = self.sqs.get_queue_attributes(QueueUrl=self.dlq_url, AttributeNames=["ApproximateNumberOfMessages"])
+        attrs = self.sqs.get_queue_attributes(
+            QueueUrl=self.dlq_url, AttributeNames=["ApproximateNumberOfMessages"]
+        )
         return int(attrs["Attributes"]["ApproximateNumberOfMessages"])
 
 

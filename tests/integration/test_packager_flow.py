@@ -24,8 +24,12 @@ def test_upload_is_packaged_registered_and_downloadable_once_released(
     client: Client, packager: Packager, aws: dict[str, str]
 ) -> None:
     bucket = aws["ArtifactsBucketName"]
-    upload(bucket, f"sources/wordpress/{SLUG}/1.2.0/a.zip", source_zip(top="igny8-wp-bridge-main"),
-           changelog="Faster%20sync")
+    upload(
+        bucket,
+        f"sources/wordpress/{SLUG}/1.2.0/a.zip",
+        source_zip(top="igny8-wp-bridge-main"),
+        changelog="Faster%20sync",
+    )
 
     outcomes = packager.run()
 

@@ -1,0 +1,103 @@
+"""The admin API client: the only code that speaks HTTP.
+
+Every command goes through ``AdminApi.call``, so authentication, the "is the stack running?"
+hint and the mapping of the API's ``{"error": {"code", "message"}}`` bodies to ``CliError`` are
+written once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from requests.auth import AuthBase
+
+from igny8_cli.errors import CliError
+
+#: Seconds per request; the admin API answers from DynamoDB in milliseconds.
+REQUEST_TIMEOUT = 30.0
+
+#: Headers SigV4 produces. Only these are copied onto the request, so the headers requests adds
+#: later (or a proxy rewrites) never invalidate the signature.
+_SIGV4_HEADERS = ("Authorization", "X-Amz-Date", "X-Amz-Security-Token")
+
+
+class BearerToken(AuthBase):
+    """The local stack's admin auth."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        return request
+
+    def __repr__(self) -> str:
+        # Keeps the secret out of tracebacks and debug logs.
+        return "BearerToken(<redacted>)"
+
+
+class IamAuth(AuthBase):
+    """Deployed stages: API Gateway's IAM authorizer checks a SigV4 signature for execute-api."""
+
+    def __init__(self, credentials: Credentials, region: str) -> None:
+        self._signer = SigV4Auth(credentials, "execute-api", region)
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        signed = AWSRequest(
+            method=request.method,
+            url=request.url,
+            data=request.body or b"",
+            headers={name: request.headers[name] for name in ("Content-Type",) if name in request.headers},
+        )
+        self._signer.add_auth(signed)
+        for name in _SIGV4_HEADERS:
+            if name in signed.headers:
+                request.headers[name] = signed.headers[name]
+        return request
+
+
+class AdminApi:
+    def __init__(self, base_url: str, auth: AuthBase) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._auth = auth
+        self._http = requests.Session()
+
+    def call(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Send one request and return its JSON object, or raise ``CliError`` with the API's reason."""
+        try:
+            response = self._http.request(
+                method, self._base_url + path, json=body, auth=self._auth, timeout=REQUEST_TIMEOUT
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise CliError(
+                "unreachable",
+                f"the admin API at {self._base_url} is unreachable ({type(exc).__name__}); "
+                "is the local stack running? Start it with `make run`.",
+            ) from exc
+        return _decode(response)
+
+
+def _decode(response: requests.Response) -> dict[str, Any]:
+    try:
+        payload = response.json()
+    except ValueError:
+        payload = None
+    if response.ok:
+        if isinstance(payload, dict):
+            return payload
+        raise CliError("bad_response", f"the admin API answered {response.status_code} without a JSON object")
+    code, message = f"http_{response.status_code}", response.reason or "request failed"
+    if isinstance(payload, dict):
+        error = payload.get("error")
+        if isinstance(error, dict):
+            code = str(error.get("code", code))
+            message = str(error.get("message", message))
+        elif isinstance(payload.get("message"), str):
+            # API Gateway's own refusals (e.g. an IAM signature it rejects) look like this.
+            message = payload["message"]
+    raise CliError(code, message, status=response.status_code)

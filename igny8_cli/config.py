@@ -1,0 +1,124 @@
+"""Where the CLI points: options, then environment, then the local stack's ``.local/stack.json``.
+
+Defaults target the local stack so that ``make run`` followed by ``igny8-plugins upload ...``
+needs no flags; a deployed stage is reached with explicit options and IAM credentials.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import boto3
+
+from igny8_cli.client import AdminApi, BearerToken, IamAuth
+from igny8_cli.errors import CliError
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+AuthMode = Literal["token", "iam"]
+
+STACK_FILE_ENV = "IGNY8_STACK_FILE"
+TOKEN_ENV = "IGNY8_ADMIN_TOKEN"  # noqa: S105 - the name of the variable, not a secret
+DEFAULT_STACK_FILE = Path(".local") / "stack.json"
+
+#: moto accepts any key; real credentials would only be wasted on it (and looking them up can
+#: stall on the instance-metadata endpoint of a laptop).
+_LOCAL_CREDENTIAL = "testing"
+_CREDENTIAL_ENV = frozenset({"AWS_ACCESS_KEY_ID", "AWS_PROFILE"})
+_START_STACK = "start the local stack (`make run`)"
+
+
+@dataclass(frozen=True)
+class Target:
+    api_url: str | None
+    s3_endpoint: str | None
+    bucket: str | None
+    region: str | None
+    auth: AuthMode
+    token: str | None = field(default=None, repr=False)
+
+    def admin_api(self) -> AdminApi:
+        if not self.api_url:
+            raise CliError("no_api", f"no admin API URL: pass --api, set IGNY8_API_URL, or {_START_STACK}")
+        if self.auth == "token":
+            if not self.token:
+                raise CliError("no_token", f"no admin token: set {TOKEN_ENV} or pass --token-file")
+            return AdminApi(self.api_url, BearerToken(self.token))
+        session = boto3.session.Session(region_name=self.region)
+        credentials = session.get_credentials()
+        if credentials is None:
+            raise CliError("no_credentials", "--auth iam needs AWS credentials (profile, env or SSO)")
+        if not session.region_name:
+            raise CliError("no_region", "--auth iam needs a region: pass --region or set AWS_REGION")
+        return AdminApi(self.api_url, IamAuth(credentials, session.region_name))
+
+    def require_bucket(self) -> str:
+        if not self.bucket:
+            raise CliError("no_bucket", f"no artifacts bucket: pass --bucket or {_START_STACK}")
+        return self.bucket
+
+    def s3(self) -> S3Client:
+        local_only = self.s3_endpoint is not None and not (_CREDENTIAL_ENV & os.environ.keys())
+        credential = _LOCAL_CREDENTIAL if local_only else None
+        session = boto3.session.Session(
+            region_name=self.region, aws_access_key_id=credential, aws_secret_access_key=credential
+        )
+        return session.client("s3", endpoint_url=self.s3_endpoint)
+
+
+def resolve_target(
+    *,
+    api_url: str | None,
+    s3_endpoint: str | None,
+    bucket: str | None,
+    region: str | None,
+    auth: AuthMode | None,
+    token_file: Path | None,
+) -> Target:
+    """Fill every option left unset from the local stack file; ``api_url`` already carries its env var."""
+    stack = _load_stack(Path(os.environ.get(STACK_FILE_ENV) or DEFAULT_STACK_FILE))
+    token = _find_token(token_file, stack)
+    return Target(
+        api_url=api_url or stack.get("api_url"),
+        s3_endpoint=s3_endpoint or stack.get("aws_endpoint_url"),
+        bucket=bucket or stack.get("bucket"),
+        region=region or stack.get("region"),
+        auth=auth or ("token" if token else "iam"),
+        token=token,
+    )
+
+
+def _load_stack(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CliError("bad_stack_file", f"cannot read the local stack file {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise CliError("bad_stack_file", f"the local stack file {path} is not a JSON object")
+    return {key: value for key, value in data.items() if isinstance(value, str) and value}
+
+
+def _find_token(token_file: Path | None, stack: dict[str, str]) -> str | None:
+    """An explicit --token-file beats the environment, which beats the stack's token file."""
+    if token_file is not None:
+        return _read_token(token_file)
+    if token := os.environ.get(TOKEN_ENV, "").strip():
+        return token
+    stack_token_file = Path(stack["admin_token_file"]) if "admin_token_file" in stack else None
+    if stack_token_file is not None and stack_token_file.is_file():
+        return _read_token(stack_token_file)
+    return None
+
+
+def _read_token(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8").strip() or None
+    except OSError as exc:
+        raise CliError("bad_token_file", f"cannot read the admin token file {path}: {exc.strerror}") from exc

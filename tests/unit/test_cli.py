@@ -1,0 +1,440 @@
+"""The admin CLI as a user sees it: S3 is moto, the admin API a tiny HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import getpass
+import io
+import json
+import re
+import socket
+import threading
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote
+
+import boto3
+import pytest
+from click.testing import CliRunner, Result
+from moto import mock_aws
+
+from igny8_cli import main
+from igny8_cli.sources import derive_slug
+
+BUCKET = "igny8-plugins-test-artifacts"
+TOKEN = "s3cr3t-admin-token-9f8e7d"
+PLUGIN_PATH = "/api/admin/plugins/my-plugin"
+RELEASE_PATH = f"{PLUGIN_PATH}/versions/1.2.0/release"
+NOT_FOUND = (404, {"error": {"code": "not_found", "message": "plugin my-plugin not found"}})
+
+Response = tuple[int, Any]
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class FakeApi:
+    """Answers each (method, path) with its scripted responses in turn, repeating the last one.
+
+    A response may be a zero-argument callable, for answers that depend on what the CLI uploaded.
+    """
+
+    def __init__(self) -> None:
+        self.requests: list[Request] = []
+        self._scripts: dict[tuple[str, str], list[Response | Callable[[], Response]]] = {}
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/api"
+        # A short poll interval keeps shutdown() (once per test) from costing half a second.
+        threading.Thread(target=self._server.serve_forever, args=(0.01,), daemon=True).start()
+
+    def on(self, method: str, path: str, *responses: Response | Callable[[], Response]) -> None:
+        self._scripts[(method, path)] = list(responses)
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _answer(self, request: Request) -> Response:
+        self.requests.append(request)
+        script = self._scripts.get((request.method, request.path))
+        if not script:
+            return 404, {"error": {"code": "no_route", "message": f"no route {request.path}"}}
+        response = script.pop(0) if len(script) > 1 else script[0]
+        return response() if callable(response) else response
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _serve(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                status, payload = api._answer(Request(self.command, self.path, dict(self.headers), body))
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = _serve
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        return Handler
+
+
+def version_doc(key: str | None, status: str = "draft", **fields: Any) -> dict[str, Any]:
+    return {
+        "version": "1.2.0",
+        "status": status,
+        "channel": "stable",
+        "file_size": 12345,
+        "sha256": "ab12cd34ef56" + "0" * 52,
+        "released_at": None,
+        "source_key": key,
+        "failure_code": None,
+        "failure_reason": None,
+        **fields,
+    }
+
+
+def plugin_doc(versions: list[dict[str, Any]], last_failure: dict[str, Any] | None = None) -> dict[str, Any]:
+    plugin = {
+        "slug": "my-plugin",
+        "name": "My Plugin",
+        "platform": "wordpress",
+        "is_active": True,
+        "latest": {"stable": "1.1.0"},
+        "last_failure": last_failure,
+    }
+    return {"plugin": plugin, "versions": versions}
+
+
+def write_stack(tmp_path: Path, api_url: str) -> None:
+    token_file = tmp_path / ".local" / "admin-token"
+    token_file.parent.mkdir(exist_ok=True)
+    token_file.write_text(TOKEN + "\n")
+    stack = {"api_url": api_url, "region": "us-east-1", "bucket": BUCKET, "admin_token_file": str(token_file)}
+    (tmp_path / ".local" / "stack.json").write_text(json.dumps(stack))
+
+
+@pytest.fixture(autouse=True)
+def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApi]:
+    """Every test runs from a repo root whose local stack points at a fresh fake API."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("IGNY8_API_URL", "IGNY8_ADMIN_TOKEN", "IGNY8_STACK_FILE", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setattr(main, "POLL_INTERVAL", 0.01)
+    fake = FakeApi()
+    write_stack(tmp_path, fake.url)
+    yield fake
+    fake.close()
+
+
+@pytest.fixture(scope="module")
+def moto_s3() -> Iterator[Any]:
+    """One mocked AWS for the module: starting moto per test would triple the suite's run time."""
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket=BUCKET)
+        yield client
+
+
+@pytest.fixture
+def s3(moto_s3: Any) -> Iterator[Any]:
+    yield moto_s3
+    for key in uploaded_keys(moto_s3):
+        moto_s3.delete_object(Bucket=BUCKET, Key=key)
+
+
+@pytest.fixture
+def source_dir(tmp_path: Path) -> Path:
+    root = tmp_path / "my-plugin"
+    (root / "inc").mkdir(parents=True)
+    (root / "my-plugin.php").write_text("<?php\n/* Plugin Name: My Plugin */\n")
+    (root / "readme.txt").write_text("=== My Plugin ===\n")
+    (root / "inc" / "helpers.php").write_text("<?php\n")
+    return root
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main.cli, list(args))
+
+
+def uploaded_keys(s3: Any) -> list[str]:
+    return [item["Key"] for item in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
+
+
+def packaged_version(s3: Any, **fields: Any) -> Callable[[], Response]:
+    """The packager's answer for whatever the CLI just uploaded."""
+    return lambda: (200, plugin_doc([version_doc(uploaded_keys(s3)[0], **fields)]))
+
+
+def test_upload_directory_puts_one_zip_with_metadata(s3: Any, source_dir: Path) -> None:
+    changelog = 'Fixed Ünïcode ✓ & 100% of "quotes"\nsecond line'
+
+    result = run("upload", str(source_dir), "--version", "1.2.0", "--changelog", changelog, "--no-wait")
+
+    assert result.exit_code == 0, result.output
+    [key] = uploaded_keys(s3)
+    assert re.fullmatch(r"sources/wordpress/my-plugin/1\.2\.0/\d{8}T\d{6}Z-[0-9a-f]{8}\.zip", key)
+    assert f"s3://{BUCKET}/{key}" in result.output
+    stored = s3.get_object(Bucket=BUCKET, Key=key)
+    metadata = stored["Metadata"]
+    assert metadata["version"] == "1.2.0"
+    assert metadata["changelog"].isascii()
+    assert unquote(metadata["changelog"]) == changelog
+    assert metadata["uploaded-by"] == quote(getpass.getuser())
+    with zipfile.ZipFile(io.BytesIO(stored["Body"].read())) as bundle:
+        assert bundle.namelist() == ["inc/helpers.php", "my-plugin.php", "readme.txt"]
+        assert bundle.read("readme.txt") == b"=== My Plugin ===\n"
+
+
+def test_upload_zip_derives_slug_and_uploads_the_archive_as_is(s3: Any, tmp_path: Path) -> None:
+    archive = tmp_path / "igny8-wp-bridge-v1.2.3.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("igny8-wp-bridge/igny8-wp-bridge.php", "<?php\n")
+
+    result = run("upload", str(archive), "--platform", "shopify", "--no-wait")
+
+    assert result.exit_code == 0, result.output
+    [key] = uploaded_keys(s3)
+    assert re.fullmatch(r"sources/shopify/igny8-wp-bridge/\d{8}T\d{6}Z-[0-9a-f]{8}\.zip", key)
+    assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == archive.read_bytes()
+    assert "version" not in s3.head_object(Bucket=BUCKET, Key=key)["Metadata"]
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("my-plugin-v1.2.3.zip", "my-plugin"),
+        ("my-plugin-1.2.3.zip", "my-plugin"),
+        ("my-plugin-1.2.0-beta1.zip", "my-plugin"),
+        ("my-plugin.zip", "my-plugin"),
+        ("plugin-2.zip", "plugin-2"),
+    ],
+)
+def test_slug_of_a_zip_drops_a_trailing_version(tmp_path: Path, name: str, slug: str) -> None:
+    assert derive_slug(tmp_path / name) == slug
+
+
+def test_slug_of_the_current_directory_is_its_name(source_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(source_dir)
+    assert derive_slug(Path()) == "my-plugin"
+
+
+def test_upload_json_waits_for_the_packaged_version(s3: Any, source_dir: Path, api: FakeApi) -> None:
+    api.on(
+        "GET", PLUGIN_PATH, NOT_FOUND, NOT_FOUND, packaged_version(s3, status="pending"), packaged_version(s3)
+    )
+
+    result = run("--json", "upload", str(source_dir))
+
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    [key] = uploaded_keys(s3)
+    assert document["key"] == key
+    assert document["bucket"] == BUCKET
+    assert document["version"]["status"] == "draft"
+    assert document["version"]["source_key"] == key
+
+
+def test_upload_prints_the_packaged_version(s3: Any, source_dir: Path, api: FakeApi) -> None:
+    api.on("GET", PLUGIN_PATH, NOT_FOUND, packaged_version(s3))
+
+    result = run("upload", str(source_dir))
+
+    assert result.exit_code == 0, result.output
+    assert "my-plugin 1.2.0: draft" in result.output
+    assert "12,345 bytes" in result.output
+    assert "ab12cd34ef56" in result.output
+
+
+@pytest.mark.parametrize("reported_as", ["last_failure", "failed_version"])
+def test_upload_reports_a_packaging_failure(
+    s3: Any, source_dir: Path, api: FakeApi, reported_as: str
+) -> None:
+    def failed() -> Response:
+        key = uploaded_keys(s3)[0]
+        if reported_as == "last_failure":
+            failure = {
+                "source_key": key,
+                "code": "invalid_plugin",
+                "message": "no plugin header",
+                "at": "now",
+            }
+            return 200, plugin_doc([version_doc("sources/wordpress/my-plugin/older.zip")], failure)
+        failed_version = version_doc(
+            key, status="failed", failure_code="invalid_plugin", failure_reason="no plugin header"
+        )
+        return 200, plugin_doc([failed_version])
+
+    api.on("GET", PLUGIN_PATH, NOT_FOUND, failed)
+
+    result = run("upload", str(source_dir))
+
+    assert result.exit_code == 1
+    assert "error: packaging failed: no plugin header (invalid_plugin)" in result.stderr
+
+
+def test_upload_gives_up_after_the_timeout(s3: Any, source_dir: Path, api: FakeApi) -> None:
+    api.on("GET", PLUGIN_PATH, NOT_FOUND)
+
+    result = run("--json", "upload", str(source_dir), "--timeout", "0.05")
+
+    assert result.exit_code == 1
+    error = json.loads(result.stdout)["error"]
+    assert error["code"] == "timeout"
+    assert error["source_key"] == uploaded_keys(s3)[0]
+
+
+def test_upload_with_release_releases_the_packaged_version(s3: Any, source_dir: Path, api: FakeApi) -> None:
+    api.on("GET", PLUGIN_PATH, NOT_FOUND, packaged_version(s3))
+    api.on("POST", RELEASE_PATH, (200, {"version": version_doc(None, status="released")}))
+
+    result = run("upload", str(source_dir), "--release", "--no-wait")
+
+    assert result.exit_code == 0, result.output
+    assert "my-plugin 1.2.0: released" in result.output
+    assert [r.path for r in api.requests if r.method == "POST"] == [RELEASE_PATH]
+
+
+def test_upload_checks_the_api_before_uploading(s3: Any, source_dir: Path, api: FakeApi) -> None:
+    api.on("GET", PLUGIN_PATH, (401, {"error": {"code": "unauthorized", "message": "bad admin token"}}))
+
+    result = run("upload", str(source_dir))
+
+    assert result.exit_code == 1
+    assert "error: bad admin token (unauthorized)" in result.stderr
+    assert uploaded_keys(s3) == []
+
+
+def test_overlong_changelog_is_refused_before_any_upload(s3: Any, source_dir: Path, api: FakeApi) -> None:
+    result = run("upload", str(source_dir), "--changelog", "é" * 400)
+
+    assert result.exit_code == 1
+    assert "too long" in result.stderr
+    assert uploaded_keys(s3) == []
+    assert api.requests == []
+
+
+def test_release_sends_the_token_from_the_token_file(api: FakeApi) -> None:
+    api.on("POST", RELEASE_PATH, (200, {"version": version_doc("k", status="released")}))
+
+    result = run("release", "my-plugin", "1.2.0")
+
+    assert result.exit_code == 0, result.output
+    assert "my-plugin 1.2.0: released" in result.output
+    [request] = api.requests
+    assert request.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert json.loads(request.body) == {}
+    assert TOKEN not in result.output
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "message"),
+    [
+        (401, "unauthorized", "missing or invalid admin credentials"),
+        (404, "not_found", "version 1.2.0 of my-plugin not found"),
+        (409, "invalid_transition", "cannot release a failed version"),
+    ],
+)
+@pytest.mark.parametrize("as_json", [False, True])
+def test_api_errors_exit_1_with_the_message(
+    api: FakeApi, status: int, code: str, message: str, as_json: bool
+) -> None:
+    api.on("POST", RELEASE_PATH, (status, {"error": {"code": code, "message": message}}))
+
+    result = run(*(["--json"] if as_json else []), "release", "my-plugin", "1.2.0")
+
+    assert result.exit_code == 1
+    if as_json:
+        assert json.loads(result.stdout) == {"error": {"code": code, "message": message}}
+    else:
+        assert f"error: {message} ({code})" in result.stderr
+    assert TOKEN not in result.output
+
+
+def test_status_shows_versions_newest_first(api: FakeApi) -> None:
+    document = plugin_doc(
+        [
+            version_doc(
+                "k2", version="1.3.0", status="failed", failure_reason="bad zip", sha256=None, file_size=None
+            ),
+            version_doc("k1", version="1.1.0", status="released", released_at="2026-01-02T03:04:05Z"),
+        ]
+    )
+    api.on("GET", PLUGIN_PATH, (200, document))
+
+    result = run("status", "my-plugin")
+    as_json = run("--json", "status", "my-plugin")
+
+    assert result.exit_code == 0, result.output
+    assert "My Plugin (my-plugin)  wordpress  latest: stable 1.1.0" in result.output
+    lines = result.output.splitlines()
+    [newer] = [n for n, line in enumerate(lines) if "1.3.0" in line]
+    [older] = [n for n, line in enumerate(lines) if "1.1.0" in line and "released" in line]
+    assert newer < older
+    assert "bad zip" in lines[newer]
+    assert "ab12cd34ef56" in lines[older]
+    assert "2026-01-02 03:04" in lines[older]
+    assert "ab12cd34ef560" not in result.output
+    assert json.loads(as_json.stdout) == document
+
+
+def test_unreachable_api_suggests_starting_the_stack(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    write_stack(tmp_path, f"http://127.0.0.1:{closed_port}/api")
+
+    result = run("status", "my-plugin")
+
+    assert result.exit_code == 1
+    assert "unreachable" in result.stderr
+    assert "make run" in result.stderr
+
+
+def test_options_and_environment_win_over_the_stack_file(
+    tmp_path: Path, api: FakeApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_stack(tmp_path, "http://127.0.0.1:9/api")
+    monkeypatch.setenv("IGNY8_ADMIN_TOKEN", "token-from-env")
+    api.on("GET", PLUGIN_PATH, (200, plugin_doc([])))
+
+    result = run("--api", api.url, "status", "my-plugin")
+
+    assert result.exit_code == 0, result.output
+    assert api.requests[0].headers["Authorization"] == "Bearer token-from-env"
+
+
+def test_iam_auth_signs_requests_for_execute_api(api: FakeApi) -> None:
+    api.on("GET", PLUGIN_PATH, (200, plugin_doc([])))
+
+    result = run("--auth", "iam", "status", "my-plugin")
+
+    assert result.exit_code == 0, result.output
+    headers = api.requests[0].headers
+    assert headers["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=testing/")
+    assert "/us-east-1/execute-api/aws4_request" in headers["Authorization"]
+    assert "X-Amz-Date" in headers
+
+
+def test_json_usage_errors_are_json_too() -> None:
+    result = run("--json", "upload")
+
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"]["code"] == "usage"
