@@ -8,6 +8,7 @@ variables written from the CloudFormation outputs (see ``infra/stack.py``). Noth
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -53,7 +54,7 @@ def load_settings() -> Settings:
     if admin_auth not in ("iam", "token"):
         raise SettingsError("ADMIN_AUTH must be 'iam' or 'token'")
     token_hash = os.environ.get("ADMIN_TOKEN_SHA256", "").lower()
-    if admin_auth == "token" and len(token_hash) != 64:
+    if admin_auth == "token" and not re.fullmatch(r"[0-9a-f]{64}", token_hash):
         raise SettingsError("ADMIN_AUTH=token needs ADMIN_TOKEN_SHA256 (64 hex chars)")
     try:
         ttl = int(_env("DOWNLOAD_URL_TTL", "300"))

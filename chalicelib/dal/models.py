@@ -52,6 +52,7 @@ class PluginModel(Model):
     last_failure = FailureAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
+    revision = NumberAttribute(default=0)
     platform_index = PlatformIndex()
 
 
@@ -89,6 +90,7 @@ class PluginVersionModel(Model):
     stamped = ListAttribute[str](default=list)
     source_key = UnicodeAttribute(default="")
     source_version_id = UnicodeAttribute(default="")
+    source_event_time = UTCDateTimeAttribute(null=True)
     failure_code = UnicodeAttribute(default="")
     failure_reason = UnicodeAttribute(default="")
 

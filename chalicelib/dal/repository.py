@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pynamodb.exceptions import PutError
+from pynamodb.expressions.condition import Condition
 
 from chalicelib.dal.models import FailureAttribute, PluginModel, PluginVersionModel, bind
 from chalicelib.logic.errors import Conflict
@@ -26,7 +27,7 @@ class DynamoRepository:
 
     def save_plugin(self, plugin: Plugin) -> None:
         failure = plugin.last_failure
-        PluginModel(
+        item = PluginModel(
             plugin.slug,
             name=plugin.name,
             platform=plugin.platform.value,
@@ -40,7 +41,15 @@ class DynamoRepository:
             ),
             created_at=plugin.created_at,
             updated_at=plugin.updated_at,
-        ).save()
+            revision=plugin.revision + 1,
+        )
+        condition = (
+            PluginModel.slug.does_not_exist()
+            if plugin.revision == 0
+            else PluginModel.revision == plugin.revision
+        )
+        _conditional_save(item, condition, f"plugin {plugin.slug} changed meanwhile; reload and retry")
+        plugin.revision += 1
 
     def plugins_on_platform(self, platform: str) -> list[Plugin]:
         return [_plugin(item) for item in PluginModel.platform_index.query(platform)]
@@ -85,6 +94,7 @@ class DynamoRepository:
             stamped=list(version.stamped),
             source_key=version.source_key,
             source_version_id=version.source_version_id,
+            source_event_time=version.source_event_time,
             failure_code=version.failure_code,
             failure_reason=version.failure_reason,
         )
@@ -93,15 +103,17 @@ class DynamoRepository:
             if expected is None
             else PluginVersionModel.status == expected.value
         )
-        try:
-            item.save(condition=condition)
-        except PutError as exc:
-            if exc.cause_response_code == _CONDITIONAL_FAILED:
-                state = "already exists" if expected is None else f"is no longer {expected.value}"
-                raise Conflict(
-                    f"{version.slug} {version.version} {state}; reload and retry", code="concurrent_change"
-                ) from exc
-            raise
+        state = "already exists" if expected is None else f"is no longer {expected.value}"
+        _conditional_save(item, condition, f"{version.slug} {version.version} {state}; reload and retry")
+
+
+def _conditional_save(item: PluginModel | PluginVersionModel, condition: Condition, message: str) -> None:
+    try:
+        item.save(condition=condition)
+    except PutError as exc:
+        if exc.cause_response_code == _CONDITIONAL_FAILED:
+            raise Conflict(message, code="concurrent_change") from exc
+        raise
 
 
 def _plugin(item: PluginModel) -> Plugin:
@@ -120,6 +132,7 @@ def _plugin(item: PluginModel) -> Plugin:
         ),
         created_at=item.created_at,
         updated_at=item.updated_at,
+        revision=int(item.revision),
     )
 
 
@@ -150,6 +163,7 @@ def _version(item: PluginVersionModel) -> PluginVersion:
         stamped=list(item.stamped),
         source_key=item.source_key,
         source_version_id=item.source_version_id,
+        source_event_time=item.source_event_time,
         failure_code=item.failure_code,
         failure_reason=item.failure_reason,
     )

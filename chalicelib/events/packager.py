@@ -11,6 +11,7 @@ import json
 import logging
 import tempfile
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
@@ -41,7 +42,19 @@ def uploads(body: str, bucket: str) -> Iterator[Upload]:
             logger.warning("ignoring an event for bucket %r", s3.get("bucket", {}).get("name"))
             continue
         obj = s3.get("object", {})
-        yield Upload(key=unquote_plus(obj["key"]), version_id=obj.get("versionId"))
+        yield Upload(
+            key=unquote_plus(obj["key"]),
+            version_id=obj.get("versionId"),
+            event_time=_time(record.get("eventTime")),
+        )
+
+
+def _time(value: object) -> datetime | None:
+    """S3's ISO 8601 ``eventTime`` (e.g. 2026-11-21T20:03:10.166Z); None when absent or garbled."""
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
+    except ValueError:
+        return None
 
 
 @packager.on_sqs_message(queue=get_settings().packager_queue, batch_size=1)

@@ -31,8 +31,9 @@ from chalicelib.logic.model import (
     check_version,
 )
 from chalicelib.logic.packaging import BuiltPackage, PackagingError, build_wordpress_package, version_entry
+from chalicelib.logic.plugins import update_plugin
 from chalicelib.logic.ports import ArtifactStore, PutResult, Repository
-from chalicelib.logic.releases import publish
+from chalicelib.logic.releases import RELEASABLE, publish
 
 logger = logging.getLogger(__name__)
 
@@ -81,12 +82,27 @@ def package_key(platform: Platform, slug: str, version: str) -> str:
     return f"packages/{platform.value}/{slug}/{slug}-v{version}.zip"
 
 
+@dataclass
+class _Attempt:
+    """What one run has learnt so far, so a failure is recorded against the version it was for."""
+
+    version: str | None
+    source_version_id: str
+
+
 @dataclass(frozen=True)
 class Upload:
     """What the S3 event told us; the object itself is fetched by version id, never by name alone."""
 
     key: str
     version_id: str | None
+    #: S3's ``eventTime`` (ms): orders uploads of one version, so a late event cannot undo a newer one.
+    event_time: datetime | None = None
+
+    def older_than(self, record: PluginVersion) -> bool:
+        return bool(
+            self.event_time and record.source_event_time and self.event_time < record.source_event_time
+        )
 
 
 class Ingestor:
@@ -105,25 +121,39 @@ class Ingestor:
         except DomainError as exc:
             # Nowhere to record it: the key names no plugin. The log and the DLQ keep the evidence.
             raise IngestFailed(exc.code, exc.message) from exc
-        requested = source.version
+        attempt = _Attempt(version=source.version, source_version_id=upload.version_id or "")
         try:
-            return self._ingest(source, upload)
+            return self._ingest(source, upload, attempt)
         except (DomainError, PackagingError) as exc:
             code, message = exc.code, str(getattr(exc, "message", exc))
-            self._record_failure(source, requested, upload, code, message)
+            self._record_failure(source, upload, attempt, code, message)
             raise IngestFailed(code, message) from exc
 
-    def _ingest(self, source: SourceKey, upload: Upload) -> PluginVersion:
+    def _ingest(self, source: SourceKey, upload: Upload, attempt: _Attempt) -> PluginVersion:
         archive = self.workdir / "source.zip"
         obj = self.store.fetch_source(source.key, upload.version_id, archive, MAX_SOURCE_BYTES)
         meta = obj.metadata
-        version = check_version(meta["version"]) if meta.get("version") else source.version
+        attempt.source_version_id = obj.version_id
+        if meta.get("version"):
+            attempt.version = check_version(meta["version"])
         status = self._initial_status(meta.get("status", ""))
         channel = meta.get("channel") or DEFAULT_CHANNEL
-        existing = self.repo.get_version(source.slug, version) if version else None
-        if existing and existing.source_key == source.key and existing.source_version_id == obj.version_id:
-            logger.info("duplicate event for %s, nothing to do", source.key)
+        existing = self.repo.get_version(source.slug, attempt.version) if attempt.version else None
+        if existing is not None and upload.older_than(existing):
+            logger.info(
+                "%s is older than what %s %s holds; late event ignored",
+                source.key,
+                source.slug,
+                existing.version,
+            )
             return existing
+        if (
+            existing is not None
+            and existing.status is not Status.FAILED
+            and (existing.source_key, existing.source_version_id) == (source.key, obj.version_id)
+        ):
+            logger.info("%s was registered before; finishing what that run may have left", source.key)
+            return self._finish(source, existing, status)
 
         if source.platform is not Platform.WORDPRESS:
             raise InvalidInput(
@@ -132,25 +162,29 @@ class Ingestor:
             )
         out = self.workdir / "out"
         out.mkdir()
-        built = build_wordpress_package(archive, source.slug, version, out)
-        version = check_version(built.version)
-        if version != built.version:
+        built = build_wordpress_package(archive, source.slug, attempt.version, out)
+        attempt.version = check_version(built.version)
+        if attempt.version != built.version:
             raise InvalidInput(f"version {built.version!r} is not normalized", code="invalid_version")
-        existing = existing or self.repo.get_version(source.slug, version)
+        existing = existing or self.repo.get_version(source.slug, built.version)
+        if existing is not None and upload.older_than(existing):
+            logger.info("%s is older than %s %s; late event ignored", source.key, source.slug, built.version)
+            return existing
         replaceable = existing is None or existing.status in REPLACEABLE
-        file_path = package_key(source.platform, source.slug, version)
+        file_path = package_key(source.platform, source.slug, built.version)
         stored = self.store.put_package(file_path, built.path, built.sha256, replace=replaceable)
         if existing is not None and not replaceable:
             if stored is PutResult.IDENTICAL and existing.sha256 == built.sha256:
-                logger.info("%s %s re-uploaded with identical bytes, nothing to do", source.slug, version)
+                logger.info(
+                    "%s %s re-uploaded with identical bytes, nothing to do", source.slug, built.version
+                )
                 return existing
             raise Conflict(
-                f"{source.slug} {version} is {existing.status.value}; its package can no longer change "
+                f"{source.slug} {built.version} is {existing.status.value}; its package can no longer change "
                 "(upload a new version instead)",
                 code="version_exists",
             )
 
-        now = self.clock()
         record = self._record(
             source=source,
             source_version_id=obj.version_id,
@@ -158,22 +192,38 @@ class Ingestor:
             status=status,
             channel=channel,
             changelog=meta.get("changelog", ""),
-            now=now,
+            now=self.clock(),
         )
+        record.source_event_time = upload.event_time
         if existing is not None:
             record.created_at = existing.created_at
         self.repo.save_version(record, expected=None if existing is None else existing.status)
-        plugin = self._plugin(source, built, now)
-        if status is Status.RELEASED:
-            record = publish(self.repo, plugin, record, now)
+        record = self._finish(source, record, status)
         logger.info(
             "registered %s %s (%s, %d bytes, sha256 %s)",
             source.slug,
-            version,
+            record.version,
             record.status,
             record.file_size,
             record.sha256,
         )
+        return record
+
+    def _finish(self, source: SourceKey, record: PluginVersion, requested: Status) -> PluginVersion:
+        """The steps after the version record: safe to repeat, so a retry completes a crashed run."""
+        now = self.clock()
+
+        def describe(plugin: Plugin) -> bool:
+            name = record.plugin_name or plugin.name
+            description = record.description or plugin.description
+            if (name, description) == (plugin.name, plugin.description):
+                return False
+            plugin.name, plugin.description, plugin.updated_at = name, description, now
+            return True
+
+        update_plugin(self.repo, source.slug, describe, lambda: self._new_plugin(source, now))
+        if requested is Status.RELEASED and record.status in RELEASABLE:
+            return publish(self.repo, record, now)
         return record
 
     @staticmethod
@@ -233,52 +283,45 @@ class Ingestor:
             source_version_id=source_version_id,
         )
 
-    def _plugin(self, source: SourceKey, built: BuiltPackage, now: datetime) -> Plugin:
-        plugin = self.repo.get_plugin(source.slug)
-        if plugin is None:
-            plugin = Plugin(
-                slug=source.slug,
-                name=built.header.name,
-                platform=source.platform,
-                created_at=now,
-                updated_at=now,
-            )
-        plugin.name = built.header.name or plugin.name
-        plugin.description = built.header.description or plugin.description
-        plugin.updated_at = now
-        self.repo.save_plugin(plugin)
-        return plugin
-
-    def _record_failure(
-        self, source: SourceKey, version: str | None, upload: Upload, code: str, message: str
-    ) -> None:
-        """Leave the reason where an admin looks: the version record if it is still replaceable,
-        else the plugin. A version sites may have is never touched."""
-        logger.warning("refused %s: %s: %s", source.key, code, message)
-        now = self.clock()
-        existing = self.repo.get_version(source.slug, version) if version else None
-        if version and (existing is None or existing.status in REPLACEABLE):
-            failed = PluginVersion(
-                slug=source.slug,
-                version=version,
-                status=Status.FAILED,
-                created_at=now,
-                source_key=source.key,
-                source_version_id=upload.version_id or "",
-                failure_code=code,
-                failure_reason=message,
-            )
-            try:
-                self.repo.save_version(failed, expected=None if existing is None else existing.status)
-            except Conflict:
-                logger.warning(
-                    "version %s %s changed meanwhile; failure kept on the plugin", source.slug, version
-                )
-            else:
-                return
-        plugin = self.repo.get_plugin(source.slug) or Plugin(
+    @staticmethod
+    def _new_plugin(source: SourceKey, now: datetime) -> Plugin:
+        return Plugin(
             slug=source.slug, name=source.slug, platform=source.platform, created_at=now, updated_at=now
         )
-        plugin.last_failure = Failure(source_key=source.key, code=code, message=message, at=now)
-        plugin.updated_at = now
-        self.repo.save_plugin(plugin)
+
+    def _record_failure(
+        self, source: SourceKey, upload: Upload, attempt: _Attempt, code: str, message: str
+    ) -> None:
+        """Leave the reason where an admin looks: always on the plugin (created if new), and on the
+        version record too while that version is still replaceable. A version sites may have is
+        never touched."""
+        logger.warning("refused %s: %s: %s", source.key, code, message)
+        now = self.clock()
+
+        def remember(plugin: Plugin) -> bool:
+            plugin.last_failure = Failure(source_key=source.key, code=code, message=message, at=now)
+            plugin.updated_at = now
+            return True
+
+        update_plugin(self.repo, source.slug, remember, lambda: self._new_plugin(source, now))
+        version = attempt.version
+        existing = self.repo.get_version(source.slug, version) if version else None
+        if version is None or (
+            existing is not None and (existing.status not in REPLACEABLE or upload.older_than(existing))
+        ):
+            return
+        failed = PluginVersion(
+            slug=source.slug,
+            version=version,
+            status=Status.FAILED,
+            created_at=now,
+            source_key=source.key,
+            source_version_id=attempt.source_version_id,
+            source_event_time=upload.event_time,
+            failure_code=code,
+            failure_reason=message,
+        )
+        try:
+            self.repo.save_version(failed, expected=None if existing is None else existing.status)
+        except Conflict:
+            logger.warning("%s %s changed meanwhile; the failure stays on the plugin", source.slug, version)

@@ -87,6 +87,8 @@ class Plugin:
     #: channel -> highest released version on it
     latest: dict[str, str] = field(default_factory=dict)
     last_failure: Failure | None = None
+    #: Optimistic-concurrency counter: a save succeeds only over the revision it read (0: new).
+    revision: int = 0
 
 
 @dataclass
@@ -117,6 +119,7 @@ class PluginVersion:
     stamped: list[str] = field(default_factory=list)
     source_key: str = ""
     source_version_id: str = ""
+    source_event_time: datetime | None = None
     failure_code: str = ""
     failure_reason: str = ""
 

@@ -6,10 +6,12 @@ change is a conditional write on the status it was read with, so two admins cann
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from chalicelib.logic.errors import Conflict, NotFound
 from chalicelib.logic.model import Plugin, PluginVersion, Status, check_version
+from chalicelib.logic.plugins import update_plugin
 from chalicelib.logic.ports import Repository
 from chalicelib.logic.versions import version_compare
 
@@ -19,16 +21,15 @@ RELEASABLE = frozenset({Status.DRAFT, Status.TESTING, Status.STAGED})
 
 def release(repo: Repository, slug: str, version: str, now: datetime) -> PluginVersion:
     """Release ``slug`` ``version``; releasing a released version again changes nothing."""
-    plugin = repo.get_plugin(slug)
-    record = repo.get_version(slug, check_version(version)) if plugin else None
-    if plugin is None or record is None:
+    record = repo.get_version(slug, check_version(version))
+    if record is None or repo.get_plugin(slug) is None:
         raise NotFound(f"{slug} {version} does not exist")
     if record.status is Status.RELEASED:
         return record
-    return publish(repo, plugin, record, now)
+    return publish(repo, record, now)
 
 
-def publish(repo: Repository, plugin: Plugin, record: PluginVersion, now: datetime) -> PluginVersion:
+def publish(repo: Repository, record: PluginVersion, now: datetime) -> PluginVersion:
     if record.status not in RELEASABLE:
         raise Conflict(
             f"{record.slug} {record.version} is {record.status.value} and cannot be released "
@@ -39,9 +40,21 @@ def publish(repo: Repository, plugin: Plugin, record: PluginVersion, now: dateti
     record.status = Status.RELEASED
     record.released_at = now
     repo.save_version(record, expected=previous)
-    current = plugin.latest.get(record.channel)
-    if current is None or version_compare(record.version, current) > 0:
+
+    def point_up(plugin: Plugin) -> bool:
+        current = plugin.latest.get(record.channel)
+        if current is not None and version_compare(record.version, current) <= 0:
+            return False
         plugin.latest[record.channel] = record.version
-    plugin.updated_at = now
-    repo.save_plugin(plugin)
+        plugin.updated_at = now
+        return True
+
+    update_plugin(repo, record.slug, point_up, _missing(record.slug))
     return record
+
+
+def _missing(slug: str) -> Callable[[], Plugin]:
+    def fail() -> Plugin:
+        raise NotFound(f"no plugin {slug!r}")
+
+    return fail

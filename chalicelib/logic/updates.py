@@ -65,9 +65,11 @@ def check_update(plugin: Plugin, versions: list[PluginVersion], current: str, li
             "info_url": links.info(plugin.slug),
         }
     available = version_compare(offered.version, current) > 0
+    # A forced release the site skipped still forces it once superseded (deprecated); a pulled one
+    # was withdrawn as bad and forces nobody.
     forced = available and any(
         v.force_update
-        and v.status in OFFERED
+        and v.status in DOWNLOADABLE
         and version_compare(v.version, current) > 0
         and version_compare(v.version, offered.version) <= 0
         for v in versions

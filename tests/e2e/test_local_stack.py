@@ -19,6 +19,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import boto3
@@ -52,6 +53,20 @@ class Stack:
         if check and result.returncode != 0:
             raise AssertionError(f"{args} failed: {result.stdout}\n{result.stderr}")
         return result
+
+    def state(self) -> dict[str, str]:
+        """What the stack wrote for its clients (.local/stack.json in `make run`)."""
+        return dict(json.loads((self.state_dir / "stack.json").read_text()))
+
+    def aws(self, service: str) -> Any:
+        """A boto3 client on the stack's moto server, as an admin with the local endpoint would use."""
+        return boto3.client(
+            service,
+            endpoint_url=self.state()["aws_endpoint_url"],
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
 
 
 @pytest.fixture(scope="module")
@@ -173,22 +188,10 @@ def test_cli_upload_then_release_makes_check_update_offer_the_new_version(stack:
 
 
 def test_a_broken_upload_is_recorded_and_parked_in_the_dead_letter_queue(stack: Stack) -> None:
-    state = json.loads((stack.state_dir / "stack.json").read_text())
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=state["aws_endpoint_url"],
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    state = stack.state()
+    s3 = stack.aws("s3")
     s3.put_object(Bucket=state["bucket"], Key=f"sources/wordpress/{SLUG}/9.9.9/broken.zip", Body=b"not a zip")
-    sqs = boto3.client(
-        "sqs",
-        endpoint_url=state["aws_endpoint_url"],
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    sqs = stack.aws("sqs")
     dlq = sqs.get_queue_url(QueueName="igny8-plugins-local-packager-dlq")["QueueUrl"]
     deadline = time.monotonic() + 60
     while True:

@@ -1,0 +1,136 @@
+"""In-memory stand-ins for the domain's ports (``chalicelib.logic.ports``), for unit tests.
+
+They keep the real adapters' contracts, the parts the domain relies on most:
+
+* ``FakeRepository`` is keyed like the DynamoDB table (slug + ``sort_key(version)``), returns
+  versions newest first in PHP order, makes ``save_version`` a conditional write, and stores
+  copies, so a test only ever sees what the code under test actually saved.
+* ``FakeStore`` streams sources with the same size limit as ``S3ArtifactStore`` and writes packages
+  only if absent unless told to replace them.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from chalicelib.logic.errors import Conflict, InvalidInput
+from chalicelib.logic.model import Plugin, PluginVersion, Status
+from chalicelib.logic.ports import PutResult, SourceObject
+from chalicelib.logic.versions import sort_key
+
+
+class FakeRepository:
+    """``chalicelib.logic.ports.Repository`` in memory."""
+
+    def __init__(self) -> None:
+        self._plugins: dict[str, Plugin] = {}
+        self._versions: dict[tuple[str, str], PluginVersion] = {}
+
+    # plugins -------------------------------------------------------------------------------
+    def get_plugin(self, slug: str) -> Plugin | None:
+        return copy.deepcopy(self._plugins.get(slug))
+
+    def save_plugin(self, plugin: Plugin) -> None:
+        stored = self._plugins.get(plugin.slug)
+        if (stored.revision if stored else 0) != plugin.revision:
+            raise Conflict(f"plugin {plugin.slug} changed meanwhile", code="concurrent_change")
+        plugin.revision += 1
+        self._plugins[plugin.slug] = copy.deepcopy(plugin)
+
+    def plugins_on_platform(self, platform: str) -> list[Plugin]:
+        return [
+            copy.deepcopy(plugin)
+            for slug, plugin in sorted(self._plugins.items())
+            if plugin.platform.value == platform
+        ]
+
+    # versions ------------------------------------------------------------------------------
+    def get_version(self, slug: str, version: str) -> PluginVersion | None:
+        return copy.deepcopy(self._versions.get((slug, sort_key(version))))
+
+    def versions(self, slug: str) -> list[PluginVersion]:
+        """Newest first, like a DynamoDB query on the sort key with ``scan_index_forward=False``."""
+        keys = sorted((key for key in self._versions if key[0] == slug), key=lambda key: key[1], reverse=True)
+        return [copy.deepcopy(self._versions[key]) for key in keys]
+
+    def save_version(self, version: PluginVersion, *, expected: Status | None) -> None:
+        key = (version.slug, sort_key(version.version))
+        stored = self._versions.get(key)
+        if expected is None and stored is not None:
+            raise Conflict(f"{version.slug} {version.version} already exists", code="concurrent_change")
+        if expected is not None and (stored is None or stored.status is not expected):
+            raise Conflict(
+                f"{version.slug} {version.version} is no longer {expected.value}", code="concurrent_change"
+            )
+        self._versions[key] = copy.deepcopy(version)
+
+    # test helpers (not part of the port) -------------------------------------------------------
+    def put_version(self, version: PluginVersion) -> None:
+        """Arrange a stored version without the conditional check."""
+        self._versions[(version.slug, sort_key(version.version))] = copy.deepcopy(version)
+
+
+class FakeStore:
+    """``chalicelib.logic.ports.ArtifactStore`` in memory.
+
+    ``sources`` maps an object key to ``(bytes, metadata, version_id)``: the *current* version of
+    that object, as a versioned bucket would serve it.
+    """
+
+    BUCKET_URL = "https://artifacts.fake-s3.test"
+
+    def __init__(self) -> None:
+        self.sources: dict[str, tuple[bytes, dict[str, str], str]] = {}
+        self.packages: dict[str, bytes] = {}
+        self._next_version = 0
+
+    def put_source(self, key: str, data: bytes, metadata: dict[str, str] | None = None) -> str:
+        """Upload (or overwrite) a source object; returns its new S3 version id."""
+        self._next_version += 1
+        version_id = f"v{self._next_version:04d}"
+        self.sources[key] = (data, dict(metadata or {}), version_id)
+        return version_id
+
+    def fetch_source(self, key: str, version_id: str | None, dest: Path, max_bytes: int) -> SourceObject:
+        if key not in self.sources:
+            raise LookupError(f"NoSuchKey: {key}")
+        data, metadata, stored_version_id = self.sources[key]
+        if version_id is not None and version_id != stored_version_id:
+            raise LookupError(f"NoSuchVersion: {key} {version_id}")
+        if len(data) > max_bytes:
+            raise InvalidInput(f"source archive is larger than the {max_bytes} byte limit", code="too_large")
+        dest.write_bytes(data)
+        return SourceObject(
+            metadata={name.lower(): value for name, value in metadata.items()},
+            version_id=stored_version_id,
+            size=len(data),
+        )
+
+    def put_package(self, key: str, path: Path, sha256: str, *, replace: bool) -> PutResult:
+        data = path.read_bytes()
+        if replace or key not in self.packages:
+            self.packages[key] = data
+            return PutResult.CREATED
+        same = hashlib.sha256(self.packages[key]).hexdigest() == sha256
+        return PutResult.IDENTICAL if same else PutResult.DIFFERENT
+
+    def presign_download(self, key: str, filename: str, ttl: int) -> str:
+        return f"{self.BUCKET_URL}/{key}?filename={filename}&X-Amz-Expires={ttl}"
+
+
+@dataclass
+class FixedClock:
+    """A clock that says the same time until a test moves it."""
+
+    now: datetime = datetime(2024, 5, 6, 15, 4, 5, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now

@@ -1,0 +1,462 @@
+"""Uploading a source archive, as an admin and the WordPress sites downstream would see the result."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from chalicelib.logic import ingest as ingest_module
+from chalicelib.logic.errors import InvalidInput
+from chalicelib.logic.ingest import IngestFailed, Ingestor, Upload, parse_source_key
+from chalicelib.logic.model import Platform, Plugin, PluginVersion, Status
+from tests.unit.fakes import FakeRepository, FakeStore, FixedClock
+
+BRIDGE = Path(__file__).resolve().parents[2] / "plugins" / "wordpress" / "source" / "igny8-wp-bridge"
+SLUG = "igny8-wp-bridge"
+MAIN = f"{SLUG}/{SLUG}.php"
+PREFIX = f"sources/wordpress/{SLUG}"
+
+
+def bridge_zip(*, header_version: str | None = None, extra: dict[str, str] | None = None) -> bytes:
+    """The bridge's source as a "Download ZIP" archive (one wrapper folder), optionally altered."""
+    files: dict[str, bytes] = {}
+    for file in sorted(BRIDGE.rglob("*")):
+        if file.is_file():
+            data = file.read_bytes()
+            if header_version is not None and file.name == f"{SLUG}.php":
+                data = data.replace(b"1.0.0", header_version.encode())
+            files[file.relative_to(BRIDGE).as_posix()] = data
+    for name, text in (extra or {}).items():
+        files[name] = text.encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(zipfile.ZipInfo(f"{SLUG}/{name}", date_time=(2024, 1, 2, 3, 4, 6)), data)
+    return buffer.getvalue()
+
+
+class Service:
+    """One bucket, one table and the packager, as the S3 -> SQS -> Lambda wiring runs it."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.repo = FakeRepository()
+        self.store = FakeStore()
+        self.clock = FixedClock()
+        self._tmp = tmp_path
+        self._runs = 0
+
+    def upload(self, key: str, data: bytes, **metadata: str) -> Upload:
+        return Upload(key=key, version_id=self.store.put_source(key, data, metadata))
+
+    def ingest(self, upload: Upload) -> PluginVersion:
+        # The Lambda handler gives every message a fresh temporary directory.
+        self._runs += 1
+        workdir = self._tmp / f"run-{self._runs}"
+        workdir.mkdir()
+        return Ingestor(self.repo, self.store, workdir, self.clock).ingest(upload)
+
+    def package(self, version: PluginVersion) -> bytes:
+        return self.store.packages[version.file_path]
+
+    def packaged_main_file(self, version: PluginVersion) -> str:
+        with zipfile.ZipFile(io.BytesIO(self.package(version))) as package:
+            return package.read(MAIN).decode()
+
+
+@pytest.fixture
+def svc(tmp_path: Path) -> Service:
+    return Service(tmp_path)
+
+
+# --- where the version comes from ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "metadata"),
+    [
+        pytest.param(f"{PREFIX}/upload-7f3a.zip", {"version": "1.2.3"}, id="metadata"),
+        pytest.param(f"{PREFIX}/1.2.3/upload-7f3a.zip", {}, id="key-segment"),
+        pytest.param(f"{PREFIX}/{SLUG}-v1.2.3.zip", {}, id="file-name"),
+        pytest.param(f"{PREFIX}/{SLUG}-1.2.3.zip", {}, id="file-name-without-v"),
+    ],
+)
+def test_a_requested_version_is_registered_and_stamped_into_the_package(
+    svc: Service, key: str, metadata: dict[str, str]
+) -> None:
+    record = svc.ingest(svc.upload(key, bridge_zip(), **metadata))
+
+    assert record.version == "1.2.3"
+    assert record.status is Status.DRAFT
+    assert svc.repo.get_version(SLUG, "1.2.3") == record
+    assert record.file_path == f"packages/wordpress/{SLUG}/{SLUG}-v1.2.3.zip"
+    package = svc.package(record)
+    assert hashlib.sha256(package).hexdigest() == record.sha256
+    assert record.file_size == len(package)
+    main = svc.packaged_main_file(record)
+    assert "Version:           1.2.3" in main
+    assert "define( 'IGNY8_BRIDGE_VERSION', '1.2.3' );" in main
+    plugin = svc.repo.get_plugin(SLUG)
+    assert plugin is not None
+    assert plugin.name == "IGNY8 WordPress Bridge"
+    assert plugin.platform is Platform.WORDPRESS
+
+
+def test_without_a_requested_version_the_plugin_header_decides(svc: Service) -> None:
+    data = bridge_zip(header_version="1.4.2")
+
+    record = svc.ingest(svc.upload(f"{PREFIX}/upload-7f3a.zip", data))
+
+    assert record.version == "1.4.2"
+    assert record.stamped == []
+    assert record.main_file == f"{SLUG}.php"
+    assert "Version:           1.4.2" in svc.packaged_main_file(record)
+    assert [v.version for v in svc.repo.versions(SLUG)] == ["1.4.2"]
+
+
+def test_metadata_version_wins_over_the_header(svc: Service) -> None:
+    data = bridge_zip(header_version="1.4.2")
+
+    record = svc.ingest(svc.upload(f"{PREFIX}/upload.zip", data, version="2.0.0"))
+
+    assert record.version == "2.0.0"
+    assert "Version:           2.0.0" in svc.packaged_main_file(record)
+
+
+def test_readme_and_header_fields_reach_the_record(svc: Service) -> None:
+    record = svc.ingest(svc.upload(f"{PREFIX}/1.2.3/upload.zip", bridge_zip()))
+
+    assert (record.requires, record.tested, record.requires_php) == ("5.8", "6.6", "7.4")
+    assert record.author == "IGNY8"
+    assert record.plugin_uri == "https://igny8.com"
+    assert {"description", "installation", "faq", "changelog", "upgrade_notice"} <= set(record.sections)
+    assert record.source_key == f"{PREFIX}/1.2.3/upload.zip"
+
+
+# --- the status an upload asks for -----------------------------------------------------------------
+
+
+def test_status_released_in_metadata_releases_and_moves_the_latest_pointer(svc: Service) -> None:
+    record = svc.ingest(svc.upload(f"{PREFIX}/1.2.3/upload.zip", bridge_zip(), status="released"))
+
+    assert record.status is Status.RELEASED
+    assert record.released_at == svc.clock.now
+    stored = svc.repo.get_version(SLUG, "1.2.3")
+    assert stored is not None
+    assert stored.status is Status.RELEASED
+    plugin = svc.repo.get_plugin(SLUG)
+    assert plugin is not None
+    assert plugin.latest == {"stable": "1.2.3"}
+
+
+def test_uploads_are_drafts_by_default_and_move_no_pointer(svc: Service) -> None:
+    record = svc.ingest(svc.upload(f"{PREFIX}/1.2.3/upload.zip", bridge_zip()))
+
+    assert record.status is Status.DRAFT
+    assert record.released_at is None
+    plugin = svc.repo.get_plugin(SLUG)
+    assert plugin is not None
+    assert plugin.latest == {}
+
+
+@pytest.mark.parametrize("status", ["testing", "staged"])
+def test_an_upload_may_ask_for_an_early_status(svc: Service, status: str) -> None:
+    record = svc.ingest(svc.upload(f"{PREFIX}/1.2.3/upload.zip", bridge_zip(), status=status))
+
+    assert record.status is Status(status)
+    plugin = svc.repo.get_plugin(SLUG)
+    assert plugin is not None
+    assert plugin.latest == {}
+
+
+@pytest.mark.parametrize("status", ["banana", "pulled", "deprecated", "update_ready", "failed"])
+def test_an_invalid_status_is_refused(svc: Service, status: str) -> None:
+    with pytest.raises(IngestFailed) as refused:
+        svc.ingest(svc.upload(f"{PREFIX}/1.2.3/upload.zip", bridge_zip(), status=status))
+
+    assert refused.value.code == "invalid_status"
+    assert svc.store.packages == {}
+    stored = svc.repo.get_version(SLUG, "1.2.3")
+    assert stored is not None
+    assert (stored.status, stored.failure_code) == (Status.FAILED, "invalid_status")
+
+
+# --- repeated and conflicting uploads --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "key", [f"{PREFIX}/1.2.3/upload.zip", f"{PREFIX}/upload.zip"], ids=["version-in-key", "version-in-header"]
+)
+@pytest.mark.parametrize("status", ["draft", "released"])
+def test_the_same_event_delivered_twice_registers_one_version(svc: Service, key: str, status: str) -> None:
+    upload = svc.upload(key, bridge_zip(header_version="1.2.3"), status=status)
+    first = svc.ingest(upload)
+    package = svc.package(first)
+    svc.clock.advance(minutes=5)
+
+    again = svc.ingest(upload)
+
+    assert again == first
+    assert svc.repo.versions(SLUG) == [first]
+    assert svc.package(first) == package
+    assert list(svc.store.packages) == [first.file_path]
+
+
+def test_identical_bytes_uploaded_again_for_a_released_version_change_nothing(svc: Service) -> None:
+    data = bridge_zip()
+    released = svc.ingest(svc.upload(f"{PREFIX}/1.2.3/a.zip", data, status="released"))
+    svc.clock.advance(days=1)
+
+    again = svc.ingest(svc.upload(f"{PREFIX}/1.2.3/b.zip", data))
+
+    assert again == released
+    assert svc.repo.versions(SLUG) == [released]
+    plugin = svc.repo.get_plugin(SLUG)
+    assert plugin is not None
+    assert plugin.last_failure is None
+
+
+def test_different_bytes_for_a_released_version_are_refused_and_recorded(svc: Service) -> None:
+    released = svc.ingest(svc.upload(f"{PREFIX}/1.2.3/a.zip", bridge_zip(), status="released"))
+    package = svc.package(released)
+    svc.clock.advance(hours=1)
+    changed = bridge_zip(extra={"includes/hotfix.php": "<?php // sneaky change\n"})
+
+    with pytest.raises(IngestFailed) as refused:
+        svc.ingest(svc.upload(f"{PREFIX}/1.2.3/b.zip", changed))
+
+    assert refused.value.code == "version_exists"
+    assert svc.repo.versions(SLUG) == [released]
+    assert svc.package(released) == package
+    plugin = svc.repo.get_plugin(SLUG)
+    assert plugin is not None
+    assert plugin.latest == {"stable": "1.2.3"}
+    assert plugin.last_failure is not None
+    assert plugin.last_failure.code == "version_exists"
+    assert plugin.last_failure.source_key == f"{PREFIX}/1.2.3/b.zip"
+    assert plugin.last_failure.at == svc.clock.now
+
+
+def test_a_broken_upload_for_a_released_version_leaves_the_release_alone(svc: Service) -> None:
+    released = svc.ingest(svc.upload(f"{PREFIX}/1.2.3/a.zip", bridge_zip(), status="released"))
+
+    with pytest.raises(IngestFailed):
+        svc.ingest(svc.upload(f"{PREFIX}/1.2.3/b.zip", b"definitely not a zip"))
+
+    assert svc.repo.versions(SLUG) == [released]
+    plugin = svc.repo.get_plugin(SLUG)
+    assert plugin is not None
+    assert plugin.last_failure is not None
+    assert plugin.last_failure.code == "not_a_zip"
+
+
+def test_different_bytes_for_a_draft_replace_it(svc: Service) -> None:
+    draft = svc.ingest(svc.upload(f"{PREFIX}/1.2.3/a.zip", bridge_zip()))
+    svc.clock.advance(hours=1)
+    fixed = bridge_zip(extra={"includes/fix.php": "<?php // the fix\n"})
+
+    replaced = svc.ingest(svc.upload(f"{PREFIX}/1.2.3/b.zip", fixed))
+
+    assert replaced.status is Status.DRAFT
+    assert replaced.sha256 != draft.sha256
+    assert replaced.source_key == f"{PREFIX}/1.2.3/b.zip"
+    assert replaced.created_at == draft.created_at
+    assert svc.repo.versions(SLUG) == [replaced]
+    assert hashlib.sha256(svc.package(replaced)).hexdigest() == replaced.sha256
+    with zipfile.ZipFile(io.BytesIO(svc.package(replaced))) as package:
+        assert f"{SLUG}/includes/fix.php" in package.namelist()
+
+
+def test_a_good_upload_replaces_a_failed_one(svc: Service) -> None:
+    with pytest.raises(IngestFailed):
+        svc.ingest(svc.upload(f"{PREFIX}/1.2.3/a.zip", b"PK\x03\x04 truncated"))
+
+    record = svc.ingest(svc.upload(f"{PREFIX}/1.2.3/b.zip", bridge_zip()))
+
+    assert record.status is Status.DRAFT
+    assert (record.failure_code, record.failure_reason) == ("", "")
+    assert svc.repo.versions(SLUG) == [record]
+
+
+def test_a_retried_release_upload_recovers_from_a_crash_midway(svc: Service) -> None:
+    """SQS redelivers a message whose first attempt died (timeout, throttling) after the version
+    record was written: the retry must finish the job, not stop at a half-registered draft."""
+
+    class FlakyRepository(FakeRepository):
+        failures = 1
+
+        def save_plugin(self, plugin: Plugin) -> None:
+            if self.failures:
+                self.failures -= 1
+                raise RuntimeError("ProvisionedThroughputExceededException")
+            super().save_plugin(plugin)
+
+    svc.repo = FlakyRepository()
+    upload = svc.upload(f"{PREFIX}/1.2.3/a.zip", bridge_zip(), status="released")
+    with pytest.raises(RuntimeError):
+        svc.ingest(upload)
+
+    record = svc.ingest(upload)
+
+    assert record.status is Status.RELEASED
+    plugin = svc.repo.get_plugin(SLUG)
+    assert plugin is not None
+    assert plugin.latest == {"stable": "1.2.3"}
+
+
+# --- broken archives -------------------------------------------------------------------------------
+
+
+def test_a_broken_archive_with_a_known_version_leaves_a_failed_version(svc: Service) -> None:
+    with pytest.raises(IngestFailed) as refused:
+        svc.ingest(svc.upload(f"{PREFIX}/1.2.3/a.zip", b"this is a text file, not a zip"))
+
+    assert refused.value.code == "not_a_zip"
+    failed = svc.repo.get_version(SLUG, "1.2.3")
+    assert failed is not None
+    assert failed.status is Status.FAILED
+    assert failed.failure_code == "not_a_zip"
+    assert "not a ZIP" in failed.failure_reason
+    assert failed.source_key == f"{PREFIX}/1.2.3/a.zip"
+    assert svc.store.packages == {}
+
+
+def test_a_broken_archive_with_its_version_in_metadata_leaves_a_failed_version(svc: Service) -> None:
+    with pytest.raises(IngestFailed):
+        svc.ingest(svc.upload(f"{PREFIX}/upload.zip", b"this is a text file, not a zip", version="1.2.3"))
+
+    failed = svc.repo.get_version(SLUG, "1.2.3")
+    assert failed is not None, "the failure should sit on version 1.2.3, where the admin looks for it"
+    assert failed.status is Status.FAILED
+    assert failed.failure_code == "not_a_zip"
+
+
+def test_a_broken_archive_without_a_version_is_recorded_on_the_plugin(svc: Service) -> None:
+    with pytest.raises(IngestFailed) as refused:
+        svc.ingest(svc.upload(f"{PREFIX}/upload.zip", b"this is a text file, not a zip"))
+
+    assert refused.value.code == "not_a_zip"
+    assert svc.repo.versions(SLUG) == []
+    plugin = svc.repo.get_plugin(SLUG)
+    assert plugin is not None
+    assert plugin.last_failure is not None
+    assert plugin.last_failure.code == "not_a_zip"
+    assert plugin.last_failure.source_key == f"{PREFIX}/upload.zip"
+    assert svc.store.packages == {}
+
+
+def test_an_archive_without_a_plugin_header_is_refused(svc: Service) -> None:
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as archive:
+        archive.writestr(f"{SLUG}/readme.txt", "=== Nothing ===\n")
+    with pytest.raises(IngestFailed) as refused:
+        svc.ingest(svc.upload(f"{PREFIX}/1.2.3/a.zip", data.getvalue()))
+
+    assert refused.value.code == "no_plugin_header"
+    failed = svc.repo.get_version(SLUG, "1.2.3")
+    assert failed is not None
+    assert failed.status is Status.FAILED
+
+
+def test_a_source_over_the_size_limit_is_refused(svc: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = bridge_zip()
+    monkeypatch.setattr(ingest_module, "MAX_SOURCE_BYTES", len(data) - 1)
+
+    with pytest.raises(IngestFailed) as refused:
+        svc.ingest(svc.upload(f"{PREFIX}/1.2.3/a.zip", data))
+
+    assert refused.value.code == "too_large"
+    failed = svc.repo.get_version(SLUG, "1.2.3")
+    assert failed is not None
+    assert failed.failure_code == "too_large"
+    assert svc.store.packages == {}
+
+
+# --- keys ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "code"),
+    [
+        pytest.param(f"uploads/wordpress/{SLUG}/a.zip", "bad_key", id="wrong-prefix"),
+        pytest.param("sources/wordpress/a.zip", "bad_key", id="no-slug"),
+        pytest.param(f"{PREFIX}/1.2.3/", "bad_key", id="no-file-name"),
+        pytest.param(f"sources/joomla/{SLUG}/a.zip", "invalid_platform", id="unknown-platform"),
+        pytest.param("sources/wordpress/My_Plugin/a.zip", "invalid_slug", id="bad-slug"),
+        pytest.param(f"{PREFIX}/1.2.3/extra/a.zip", "bad_key", id="too-many-segments"),
+        pytest.param(f"{PREFIX}/v1.2.3/a.zip", "invalid_version", id="v-prefixed-version"),
+        pytest.param(f"{PREFIX}/1..2/a.zip", "invalid_version", id="empty-version-part"),
+    ],
+)
+def test_bad_keys_are_refused_with_a_code_and_touch_nothing(svc: Service, key: str, code: str) -> None:
+    with pytest.raises(InvalidInput) as parsed:
+        parse_source_key(key)
+    assert parsed.value.code == code
+
+    with pytest.raises(IngestFailed) as refused:
+        svc.ingest(svc.upload(key, bridge_zip()))
+
+    assert refused.value.code == code
+    assert svc.repo.get_plugin(SLUG) is None
+    assert svc.repo.versions(SLUG) == []
+    assert svc.store.packages == {}
+
+
+@pytest.mark.parametrize(
+    ("key", "platform", "version"),
+    [
+        (f"{PREFIX}/1.2.3/a.zip", Platform.WORDPRESS, "1.2.3"),
+        (f"{PREFIX}/{SLUG}-v2.0.0-beta1.zip", Platform.WORDPRESS, "2.0.0-beta1"),
+        (f"{PREFIX}/0b9d3c.zip", Platform.WORDPRESS, None),
+        (f"{PREFIX}/other-plugin-v1.0.zip", Platform.WORDPRESS, None),
+        ("sources/shopify/igny8-app/3.1/a.zip", Platform.SHOPIFY, "3.1"),
+    ],
+)
+def test_parse_source_key(key: str, platform: Platform, version: str | None) -> None:
+    parsed = parse_source_key(key)
+
+    assert (parsed.platform, parsed.version) == (platform, version)
+    assert parsed.slug == key.split("/")[2]
+
+
+@pytest.mark.parametrize("platform", ["shopify", "custom"])
+def test_platforms_without_a_packager_are_refused(svc: Service, platform: str) -> None:
+    with pytest.raises(IngestFailed) as refused:
+        svc.ingest(svc.upload(f"sources/{platform}/igny8-app/1.0.0/a.zip", bridge_zip()))
+
+    assert refused.value.code == "unsupported_platform"
+    assert svc.store.packages == {}
+    failed = svc.repo.get_version("igny8-app", "1.0.0")
+    assert failed is not None
+    assert failed.status is Status.FAILED
+
+
+# --- changelog -------------------------------------------------------------------------------------
+
+
+def test_changelog_comes_from_the_readme_when_the_upload_gives_none(svc: Service) -> None:
+    # The bridge's readme has a "= 1.0.0 =" changelog entry.
+    record = svc.ingest(svc.upload(f"{PREFIX}/1.0.0/a.zip", bridge_zip()))
+
+    assert "First release" in record.changelog
+    assert "= 1.0.0 =" in record.sections["changelog"]
+
+
+def test_without_an_entry_for_the_version_the_whole_readme_changelog_is_used(svc: Service) -> None:
+    record = svc.ingest(svc.upload(f"{PREFIX}/1.2.3/a.zip", bridge_zip()))
+
+    assert record.changelog.startswith("= 1.0.0 =")
+    assert "First release" in record.changelog
+    assert record.changelog == record.sections["changelog"]
+
+
+def test_changelog_from_metadata_wins(svc: Service) -> None:
+    # storage.py percent-decodes metadata, so the domain receives the text as the admin wrote it.
+    changelog = "Fixes the ümlaut bug; 100% faster"
+    record = svc.ingest(svc.upload(f"{PREFIX}/1.2.3/a.zip", bridge_zip(), changelog=changelog))
+
+    assert record.changelog == changelog
+    assert "First release" in record.sections["changelog"]

@@ -1,0 +1,493 @@
+"""What WordPress sites are told: update offers, the "View details" modal and downloads."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from chalicelib.logic.errors import Gone, InvalidInput, NotFound
+from chalicelib.logic.model import Platform, Plugin, PluginVersion, Status
+from chalicelib.logic.updates import (
+    Links,
+    check_update,
+    choose_download,
+    latest_for_platform,
+    parse_current_version,
+    plugin_info,
+    upgrade_notice,
+)
+from tests.unit.fakes import FakeRepository
+
+SLUG = "igny8-wp-bridge"
+NOW = datetime(2024, 5, 6, 15, 4, 5, tzinfo=UTC)
+LINKS = Links("https://plugins.test/api")
+
+NEVER_OFFERED = [Status.DRAFT, Status.TESTING, Status.STAGED, Status.DEPRECATED, Status.PULLED, Status.FAILED]
+
+
+def make_plugin(slug: str = SLUG, **fields: Any) -> Plugin:
+    defaults: dict[str, Any] = {
+        "name": "IGNY8 WordPress Bridge",
+        "platform": Platform.WORDPRESS,
+        "created_at": NOW - timedelta(days=30),
+        "updated_at": NOW,
+    }
+    return Plugin(slug=slug, **{**defaults, **fields})
+
+
+def make_version(
+    version: str, status: Status = Status.RELEASED, slug: str = SLUG, **fields: Any
+) -> PluginVersion:
+    released = status in (Status.RELEASED, Status.UPDATE_READY, Status.DEPRECATED, Status.PULLED)
+    defaults: dict[str, Any] = {
+        "created_at": NOW - timedelta(days=1),
+        "released_at": NOW if released else None,
+        "file_path": f"packages/wordpress/{slug}/{slug}-v{version}.zip",
+        "file_size": 12345,
+        "sha256": hashlib.sha256(version.encode()).hexdigest(),
+        "main_file": f"{slug}.php",
+        "plugin_name": "IGNY8 WordPress Bridge",
+        "requires": "5.8",
+        "tested": "6.6",
+        "requires_php": "7.4",
+        "changelog": f"= {version} =\n* Changes of {version}.",
+    }
+    return PluginVersion(slug=slug, version=version, status=status, **{**defaults, **fields})
+
+
+def stored(*versions: PluginVersion) -> list[PluginVersion]:
+    """The versions as the repository hands them to the domain: newest first, in PHP order."""
+    repo = FakeRepository()
+    for version in versions:
+        repo.put_version(version)
+    return repo.versions(versions[0].slug if versions else SLUG)
+
+
+def download(version: str) -> str:
+    return f"https://plugins.test/api/plugins/{SLUG}/download/?version={version}"
+
+
+# --- check-update ----------------------------------------------------------------------------------
+
+
+def test_offers_the_highest_released_version() -> None:
+    versions = stored(
+        make_version("1.0.0"),
+        make_version("1.1.0", Status.UPDATE_READY),
+        make_version("1.2.0"),
+        make_version("1.3.0", Status.DRAFT),
+    )
+
+    answer = check_update(make_plugin(), versions, "1.0.0", LINKS)
+
+    assert answer["update_available"] is True
+    assert answer["latest_version"] == "1.2.0"
+    assert answer["download_url"] == download("1.2.0")
+    assert answer["update"]["package"] == download("1.2.0")
+    assert answer["update"]["new_version"] == "1.2.0"
+    assert answer["changelog"] == "= 1.2.0 =\n* Changes of 1.2.0."
+    assert answer["sha256"] == answer["checksum"] == hashlib.sha256(b"1.2.0").hexdigest()
+    assert answer["file_size"] == 12345
+    assert (answer["requires"], answer["tested"], answer["requires_php"]) == ("5.8", "6.6", "7.4")
+    assert answer["released_at"] == "2024-05-06T15:04:05Z"
+    assert answer["info_url"] == f"https://plugins.test/api/plugins/{SLUG}/info/"
+
+
+def test_update_ready_versions_are_offered() -> None:
+    versions = stored(make_version("1.0.0"), make_version("1.1.0", Status.UPDATE_READY))
+
+    answer = check_update(make_plugin(), versions, "1.0.0", LINKS)
+
+    assert (answer["update_available"], answer["latest_version"]) == (True, "1.1.0")
+
+
+@pytest.mark.parametrize("status", NEVER_OFFERED, ids=str)
+def test_versions_that_are_not_released_are_never_offered(status: Status) -> None:
+    versions = stored(make_version("1.0.0"), make_version("2.0.0", status, force_update=True))
+
+    answer = check_update(make_plugin(), versions, "1.0.0", LINKS)
+
+    assert answer["update_available"] is False
+    assert answer["reason"] == "up_to_date"
+    assert answer["latest_version"] == "1.0.0"
+    assert answer["force_update"] is False
+
+
+def test_beta_channel_releases_are_not_offered_on_stable() -> None:
+    versions = stored(make_version("1.0.0"), make_version("1.1.0-beta1", channel="beta"))
+
+    answer = check_update(make_plugin(), versions, "1.0.0", LINKS)
+
+    assert (answer["update_available"], answer["latest_version"]) == (False, "1.0.0")
+
+
+@pytest.mark.parametrize("current", ["1.2.0", "1.2.1", "2.0.0", "1.2.0.1"])
+def test_a_site_at_or_above_the_latest_release_is_up_to_date(current: str) -> None:
+    versions = stored(make_version("1.1.0", force_update=True), make_version("1.2.0"))
+
+    answer = check_update(make_plugin(), versions, current, LINKS)
+
+    assert answer["update_available"] is False
+    assert answer["reason"] == "up_to_date"
+    assert answer["force_update"] is False
+    assert answer["current_version"] == current
+
+
+def test_the_wordpress_update_item_is_sent_also_without_an_update() -> None:
+    versions = stored(make_version("1.2.0"))
+
+    item = check_update(make_plugin(), versions, "1.2.0", LINKS)["update"]
+
+    assert item["slug"] == SLUG
+    assert item["plugin"] == f"{SLUG}/{SLUG}.php"
+    assert item["new_version"] == "1.2.0"
+    assert item["package"] == download("1.2.0")
+    assert (item["requires"], item["tested"], item["requires_php"]) == ("5.8", "6.6", "7.4")
+    assert item["autoupdate"] is False
+    assert {"icons", "banners", "upgrade_notice", "url", "id"} <= set(item)
+
+
+def test_the_update_item_uses_the_plugins_real_main_file() -> None:
+    versions = stored(make_version("1.2.0", main_file="bridge.php"))
+
+    item = check_update(make_plugin(), versions, "1.0.0", LINKS)["update"]
+
+    assert item["plugin"] == f"{SLUG}/bridge.php"
+
+
+def test_nothing_released_yet() -> None:
+    versions = stored(make_version("1.0.0", Status.DRAFT), make_version("0.9.0", Status.FAILED))
+
+    answer = check_update(make_plugin(), versions, "0.1.0", LINKS)
+
+    assert answer["update_available"] is False
+    assert answer["reason"] == "no_release"
+    assert answer["latest_version"] is None
+    assert answer["force_update"] is False
+    assert "download_url" not in answer
+
+
+@pytest.mark.parametrize(
+    ("current", "forced"),
+    [
+        pytest.param("1.0.0", True, id="forced-version-ahead-of-site"),
+        pytest.param("1.0.9", True, id="just-below-the-forced-version"),
+        pytest.param("1.1.0", False, id="site-already-on-the-forced-version"),
+        pytest.param("1.1.5", False, id="site-past-the-forced-version"),
+    ],
+)
+def test_force_update_when_any_version_between_current_and_offered_is_forced(
+    current: str, forced: bool
+) -> None:
+    versions = stored(
+        make_version("1.0.0"),
+        make_version("1.1.0", force_update=True),
+        make_version("1.2.0"),
+    )
+
+    answer = check_update(make_plugin(), versions, current, LINKS)
+
+    assert answer["update_available"] is True
+    assert answer["latest_version"] == "1.2.0"
+    assert answer["force_update"] is forced
+    assert answer["update"]["autoupdate"] is forced
+
+
+def test_a_forced_release_later_deprecated_still_forces_sites_below_it() -> None:
+    versions = stored(
+        make_version("1.0.0"),
+        make_version("1.1.0", Status.DEPRECATED, force_update=True),
+        make_version("1.2.0"),
+    )
+
+    assert check_update(make_plugin(), versions, "1.0.0", LINKS)["force_update"] is True
+    assert check_update(make_plugin(), versions, "1.1.0", LINKS)["force_update"] is False
+
+
+def test_force_update_when_the_offered_version_itself_is_forced() -> None:
+    versions = stored(make_version("1.0.0"), make_version("1.2.0", force_update=True))
+
+    assert check_update(make_plugin(), versions, "1.0.0", LINKS)["force_update"] is True
+
+
+@pytest.mark.parametrize("status", [Status.DRAFT, Status.PULLED, Status.FAILED], ids=str)
+def test_a_forced_version_that_is_not_offered_forces_nothing(status: Status) -> None:
+    versions = stored(
+        make_version("1.0.0"), make_version("1.1.0", status, force_update=True), make_version("1.2.0")
+    )
+
+    answer = check_update(make_plugin(), versions, "1.0.0", LINKS)
+
+    assert answer["update_available"] is True
+    assert answer["force_update"] is False
+
+
+@pytest.mark.parametrize(
+    ("released", "current", "latest", "available"),
+    [
+        pytest.param(["1.9.0", "1.10.0"], "1.9.0", "1.10.0", True, id="1.10.0-beats-1.9.0"),
+        pytest.param(["1.10.0", "1.9.0"], "1.10.0", "1.10.0", False, id="1.9.0-is-no-update-for-1.10.0"),
+        pytest.param(["1.2.0-RC1", "1.2.0"], "1.2.0-RC1", "1.2.0", True, id="1.2.0-beats-1.2.0-RC1"),
+        pytest.param(["1.2.0-beta1", "1.2.0-RC1"], "1.2.0-beta1", "1.2.0-RC1", True, id="RC-beats-beta"),
+        pytest.param(["1.2.0"], "1.2.0-RC1", "1.2.0", True, id="final-beats-site-on-RC"),
+        pytest.param(["1.2.0-RC1"], "1.2.0", "1.2.0-RC1", False, id="RC-is-no-update-for-final"),
+        pytest.param(["2.0.0"], "10.0", "2.0.0", False, id="numeric-not-lexicographic"),
+    ],
+)
+def test_versions_are_ordered_the_way_php_orders_them(
+    released: list[str], current: str, latest: str, available: bool
+) -> None:
+    versions = stored(*(make_version(v) for v in released))
+
+    answer = check_update(make_plugin(), versions, current, LINKS)
+
+    assert answer["latest_version"] == latest
+    assert answer["update_available"] is available
+
+
+def test_download_links_survive_versions_with_special_characters() -> None:
+    versions = stored(make_version("1.2.0+build.5"))
+
+    answer = check_update(make_plugin(), versions, "1.0.0", LINKS)
+
+    query = parse_qs(urlsplit(answer["download_url"]).query)
+    assert query == {"version": ["1.2.0+build.5"]}
+    assert answer["update"]["package"] == answer["download_url"]
+
+
+# --- current_version parameter -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [None, "", "   "])
+def test_a_missing_current_version_is_a_client_error(value: str | None) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_current_version(value)
+
+    assert refused.value.code == "missing_parameter"
+
+
+@pytest.mark.parametrize("value", ["banana", "v1.0.0", "1.0 beta", "1..0", "1.0.0/../../x"])
+def test_a_malformed_current_version_is_a_client_error(value: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_current_version(value)
+
+    assert refused.value.code == "invalid_version"
+
+
+def test_current_version_is_trimmed() -> None:
+    assert parse_current_version(" 1.2.3\n") == "1.2.3"
+
+
+# --- info (plugins_api) ----------------------------------------------------------------------------
+
+
+def test_plugin_info_has_the_fields_the_wordpress_details_modal_shows() -> None:
+    latest = make_version(
+        "1.2.0",
+        released_at=datetime(2024, 5, 6, 15, 4, 5, tzinfo=UTC),
+        sections={
+            "description": "Connects your site.",
+            "installation": "Upload and activate.",
+            "faq": "= Q? =\nA.",
+            "upgrade_notice": "= 1.2.0 =\nSecurity fix.",
+        },
+        author="IGNY8",
+        author_uri="https://igny8.com",
+        plugin_uri="https://igny8.com/bridge",
+    )
+    versions = stored(
+        make_version("1.0.0", Status.DEPRECATED),
+        make_version("1.0.5", Status.PULLED),
+        make_version("1.1.0"),
+        make_version("1.1.5", Status.UPDATE_READY),
+        latest,
+        make_version("1.2.1", Status.FAILED),
+        make_version("1.3.0", Status.DRAFT),
+        make_version("1.4.0", Status.STAGED),
+        make_version("2.0.0-beta1", channel="beta"),
+    )
+
+    info = plugin_info(make_plugin(), versions, LINKS)
+
+    assert info["name"] == "IGNY8 WordPress Bridge"
+    assert info["slug"] == SLUG
+    assert info["version"] == "1.2.0"
+    assert (info["requires"], info["tested"], info["requires_php"]) == ("5.8", "6.6", "7.4")
+    assert info["last_updated"] == "2024-05-06 3:04pm GMT"
+    assert info["sections"] == {
+        "description": "Connects your site.",
+        "installation": "Upload and activate.",
+        "changelog": "= 1.2.0 =\n* Changes of 1.2.0.",
+        "faq": "= Q? =\nA.",
+    }
+    assert info["download_link"] == info["download_url"] == download("1.2.0")
+    assert info["upgrade_notice"] == "Security fix."
+    assert info["author"] == "IGNY8"
+    assert info["homepage"] == "https://igny8.com/bridge"
+    assert info["versions"] == {v: download(v) for v in ["1.2.0", "1.1.5", "1.1.0", "1.0.0"]}
+
+
+def test_plugin_info_morning_times_and_missing_sections() -> None:
+    versions = stored(make_version("1.0.0", released_at=datetime(2024, 1, 9, 0, 5, tzinfo=UTC), changelog=""))
+
+    info = plugin_info(make_plugin(description="From the plugin record."), versions, LINKS)
+
+    assert info["last_updated"] == "2024-01-09 12:05am GMT"
+    assert info["sections"] == {"description": "From the plugin record."}
+
+
+def test_plugin_info_without_a_release_is_not_found() -> None:
+    versions = stored(make_version("1.0.0", Status.DRAFT))
+
+    with pytest.raises(NotFound) as missing:
+        plugin_info(make_plugin(), versions, LINKS)
+
+    assert missing.value.code == "no_release"
+
+
+# --- download --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def history() -> list[PluginVersion]:
+    return stored(
+        make_version("1.0.0", Status.DEPRECATED),
+        make_version("1.1.0", Status.PULLED),
+        make_version("1.2.0"),
+        make_version("1.3.0", Status.UPDATE_READY),
+        make_version("1.4.0", Status.DRAFT),
+        make_version("1.5.0", Status.FAILED),
+        make_version("1.6.0", Status.TESTING),
+    )
+
+
+def test_an_unpinned_download_serves_the_latest_release(history: list[PluginVersion]) -> None:
+    assert choose_download(history, None, SLUG).version == "1.3.0"
+
+
+@pytest.mark.parametrize("pinned", ["1.0.0", "1.2.0", "1.3.0"])
+def test_a_pinned_download_serves_exactly_that_version(history: list[PluginVersion], pinned: str) -> None:
+    chosen = choose_download(history, pinned, SLUG)
+
+    assert chosen.version == pinned
+    assert chosen.file_path.endswith(f"-v{pinned}.zip")
+
+
+@pytest.mark.parametrize("pinned", ["1.4.0", "1.5.0", "1.6.0", "9.9.9"])
+def test_versions_never_released_cannot_be_downloaded(history: list[PluginVersion], pinned: str) -> None:
+    with pytest.raises(NotFound) as missing:
+        choose_download(history, pinned, SLUG)
+
+    assert missing.value.code == "no_such_version"
+
+
+def test_a_pulled_version_is_gone(history: list[PluginVersion]) -> None:
+    with pytest.raises(Gone) as gone:
+        choose_download(history, "1.1.0", SLUG)
+
+    assert gone.value.code == "pulled"
+
+
+@pytest.mark.parametrize("pinned", ["latest", "../1.2.0", "", "1.2.0;rm"])
+def test_a_malformed_pinned_version_is_a_client_error(history: list[PluginVersion], pinned: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        choose_download(history, pinned, SLUG)
+
+    assert refused.value.code == "invalid_version"
+
+
+def test_an_unpinned_download_without_a_release_is_not_found() -> None:
+    with pytest.raises(NotFound) as missing:
+        choose_download(stored(make_version("1.0.0", Status.DRAFT)), None, SLUG)
+
+    assert missing.value.code == "no_release"
+
+
+# --- upgrade notice --------------------------------------------------------------------------------
+
+NOTICES = (
+    "= 1.2.0 =\nSecurity fix: update now.\nSecond line.\n\n"
+    "= 1.1.0 =\nOlder notice.\n\n"
+    "= 11.2.0 =\nFar future."
+)
+
+
+@pytest.mark.parametrize(
+    ("version", "notice"),
+    [
+        ("1.2.0", "Security fix: update now.\nSecond line."),
+        ("1.1.0", "Older notice."),
+        ("11.2.0", "Far future."),
+        ("1.2", ""),
+        ("2.0.0", ""),
+    ],
+)
+def test_the_upgrade_notice_is_this_versions_paragraph(version: str, notice: str) -> None:
+    assert upgrade_notice(make_version(version, sections={"upgrade_notice": NOTICES})) == notice
+
+
+def test_the_upgrade_notice_reaches_the_update_offer() -> None:
+    versions = stored(make_version("1.0.0"), make_version("1.2.0", sections={"upgrade_notice": NOTICES}))
+
+    item = check_update(make_plugin(), versions, "1.0.0", LINKS)["update"]
+
+    assert item["upgrade_notice"] == "Security fix: update now.\nSecond line."
+
+
+def test_no_upgrade_notice_section() -> None:
+    assert upgrade_notice(make_version("1.2.0")) == ""
+
+
+# --- latest per platform ---------------------------------------------------------------------------
+
+
+def platform_repo(*entries: tuple[Plugin, list[PluginVersion]]) -> FakeRepository:
+    repo = FakeRepository()
+    for plugin, versions in entries:
+        repo.save_plugin(plugin)
+        for version in versions:
+            repo.put_version(version)
+    return repo
+
+
+def test_latest_for_platform_is_the_most_recently_released_plugin() -> None:
+    repo = platform_repo(
+        (make_plugin("alpha", name="Alpha"), [make_version("3.0.0", slug="alpha", plugin_name="Alpha")]),
+        (
+            make_plugin("beta-tool", name="Beta Tool"),
+            [
+                make_version("1.0.0", slug="beta-tool", released_at=NOW + timedelta(hours=2)),
+                make_version("1.1.0", slug="beta-tool", status=Status.DRAFT, released_at=None),
+            ],
+        ),
+        (
+            make_plugin("gamma", is_active=False),
+            [make_version("1.0.0", slug="gamma", released_at=NOW + timedelta(days=9))],
+        ),
+        (make_plugin("delta"), [make_version("5.0.0", slug="delta", status=Status.DRAFT)]),
+    )
+
+    card = latest_for_platform(repo.plugins_on_platform("wordpress"), "wordpress", LINKS, repo.versions)
+
+    assert card["slug"] == "beta-tool"
+    assert card["version"] == "1.0.0"
+    assert card["platform"] == "wordpress"
+    assert card["download_url"] == "https://plugins.test/api/plugins/beta-tool/download/?version=1.0.0"
+    assert card["info_url"] == "https://plugins.test/api/plugins/beta-tool/info/"
+    assert card["released_at"] == "2024-05-06T17:04:05Z"
+
+
+def test_latest_for_platform_without_any_release_is_not_found() -> None:
+    repo = platform_repo(
+        (make_plugin("delta"), [make_version("5.0.0", slug="delta", status=Status.DRAFT)]),
+        (make_plugin("gamma", is_active=False), [make_version("1.0.0", slug="gamma")]),
+    )
+
+    with pytest.raises(NotFound) as missing:
+        latest_for_platform(repo.plugins_on_platform("wordpress"), "wordpress", LINKS, repo.versions)
+
+    assert missing.value.code == "no_release"
