@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import secrets
+import signal
 import sys
 import threading
 import time
@@ -300,11 +301,18 @@ def main(argv: list[str] | None = None) -> int:
             + "Ctrl-C stops everything.\n",
             flush=True,
         )
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            print("\nstopping", file=sys.stderr)
+        _wait_for_stop_signal()
+        print("\nstopping", file=sys.stderr)
     return 0
+
+
+def _wait_for_stop_signal() -> None:
+    """Block until Ctrl-C or SIGTERM. Handlers are set explicitly: a shell starting us in the
+    background hands SIGINT down as ignored, and `kill` should stop us as cleanly as Ctrl-C."""
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    stop.wait()
 
 
 if __name__ == "__main__":

@@ -98,8 +98,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield Stack(api=api, state_dir=state_dir, env=env)
     finally:
         process.terminate()
-        process.wait(timeout=20)
+        # Stopping is part of the contract: a clean exit, with moto and the API gone with it.
+        assert process.wait(timeout=20) == 0, (state_dir / "stack.log").read_text()
         log.close()
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", port)) != 0, "the API still listens after the stack stopped"
 
 
 def test_check_update_offers_the_seeded_bridge_and_its_download_matches(stack: Stack) -> None:
