@@ -95,8 +95,14 @@ class Packager:
             outcomes.append({"ok": True, "body": json.loads(message["Body"])})
 
     def dead_letters(self) -> int:
+        return self._depth(self.dlq_url)
+
+    def queued(self) -> int:
+        return self._depth(self.queue_url)
+
+    def _depth(self, queue_url: str) -> int:
         attrs = self.sqs.get_queue_attributes(
-            QueueUrl=self.dlq_url, AttributeNames=["ApproximateNumberOfMessages"]
+            QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"]
         )
         return int(attrs["Attributes"]["ApproximateNumberOfMessages"])
 
