@@ -72,7 +72,7 @@ def parse_source_key(key: str) -> SourceKey:
     elif len(parts) > 5:
         raise InvalidInput(f"{key!r} has too many path segments", code="bad_key")
     else:
-        match = re.fullmatch(rf"{re.escape(slug)}-v?(\d[0-9A-Za-z.+_-]*)\.zip", parts[-1])
+        match = re.fullmatch(rf"{re.escape(slug)}-v?(\d[0-9A-Za-z.+_-]*?)\.(?:zip|tar\.gz|tgz)", parts[-1])
         if match:
             version = check_version(match.group(1))
     return SourceKey(key=key, platform=platform, slug=slug, version=version)

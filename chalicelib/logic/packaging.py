@@ -10,26 +10,36 @@ The module works on local files only and uses the standard library only: the cal
 to and from S3, so the same code runs in the Lambda, in the local stack and in unit tests.
 The source is copied entry by entry straight into the output ZIP (nothing is extracted to disk);
 only the files that are stamped or parsed (PHP files, ``readme.txt``) are held in memory, one at
-a time.
+a time. A ``.tar.gz`` source (recognised by its gzip magic bytes, whatever its name) is streamed
+once into a scratch ZIP inside ``workdir``, vetted on the way, and then follows the same path, so
+a tar and a zip of the same files give byte-identical packages.
+
+Every refusal is a :class:`PackagingError` whose ``code`` is one of :data:`REASON_CODES`.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import hashlib
+import itertools
 import os
 import re
 import stat
+import struct
+import tarfile
 import tempfile
+import unicodedata
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import IO
 
 __all__ = [
     "DEFAULT_EXCLUSIONS",
     "DEFAULT_LIMITS",
+    "REASON_CODES",
     "BuiltPackage",
     "ExclusionRules",
     "Limits",
@@ -40,6 +50,37 @@ __all__ = [
     "parse_readme",
     "read_header",
 ]
+
+
+# Every code a PackagingError can carry, with what it means for the admin who uploaded the source.
+# The codes are stable: they are stored on failed version records and listed in the README.
+REASON_CODES: dict[str, str] = {
+    "invalid_slug": "the plugin slug is not [a-z0-9][a-z0-9_-]{0,99}",
+    "invalid_version": "the version is not a plain version string (no quotes, slashes or spaces)",
+    "not_a_zip": "the source is neither a ZIP nor a gzip-compressed tar archive",
+    "corrupt_archive": "the archive is damaged or cannot be read",
+    "too_large": "the archive file, or its contents once uncompressed, exceed the size limit",
+    "too_many_entries": "the archive has more entries than the limit",
+    "unsafe_path": "an entry name is absolute, has a drive letter, '\\', NUL or another control "
+    "character, or an empty, '.' or '..' segment",
+    "invalid_name": "an entry name is not valid UTF-8 (or contains U+FFFD or lone surrogates)",
+    "name_too_long": "an entry name has a segment over 255 bytes or is over 1024 bytes in UTF-8",
+    "duplicate_entry": "two entries have the same name (also after Unicode NFC normalisation and "
+    "case-folding), or a name is both a file and a folder",
+    "symlink": "an entry is a symbolic link (or, in a tar, a hard link)",
+    "special_file": "an entry is neither a regular file nor a folder (FIFO, device, socket...)",
+    "encrypted": "an entry is encrypted",
+    "unsupported_compression": "an entry uses a compression method other than stored or deflate",
+    "compression_ratio": "an entry over 1 MiB inflates more than the ratio limit (200:1 by default)",
+    "overlapping_entries": "entries of the ZIP share or overlap their bytes (a zip-bomb trick)",
+    "nested_archive": "the plugin ships an archive (.zip, .phar, .tar, .gz, .tgz, .7z, .rar) over "
+    "the nested-archive limit (1 MiB by default)",
+    "empty_archive": "nothing is left to ship once excluded files are dropped",
+    "no_plugin_header": "no top-level .php file has a 'Plugin Name:' header",
+    "multiple_plugin_headers": "more than one top-level .php file has a 'Plugin Name:' header",
+    "no_version": "no version was given and the plugin header has none",
+    "version_not_stamped": "the version could not be written into the plugin header",
+}
 
 
 class PackagingError(Exception):
@@ -61,23 +102,83 @@ class Limits:
 
     max_total_bytes: int = 200 * 1024 * 1024
     max_entries: int = 20_000
+    # The uploaded file itself, checked before it is opened.
+    max_archive_bytes: int = 100 * 1024 * 1024
+    # Inflated/compressed, measured while streaming, for entries that inflate past ratio_min_bytes.
+    max_compression_ratio: int = 200
+    ratio_min_bytes: int = 1024 * 1024
+    # Archives shipped inside the plugin (.zip, .phar, .tar, .gz, .tgz, .7z, .rar), each.
+    max_nested_archive_bytes: int = 1024 * 1024
 
 
 DEFAULT_LIMITS = Limits()
 
 
 @dataclass(frozen=True)
+class IgnorePattern:
+    """One ``.distignore`` line: fnmatch globs per path segment.
+
+    ``anchored`` (the line had a '/') matches from the plugin folder down; otherwise the single
+    segment matches at any depth. ``dir_only`` (a trailing '/') matches folders only.
+    """
+
+    segments: tuple[str, ...]
+    anchored: bool
+    dir_only: bool
+
+    def matches(self, parts: tuple[str, ...], is_dir: bool) -> bool:
+        # Every prefix of the path is a candidate; all but the whole path are folders.
+        for depth in range(1, len(parts) + 1):
+            if self.dir_only and depth == len(parts) and not is_dir:
+                continue
+            if self.anchored:
+                if depth == len(self.segments) and all(
+                    fnmatch.fnmatchcase(part, glob) for part, glob in zip(parts, self.segments, strict=False)
+                ):
+                    return True
+            elif fnmatch.fnmatchcase(parts[depth - 1], self.segments[0]):
+                return True
+        return False
+
+
+def parse_distignore(text: str) -> tuple[IgnorePattern, ...]:
+    """WordPress' ``.distignore`` (as ``wp dist-archive`` reads it): one pattern a line, '#' comments.
+
+    Negated ('!') lines are not supported and are skipped: they could only ever add files back.
+    """
+    patterns: list[IgnorePattern] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", "!")):
+            continue
+        dir_only = line.endswith("/")
+        body = line.strip("/")
+        segments = tuple(part for part in body.split("/") if part not in ("", "."))
+        if segments:
+            patterns.append(
+                IgnorePattern(segments, anchored="/" in body or line.startswith("/"), dir_only=dir_only)
+            )
+    return tuple(patterns)
+
+
+@dataclass(frozen=True)
 class ExclusionRules:
-    """Everything that must never reach a site, as data, so `.distignore` patterns can join it later."""
+    """Everything that must never reach a site, as data, so `.distignore` patterns can join it."""
 
     segments: frozenset[str]
     basenames: tuple[str, ...]
+    patterns: tuple[IgnorePattern, ...] = ()
 
-    def excludes(self, parts: tuple[str, ...]) -> bool:
+    def excludes(self, parts: tuple[str, ...], is_dir: bool = False) -> bool:
         """Segments match anywhere in the path (a ``tests`` folder at any depth); globs the last name."""
         if any(part in self.segments for part in parts):
             return True
-        return any(fnmatch.fnmatchcase(parts[-1], pattern) for pattern in self.basenames)
+        if any(fnmatch.fnmatchcase(parts[-1], pattern) for pattern in self.basenames):
+            return True
+        return any(pattern.matches(parts, is_dir) for pattern in self.patterns)
+
+    def with_distignore(self, text: str) -> ExclusionRules:
+        return replace(self, patterns=(*self.patterns, *parse_distignore(text)))
 
 
 DEFAULT_EXCLUSIONS = ExclusionRules(
@@ -172,20 +273,48 @@ def _check_version(version: str) -> None:
         raise PackagingError("invalid_version", f"{version!r} is not a usable version string")
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_MAX_SEGMENT_BYTES = 255  # NAME_MAX on every filesystem a site runs on
+_MAX_NAME_BYTES = 1024  # PATH_MAX on macOS, the smallest of the lot
+_NESTED_ARCHIVES = (".zip", ".phar", ".tar", ".gz", ".tgz", ".7z", ".rar")
+
+
 def _check_entry_name(name: str) -> tuple[str, ...]:
     """Reject any name that could land outside the plugin folder when a site unzips the package.
 
     WordPress and ``unzip`` on every platform must agree on where an entry goes, so anything
-    ambiguous (Windows separators, drive letters, empty or dot segments) is refused as well.
+    ambiguous (Windows separators, drive letters, empty or dot segments, control characters) is
+    refused as well, and so is a name no filesystem could hold.
     """
-    if not name or "\x00" in name or "\\" in name:
-        raise PackagingError("unsafe_path", f"entry name {name!r} is empty or contains NUL or '\\'")
+    if "\ufffd" in name or _SURROGATE.search(name):
+        raise PackagingError("invalid_name", f"entry name {name!r} is not valid UTF-8")
+    if not name or _CONTROL.search(name) or "\\" in name:
+        raise PackagingError(
+            "unsafe_path", f"entry name {name!r} is empty or contains a control character or '\\'"
+        )
     if name.startswith("/") or _DRIVE.match(name):
         raise PackagingError("unsafe_path", f"entry name {name!r} is absolute")
     parts = tuple(name.removesuffix("/").split("/"))
     if any(part in ("", ".", "..") for part in parts):
         raise PackagingError("unsafe_path", f"entry name {name!r} has an empty, '.' or '..' segment")
+    if len(name.encode()) > _MAX_NAME_BYTES or any(len(part.encode()) > _MAX_SEGMENT_BYTES for part in parts):
+        raise PackagingError(
+            "name_too_long",
+            f"entry name {name[:80]!r}... is over {_MAX_NAME_BYTES} bytes or has a segment over {_MAX_SEGMENT_BYTES}",
+        )
     return parts
+
+
+def _fold(parts: tuple[str, ...]) -> tuple[str, ...]:
+    """The key under which two names land on the same file of a case-insensitive, normalising FS."""
+    return tuple(
+        unicodedata.normalize("NFC", unicodedata.normalize("NFC", part).casefold()) for part in parts
+    )
+
+
+def _is_nested_archive(parts: tuple[str, ...]) -> bool:
+    return parts[-1].lower().endswith(_NESTED_ARCHIVES)
 
 
 @dataclass(frozen=True)
@@ -195,23 +324,107 @@ class _Entry:
     is_dir: bool
 
 
+def _check_file_type(name: str, mode: int) -> None:
+    """Unix type bits from the ZIP's external attributes; 0 (MS-DOS tools) means a plain entry."""
+    if stat.S_ISLNK(mode):
+        raise PackagingError("symlink", f"entry {name!r} is a symbolic link")
+    if stat.S_IFMT(mode) not in (0, stat.S_IFREG, stat.S_IFDIR):
+        raise PackagingError("special_file", f"entry {name!r} is not a regular file or a folder")
+
+
 def _checked_entry(info: zipfile.ZipInfo) -> _Entry:
     # orig_filename still holds what zipfile silently truncates at a NUL byte.
     parts = _check_entry_name(info.orig_filename)
-    if stat.S_ISLNK(info.external_attr >> 16):
-        raise PackagingError("symlink", f"entry {info.orig_filename!r} is a symbolic link")
+    _check_file_type(info.orig_filename, info.external_attr >> 16)
     if info.flag_bits & 0x1:
         raise PackagingError("encrypted", f"entry {info.orig_filename!r} is encrypted")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise PackagingError(
+            "unsupported_compression",
+            f"entry {info.orig_filename!r} uses compression method {info.compress_type}; use deflate",
+        )
     return _Entry(info, parts, info.orig_filename.endswith("/"))
 
 
-def _wrapper_folder(entries: list[_Entry]) -> str | None:
-    """The single folder a "Download ZIP" wraps everything in, ignoring root-level junk beside it."""
-    relevant = [e for e in entries if not DEFAULT_EXCLUSIONS.excludes(e.parts[:1])]
-    if any(len(e.parts) == 1 and not e.is_dir for e in relevant):
-        return None
-    tops = {e.parts[0] for e in relevant}
-    return tops.pop() if len(tops) == 1 else None
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, ..., name length, extra length
+_LOCAL_SIGNATURE = b"PK\x03\x04"
+
+
+def _check_layout(source: Path, archive: zipfile.ZipFile) -> None:
+    """Each entry must own its bytes: overlapping entries are how a small ZIP inflates to petabytes.
+
+    An entry spans its local header (read from the file: its extra field may differ from the
+    central one) and its compressed data; sorted by offset, no span may reach into the next one
+    or into the central directory.
+    """
+    spans: list[tuple[int, int, str]] = []
+    with source.open("rb") as raw:
+        for info in archive.infolist():
+            raw.seek(info.header_offset)
+            header = raw.read(_LOCAL_HEADER.size)
+            if len(header) != _LOCAL_HEADER.size or header[:4] != _LOCAL_SIGNATURE:
+                raise PackagingError("corrupt_archive", f"entry {info.orig_filename!r} has no local header")
+            _, name_length, extra_length = _LOCAL_HEADER.unpack(header)
+            end = info.header_offset + _LOCAL_HEADER.size + name_length + extra_length + info.compress_size
+            spans.append((info.header_offset, end, info.orig_filename))
+    spans.sort()
+    for (_, end, name), (start, _, other) in itertools.pairwise(spans):
+        if end > start:
+            raise PackagingError("overlapping_entries", f"entries {name!r} and {other!r} overlap")
+    if spans and spans[-1][1] > archive.start_dir:
+        raise PackagingError("overlapping_entries", f"entry {spans[-1][2]!r} overlaps the central directory")
+
+
+def _check_folded_names(kept: list[_Entry]) -> None:
+    """One name per file once case and Unicode normalisation are ignored, and never file and folder."""
+    seen: dict[tuple[str, ...], tuple[tuple[str, ...], bool]] = {}
+    for entry in kept:
+        for depth in range(1, len(entry.parts) + 1):
+            parts = entry.parts[:depth]
+            is_dir = depth < len(entry.parts) or entry.is_dir
+            key = _fold(parts)
+            previous = seen.setdefault(key, (parts, is_dir))
+            if previous[0] != parts:
+                raise PackagingError(
+                    "duplicate_entry",
+                    f"{'/'.join(previous[0])!r} and {'/'.join(parts)!r} are the same name on many filesystems",
+                )
+            if previous[1] != is_dir:
+                raise PackagingError("duplicate_entry", f"{'/'.join(parts)!r} is both a file and a folder")
+
+
+_DISTIGNORE_BYTES = 64 * 1024
+
+
+def _read_distignore(archive: zipfile.ZipFile, entries: list[_Entry]) -> ExclusionRules:
+    """DEFAULT_EXCLUSIONS plus the plugin folder's own ``.distignore`` (its first 64 KiB), if any."""
+    for entry in entries:
+        if entry.parts == (".distignore",) and not entry.is_dir:
+            with archive.open(entry.info) as distignore:
+                text = distignore.read(_DISTIGNORE_BYTES).decode("utf-8", "replace")
+            return DEFAULT_EXCLUSIONS.with_distignore(text)
+    return DEFAULT_EXCLUSIONS
+
+
+def _check_declared_sizes(kept: list[_Entry], limits: Limits) -> None:
+    """Fast refusals before inflating anything; the real measurements happen while streaming."""
+    for entry in kept:
+        info = entry.info
+        if _is_nested_archive(entry.parts) and info.file_size > limits.max_nested_archive_bytes:
+            raise PackagingError(
+                "nested_archive",
+                f"{'/'.join(entry.parts)!r} is an archive of {info.file_size} bytes "
+                f"(limit {limits.max_nested_archive_bytes})",
+            )
+        if info.file_size > limits.ratio_min_bytes and info.file_size > limits.max_compression_ratio * max(
+            info.compress_size, 1
+        ):
+            raise PackagingError(
+                "compression_ratio", f"{'/'.join(entry.parts)!r} claims a ratio over the limit"
+            )
+    declared = sum(e.info.file_size for e in kept)
+    if declared > limits.max_total_bytes:
+        raise PackagingError("too_large", f"{declared} bytes uncompressed (limit {limits.max_total_bytes})")
 
 
 def _plugin_entries(archive: zipfile.ZipFile, limits: Limits) -> list[_Entry]:
@@ -231,20 +444,23 @@ def _plugin_entries(archive: zipfile.ZipFile, limits: Limits) -> list[_Entry]:
         entries = [
             replace(e, parts=e.parts[1:]) for e in entries if len(e.parts) > 1 and e.parts[0] == wrapper
         ]
-    kept = [e for e in entries if not DEFAULT_EXCLUSIONS.excludes(e.parts)]
+    rules = _read_distignore(archive, entries)
+    kept = [e for e in entries if not rules.excludes(e.parts, e.is_dir)]
 
-    files = {e.parts for e in kept if not e.is_dir}
-    if not files:
+    if not any(not e.is_dir for e in kept):
         raise PackagingError("empty_archive", "the archive contains no plugin files")
-    folders = {e.parts[:depth] for e in kept for depth in range(1, len(e.parts))}
-    clashes = sorted(files & folders)
-    if clashes:
-        raise PackagingError("duplicate_entry", f"{'/'.join(clashes[0])!r} is both a file and a folder")
-    # A fast refusal before inflating anything; the real measurement happens while streaming.
-    declared = sum(e.info.file_size for e in kept)
-    if declared > limits.max_total_bytes:
-        raise PackagingError("too_large", f"{declared} bytes uncompressed (limit {limits.max_total_bytes})")
+    _check_folded_names(kept)
+    _check_declared_sizes(kept, limits)
     return kept
+
+
+def _wrapper_folder(entries: list[_Entry]) -> str | None:
+    """The single folder a "Download ZIP" wraps everything in, ignoring root-level junk beside it."""
+    relevant = [e for e in entries if not DEFAULT_EXCLUSIONS.excludes(e.parts[:1])]
+    if any(len(e.parts) == 1 and not e.is_dir for e in relevant):
+        return None
+    tops = {e.parts[0] for e in relevant}
+    return tops.pop() if len(tops) == 1 else None
 
 
 class _Budget:
@@ -263,10 +479,29 @@ class _Budget:
 _CHUNK = 1024 * 1024
 
 
-def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget) -> Iterator[bytes]:
+def _check_streamed(name: str, inflated: int, compressed: int, limits: Limits) -> None:
+    """Ratio and nested-archive limits on what was actually inflated so far, whatever headers say."""
+    if inflated > limits.ratio_min_bytes and inflated > limits.max_compression_ratio * max(compressed, 1):
+        raise PackagingError(
+            "compression_ratio",
+            f"{name!r} inflates more than {limits.max_compression_ratio}:1",
+        )
+    if inflated > limits.max_nested_archive_bytes and _is_nested_archive((name,)):
+        raise PackagingError(
+            "nested_archive", f"{name!r} is an archive over {limits.max_nested_archive_bytes} bytes"
+        )
+
+
+def _inflate(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget, limits: Limits
+) -> Iterator[bytes]:
+    # zipfile never reads more than compress_size bytes of an entry, so that bounds its input.
+    inflated = 0
     with archive.open(info) as source:
         while chunk := source.read(_CHUNK):
             budget.spend(len(chunk))
+            inflated += len(chunk)
+            _check_streamed(info.orig_filename, inflated, info.compress_size, limits)
             yield chunk
 
 
@@ -566,6 +801,7 @@ def _write_package(
     main: tuple[str, ...],
     stamper: _Stamper | None,
     budget: _Budget,
+    limits: Limits,
 ) -> _Output:
     files = {e.parts: e.info for e in entries if not e.is_dir}
     folders = {e.parts for e in entries if e.is_dir}
@@ -581,7 +817,7 @@ def _write_package(
         if parts is None:
             target.mkdir(_zip_info(name, is_dir=True))
             continue
-        chunks = _inflate(archive, files[parts], budget)
+        chunks = _inflate(archive, files[parts], budget, limits)
         if parts not in (main, readme) and (stamper is None or not _is_php(parts)):
             _write_file(target, name, chunks)
             continue
@@ -656,6 +892,7 @@ def _build(
                 main=main,
                 stamper=stamper,
                 budget=_Budget(limits.max_total_bytes),
+                limits=limits,
             )
         stamped_header = _parse_header(output.main)
         if stamped_header is None or stamped_header.version != final_version:
@@ -681,25 +918,136 @@ def _build(
     )
 
 
+# --- .tar.gz sources ---------------------------------------------------------------------------
+
+_GZIP_MAGIC = b"\x1f\x8b"
+# What tarfile and its gzip stream raise for damaged input.
+_BROKEN_TAR = (tarfile.TarError, zlib.error, EOFError, UnicodeDecodeError)
+
+
+def _tar_name(member: tarfile.TarInfo) -> str | None:
+    """The member's ZIP name ('/' ends a folder); a leading './' (``tar -C dir .``) is dropped."""
+    name = member.name
+    while name.startswith("./"):
+        name = name[2:]
+    if name in ("", "."):
+        return None
+    return name + "/" if member.isdir() else name
+
+
+def _check_tar_member(member: tarfile.TarInfo, name: str) -> None:
+    _check_entry_name(name)
+    if member.issym() or member.islnk():
+        kind = "symbolic" if member.issym() else "hard"
+        raise PackagingError("symlink", f"entry {name!r} is a {kind} link")
+    if not (member.isreg() or member.isdir()):
+        raise PackagingError("special_file", f"entry {name!r} is not a regular file or a folder")
+
+
+def _copy_tar_member(
+    tar: tarfile.TarFile,
+    member: tarfile.TarInfo,
+    *,
+    name: str,
+    raw: IO[bytes],
+    out: zipfile.ZipFile,
+    budget: _Budget,
+    limits: Limits,
+) -> None:
+    source = tar.extractfile(member)
+    if source is None:  # pragma: no cover - regular members always have a file object
+        raise PackagingError("corrupt_archive", f"entry {name!r} cannot be read")
+    # Compressed bytes consumed while this member is inflated: the gzip stream's read-ahead makes
+    # it approximate, always in the member's favour.
+    start = raw.tell()
+    inflated = 0
+    with source, out.open(name, "w") as target:
+        while chunk := source.read(_CHUNK):
+            budget.spend(len(chunk))
+            inflated += len(chunk)
+            _check_streamed(name, inflated, raw.tell() - start, limits)
+            target.write(chunk)
+
+
+def _tar_to_zip(source: Path, scratch: Path, limits: Limits) -> None:
+    """Stream the tar once into a scratch ZIP, refusing what a ZIP source would be refused for.
+
+    Everything in a tar must be inflated to get past it, so every member counts toward the limits.
+    """
+    budget = _Budget(limits.max_total_bytes)
+    names: set[tuple[str, ...]] = set()
+    with (
+        source.open("rb") as raw,
+        tarfile.open(fileobj=raw, mode="r|gz") as tar,
+        zipfile.ZipFile(scratch, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out,
+    ):
+        for count, member in enumerate(tar, start=1):
+            if count > limits.max_entries:
+                raise PackagingError("too_many_entries", f"more than {limits.max_entries} entries")
+            name = _tar_name(member)
+            if name is None:
+                continue
+            _check_tar_member(member, name)
+            parts = tuple(name.removesuffix("/").split("/"))
+            if parts in names:
+                raise PackagingError("duplicate_entry", f"{'/'.join(parts)!r} appears more than once")
+            names.add(parts)
+            if member.isdir():
+                out.mkdir(name)
+            else:
+                _copy_tar_member(tar, member, name=name, raw=raw, out=out, budget=budget, limits=limits)
+
+
+def _build_from_tar(
+    source: Path, slug: str, version: str | None, workdir: Path, limits: Limits
+) -> BuiltPackage:
+    handle, temporary = tempfile.mkstemp(prefix=f".{slug}-", suffix=".source.zip.part", dir=workdir)
+    os.close(handle)
+    scratch = Path(temporary)
+    try:
+        try:
+            _tar_to_zip(source, scratch, limits)
+        except _BROKEN_TAR as exc:
+            raise PackagingError("corrupt_archive", f"{source.name} cannot be read: {exc}") from exc
+        # The ratio was measured on the gzip stream; the scratch ZIP's own deflate says nothing.
+        scratch_limits = replace(limits, max_compression_ratio=2**62)
+        with zipfile.ZipFile(scratch) as archive:
+            return _build(archive, slug, version, workdir, scratch_limits)
+    finally:
+        scratch.unlink(missing_ok=True)
+
+
 def build_wordpress_package(
     source: Path, slug: str, version: str | None, workdir: Path, limits: Limits = DEFAULT_LIMITS
 ) -> BuiltPackage:
-    """Package ``source`` (a .zip) as ``{workdir}/{slug}-v{version}.zip``; nothing else is written.
+    """Package ``source`` (a .zip or .tar.gz) as ``{workdir}/{slug}-v{version}.zip``.
 
+    Nothing but that file is left behind, and nothing is ever written outside ``workdir``.
     ``version`` None means "release what the header says" and leaves every file untouched.
-    Raises PackagingError for any archive that must not reach a site.
+    Raises PackagingError (``code`` in REASON_CODES) for any archive that must not reach a site.
     """
     _check_slug(slug)
     if version is not None:
         _check_version(version)
+    size = source.stat().st_size
+    if size > limits.max_archive_bytes:
+        raise PackagingError("too_large", f"{source.name} is {size} bytes (limit {limits.max_archive_bytes})")
+    with source.open("rb") as raw:
+        magic = raw.read(len(_GZIP_MAGIC))
+    if magic == _GZIP_MAGIC:
+        return _build_from_tar(source, slug, version, workdir, limits)
     try:
         archive = zipfile.ZipFile(source)
     except zipfile.BadZipFile as exc:
-        raise PackagingError("not_a_zip", f"{source.name} is not a ZIP archive") from exc
+        raise PackagingError("not_a_zip", f"{source.name} is not a ZIP archive (nor a .tar.gz)") from exc
+    except UnicodeDecodeError as exc:
+        # Names flagged as UTF-8 are decoded when the central directory is read.
+        raise PackagingError("invalid_name", f"{source.name} has an entry name that is not UTF-8") from exc
     except _BROKEN_ARCHIVE as exc:
         raise PackagingError("corrupt_archive", f"{source.name} cannot be read: {exc}") from exc
     with archive:
         try:
+            _check_layout(source, archive)
             return _build(archive, slug, version, workdir, limits)
         except _BROKEN_ARCHIVE as exc:
             raise PackagingError("corrupt_archive", f"{source.name} cannot be read: {exc}") from exc

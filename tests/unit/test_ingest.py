@@ -410,6 +410,9 @@ def test_bad_keys_are_refused_with_a_code_and_touch_nothing(svc: Service, key: s
     [
         (f"{PREFIX}/1.2.3/a.zip", Platform.WORDPRESS, "1.2.3"),
         (f"{PREFIX}/{SLUG}-v2.0.0-beta1.zip", Platform.WORDPRESS, "2.0.0-beta1"),
+        (f"{PREFIX}/{SLUG}-v1.4.0.tar.gz", Platform.WORDPRESS, "1.4.0"),
+        (f"{PREFIX}/{SLUG}-1.4.1.tgz", Platform.WORDPRESS, "1.4.1"),
+        (f"{PREFIX}/{SLUG}-v1.4.2.tar", Platform.WORDPRESS, None),
         (f"{PREFIX}/0b9d3c.zip", Platform.WORDPRESS, None),
         (f"{PREFIX}/other-plugin-v1.0.zip", Platform.WORDPRESS, None),
         ("sources/shopify/igny8-app/3.1/a.zip", Platform.SHOPIFY, "3.1"),

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import io
+import os
+import re
 import shutil
 import stat
 import subprocess
+import tarfile
+import unicodedata
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from chalicelib.logic import packaging
 from chalicelib.logic.packaging import (
+    DEFAULT_EXCLUSIONS,
     DEFAULT_LIMITS,
+    REASON_CODES,
     BuiltPackage,
     Limits,
     PackagingError,
@@ -39,13 +48,58 @@ define( 'DEMO_VERSION', '1.0' );
 Stamp = tuple[int, int, int, int, int, int]
 
 
-def make_zip(path: Path, files: dict[str, bytes | str], *, date: Stamp = (2024, 5, 6, 7, 8, 10)) -> Path:
+def make_zip(
+    path: Path, files: dict[str, bytes | str], *, date: Stamp = (2024, 5, 6, 7, 8, 10), deflate: bool = False
+) -> Path:
     """A source archive as an admin's zip tool would make it (own timestamps, own order)."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, content in files.items():
             info = zipfile.ZipInfo(name, date_time=date)
             info.external_attr = (0o40775 if name.endswith("/") else 0o100664) << 16
+            if deflate and not name.endswith("/"):
+                info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, content)
+    return path
+
+
+def make_tar(
+    path: Path,
+    files: dict[str, bytes | str],
+    *,
+    extra: tuple[tarfile.TarInfo, ...] = (),
+    dirs: bool = True,
+) -> Path:
+    """The same files as a .tar.gz, with folder members as ``tar czf`` writes them."""
+    with tarfile.open(path, "w:gz") as archive:
+        if dirs:
+            folders = {"/".join(n.split("/")[:d]) for n in files for d in range(1, n.count("/") + 1)}
+            for folder in sorted(folders):
+                info = tarfile.TarInfo(folder)
+                info.type, info.mode, info.mtime = tarfile.DIRTYPE, 0o775, 1_700_000_000
+                archive.addfile(info)
+        for name, data in files.items():
+            raw = data.encode() if isinstance(data, str) else data
+            info = tarfile.TarInfo(name)
+            info.size, info.mode, info.mtime = len(raw), 0o664, 1_700_000_000
+            archive.addfile(info, io.BytesIO(raw))
+        for info in extra:
+            archive.addfile(info)
+    return path
+
+
+def source_code(tmp_path: Path, source: Path, limits: Limits = DEFAULT_LIMITS) -> str:
+    workdir = tmp_path / "work"
+    workdir.mkdir(exist_ok=True)
+    with pytest.raises(PackagingError) as caught:
+        build_wordpress_package(source, SLUG, None, workdir, limits)
+    assert list(workdir.iterdir()) == []
+    return caught.value.code
+
+
+def patched(path: Path, old: bytes, new: bytes) -> Path:
+    data = path.read_bytes()
+    assert data.count(old) == 2  # the local header and the central directory
+    path.write_bytes(data.replace(old, new))
     return path
 
 
@@ -58,11 +112,16 @@ def bridge_files(prefix: str = "") -> dict[str, bytes | str]:
 
 
 def build(
-    tmp_path: Path, files: dict[str, bytes | str], version: str | None = None, limits: Limits = DEFAULT_LIMITS
+    tmp_path: Path,
+    files: dict[str, bytes | str],
+    version: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    deflate: bool = False,
 ) -> BuiltPackage:
     workdir = tmp_path / "work"
     workdir.mkdir(exist_ok=True)
-    source = make_zip(tmp_path / "source.zip", files)
+    source = make_zip(tmp_path / "source.zip", files, deflate=deflate)
     return build_wordpress_package(source, SLUG, version, workdir, limits)
 
 
@@ -76,9 +135,11 @@ def content(package: BuiltPackage, name: str) -> bytes:
         return archive.read(f"{SLUG}/{name}")
 
 
-def error_code(tmp_path: Path, files: dict[str, bytes | str], version: str | None = "2.0.0") -> str:
+def error_code(
+    tmp_path: Path, files: dict[str, bytes | str], version: str | None = "2.0.0", *, deflate: bool = False
+) -> str:
     with pytest.raises(PackagingError) as caught:
-        build(tmp_path, files, version)
+        build(tmp_path, files, version, deflate=deflate)
     return caught.value.code
 
 
@@ -513,3 +574,390 @@ def test_bundled_plugin_is_valid_php() -> None:
     for file in sorted(BRIDGE.rglob("*.php")):
         result = subprocess.run([php, "-l", str(file)], capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- hardening: names ------------------------------------------------------------------------------
+
+
+def test_every_refusal_code_is_documented() -> None:
+    source = Path(packaging.__file__).read_text()
+    raised = set(re.findall(r'PackagingError\(\s*"([a-z_]+)"', source))
+    assert raised == set(REASON_CODES)
+
+
+@pytest.mark.parametrize(
+    "name", ["a\x01b.php", "a\x7f.php", "\x1b[31m.php", "inc/tab\t.php", "new\nline.php"]
+)
+def test_control_characters_in_names_are_refused(tmp_path: Path, name: str) -> None:
+    assert error_code(tmp_path, {"demo.php": PLUGIN_PHP, name: "<?php"}) == "unsafe_path"
+
+
+def test_a_name_flagged_utf8_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
+    # zipfile sets the UTF-8 flag for non-ASCII names; the bytes are broken afterwards.
+    source = make_zip(tmp_path / "source.zip", {"demo.php": PLUGIN_PHP, "evil\u00e9.php": "<?php"})
+    patched(source, "evil\u00e9".encode(), b"evil\xff\xfe")
+
+    assert source_code(tmp_path, source) == "invalid_name"
+
+
+def test_a_replacement_character_in_a_name_is_refused(tmp_path: Path) -> None:
+    assert error_code(tmp_path, {"demo.php": PLUGIN_PHP, "bad\ufffd.php": "<?php"}) == "invalid_name"
+
+
+def test_a_name_without_the_utf8_flag_is_read_as_cp437(tmp_path: Path) -> None:
+    source = make_zip(tmp_path / "source.zip", {"demo.php": PLUGIN_PHP, "cafX.php": "<?php"})
+    patched(source, b"cafX.php", b"caf\x82.php")  # 0x82 is 'é' in cp437
+    (tmp_path / "work").mkdir()
+
+    package = build_wordpress_package(source, SLUG, None, tmp_path / "work")
+
+    assert f"{SLUG}/caf\u00e9.php" in [info.filename for info in entries(package)]
+
+
+def test_a_surrogate_from_a_tar_name_is_refused(tmp_path: Path) -> None:
+    source = make_tar(tmp_path / "source.tgz", {"demo.php": PLUGIN_PHP, "evil\udcff.php": "<?php"})
+    assert source_code(tmp_path, source) == "invalid_name"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["a" * 252 + ".php", "\u00e9" * 128, "/".join(["d" * 100] * 11) + "/x.php"],
+)
+def test_names_no_filesystem_can_hold_are_refused(tmp_path: Path, name: str) -> None:
+    assert error_code(tmp_path, {"demo.php": PLUGIN_PHP, name: "x"}) == "name_too_long"
+
+
+def test_a_segment_of_exactly_255_bytes_is_fine(tmp_path: Path) -> None:
+    package = build(tmp_path, {"demo.php": PLUGIN_PHP, "a" * 251 + ".txt": "x"})
+    assert f"{SLUG}/{'a' * 251}.txt" in [info.filename for info in entries(package)]
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ("Readme.txt", "README.txt"),
+        (unicodedata.normalize("NFC", "caf\u00e9.php"), unicodedata.normalize("NFD", "caf\u00e9.php")),
+        ("Includes/a.php", "includes/b.php"),
+        ("assets/Logo.PNG", "assets/logo.png"),
+        ("stra\u00dfe.txt", "STRASSE.txt"),
+        ("lib/", "LIB"),
+    ],
+)
+def test_names_that_collide_on_a_case_insensitive_filesystem_are_refused(
+    tmp_path: Path, names: tuple[str, str]
+) -> None:
+    files: dict[str, bytes | str] = {"demo.php": PLUGIN_PHP, names[0]: "", names[1]: "x"}
+    assert error_code(tmp_path, files) == "duplicate_entry"
+
+
+# --- hardening: entries ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", [stat.S_IFIFO, stat.S_IFCHR, stat.S_IFBLK, stat.S_IFSOCK])
+def test_special_file_entries_are_refused(tmp_path: Path, kind: int) -> None:
+    source = make_zip(tmp_path / "source.zip", {"demo.php": PLUGIN_PHP})
+    with zipfile.ZipFile(source, "a") as archive:
+        node = zipfile.ZipInfo("includes/node")
+        node.external_attr = (kind | 0o644) << 16
+        archive.writestr(node, "")
+
+    assert source_code(tmp_path, source) == "special_file"
+
+
+def test_msdos_attributes_without_unix_mode_are_fine(tmp_path: Path) -> None:
+    source = make_zip(tmp_path / "source.zip", {"demo.php": PLUGIN_PHP})
+    with zipfile.ZipFile(source, "a") as archive:
+        info = zipfile.ZipInfo("notes.txt")
+        info.create_system, info.external_attr = 0, 0x20  # MS-DOS "archive" bit only
+        archive.writestr(info, "x")
+    (tmp_path / "work").mkdir()
+
+    package = build_wordpress_package(source, SLUG, None, tmp_path / "work")
+
+    assert content(package, "notes.txt") == b"x"
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_compression_other_than_stored_or_deflate_is_refused(tmp_path: Path, method: int) -> None:
+    source = tmp_path / "source.zip"
+    with zipfile.ZipFile(source, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("demo.php", PLUGIN_PHP)
+        archive.writestr("data.txt", "x" * 100, compress_type=method)
+
+    assert source_code(tmp_path, source) == "unsupported_compression"
+
+
+def test_an_unknown_compression_method_is_refused_not_reported_as_corrupt(tmp_path: Path) -> None:
+    source = make_zip(tmp_path / "source.zip", {"demo.php": PLUGIN_PHP})
+    data = bytearray(source.read_bytes())
+    central = data.index(b"PK\x01\x02")
+    data[8:10] = data[central + 10 : central + 12] = (99).to_bytes(2, "little")  # AES
+    source.write_bytes(bytes(data))
+
+    assert source_code(tmp_path, source) == "unsupported_compression"
+
+
+def test_a_highly_compressed_entry_is_refused_while_streaming(tmp_path: Path) -> None:
+    files: dict[str, bytes | str] = {"demo.php": PLUGIN_PHP, "bomb.txt": b"\0" * (3 * 1024 * 1024)}
+    assert error_code(tmp_path, files, deflate=True) == "compression_ratio"
+    # Stored, the same bytes are no bomb.
+    assert build(tmp_path, files).size > 0
+
+
+def test_a_lying_size_header_does_not_hide_the_ratio(tmp_path: Path) -> None:
+    bomb = b"\0" * (3 * 1024 * 1024)
+    source = make_zip(tmp_path / "source.zip", {"demo.php": PLUGIN_PHP, "bomb.txt": bomb}, deflate=True)
+    # Claim 1 KiB uncompressed in both headers: only the streaming measurement can catch it.
+    real = len(bomb).to_bytes(4, "little")
+    data = source.read_bytes()
+    assert data.count(real) == 2
+    source.write_bytes(data.replace(real, (1024).to_bytes(4, "little")))
+
+    assert source_code(tmp_path, source) in {"compression_ratio", "corrupt_archive"}
+    ratio_only = Limits(max_total_bytes=10**9)
+    assert source_code(tmp_path, source, ratio_only) in {"compression_ratio", "corrupt_archive"}
+
+
+def test_small_or_incompressible_entries_pass_the_ratio_check(tmp_path: Path) -> None:
+    files: dict[str, bytes | str] = {
+        "demo.php": PLUGIN_PHP,
+        "zeros.bin": b"\0" * (512 * 1024),  # very compressible but under 1 MiB
+        "noise.bin": os.urandom(2 * 1024 * 1024),
+    }
+    package = build(tmp_path, files, deflate=True)
+    assert content(package, "noise.bin") == files["noise.bin"]
+    with pytest.raises(PackagingError) as caught:
+        build(tmp_path, files, limits=Limits(ratio_min_bytes=1024), deflate=True)
+    assert caught.value.code == "compression_ratio"
+
+
+def test_overlapping_entries_are_refused(tmp_path: Path) -> None:
+    source = make_zip(tmp_path / "source.zip", {"demo.php": PLUGIN_PHP, "b.txt": "b" * 100})
+    data = bytearray(source.read_bytes())
+    # Point the second central-directory entry at the first local header (the zip-bomb overlap).
+    second = data.index(b"PK\x01\x02", data.index(b"PK\x01\x02") + 1)
+    data[second + 42 : second + 46] = (0).to_bytes(4, "little")
+    source.write_bytes(bytes(data))
+
+    assert source_code(tmp_path, source) == "overlapping_entries"
+
+
+def test_an_entry_reaching_into_the_central_directory_is_refused(tmp_path: Path) -> None:
+    source = make_zip(tmp_path / "source.zip", {"demo.php": PLUGIN_PHP})
+    data = bytearray(source.read_bytes())
+    central = data.index(b"PK\x01\x02")
+    size = int.from_bytes(data[central + 20 : central + 24], "little")
+    data[central + 20 : central + 24] = (size + 40).to_bytes(4, "little")
+    source.write_bytes(bytes(data))
+
+    assert source_code(tmp_path, source) == "overlapping_entries"
+
+
+@pytest.mark.parametrize(
+    "name", ["vendor/lib.zip", "bin/tool.phar", "a.tar", "b.tar.gz", "c.tgz", "d.7z", "E.RAR"]
+)
+def test_large_nested_archives_are_refused(tmp_path: Path, name: str) -> None:
+    files: dict[str, bytes | str] = {"demo.php": PLUGIN_PHP, name: os.urandom(1024 * 1024 + 1)}
+    assert error_code(tmp_path, files) == "nested_archive"
+
+
+def test_small_nested_archives_ship(tmp_path: Path) -> None:
+    package = build(tmp_path, {"demo.php": PLUGIN_PHP, "assets/fonts.zip": os.urandom(1000)})
+    assert len(content(package, "assets/fonts.zip")) == 1000
+
+
+def test_a_nested_archive_with_a_lying_size_never_ships(tmp_path: Path) -> None:
+    blob = os.urandom(2 * 1024 * 1024)
+    source = tmp_path / "source.zip"
+    with zipfile.ZipFile(source, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("demo.php", PLUGIN_PHP)
+        archive.writestr("lib.zip", blob)
+    real = len(blob).to_bytes(4, "little")
+    data = source.read_bytes()
+    # Only the uncompressed size lies (stored: the compressed size is the same number, once each).
+    central = data.index(b"PK\x01\x02", data.index(b"PK\x01\x02") + 1)
+    patched_data = bytearray(data)
+    patched_data[central + 24 : central + 28] = (100).to_bytes(4, "little")
+    assert data[central + 24 : central + 28] == real
+    source.write_bytes(bytes(patched_data))
+
+    # zipfile stops at the declared size and the CRC then fails: the extra bytes never ship.
+    assert source_code(tmp_path, source) in {"nested_archive", "corrupt_archive"}
+
+
+# --- hardening: the source file --------------------------------------------------------------------
+
+
+def test_an_oversized_source_file_is_refused_before_it_is_opened(tmp_path: Path) -> None:
+    source = tmp_path / "source.zip"
+    source.write_bytes(b"\0" * 2048)  # not even a ZIP: the size check comes first
+
+    assert source_code(tmp_path, source, Limits(max_archive_bytes=1024)) == "too_large"
+    assert DEFAULT_LIMITS.max_archive_bytes == 100 * 1024 * 1024
+
+
+# --- .distignore -----------------------------------------------------------------------------------
+
+
+def test_the_bundled_distignore_is_applied(tmp_path: Path) -> None:
+    files = bridge_files("igny8-wp-bridge-main/")
+    assert "igny8-wp-bridge-main/.distignore" in files
+    assert "igny8-wp-bridge-main/tests/test-plugin-header.php" in files
+    rules = DEFAULT_EXCLUSIONS.with_distignore((BRIDGE / ".distignore").read_text())
+    assert rules.excludes(("tests",), is_dir=True)
+    assert rules.excludes(("tests", "test-plugin-header.php"))
+    assert not rules.excludes(("includes", "class-igny8-bridge.php"))
+
+    package = build(tmp_path, files)
+
+    names = [info.filename.removeprefix(f"{SLUG}/") for info in entries(package)]
+    assert names == [
+        "",
+        "igny8-wp-bridge.php",
+        "includes/",
+        "includes/class-igny8-bridge.php",
+        "readme.txt",
+        "uninstall.php",
+    ]
+
+
+def test_a_distignore_adds_anchored_unanchored_and_folder_patterns(tmp_path: Path) -> None:
+    distignore = (
+        "# build inputs\n\n/src\nassets/scss/\n*.map\ncache/\n  composer.*  \n/docs/*.md\n!keep.map\n"
+    )
+    files: dict[str, bytes | str] = {
+        name: "x"
+        for name in [
+            "src/index.js",  # anchored
+            "includes/src/keep.php",  # '/src' is anchored: kept
+            "assets/scss/a.scss",  # anchored folder
+            "assets/css/a.css.map",  # any depth
+            "keep.map",  # negations are not supported: still dropped
+            "cache/x.txt",  # folder anywhere
+            "includes/cache/y.txt",  # folder anywhere
+            "includes/cache",  # a *file* named cache: 'cache/' is folders only
+            "composer.json",
+            "docs/readme.md",  # anchored glob
+            "docs/guide/deep.md",  # '/docs/*.md' does not reach deeper
+            "assets/css/a.css",
+        ]
+    }
+    files.update({"demo.php": PLUGIN_PHP, ".distignore": distignore, "includes/cache": "file"})
+    files.pop("includes/cache/y.txt")  # a file and a folder of the same name would be refused
+    files["lib/cache/y.txt"] = "x"
+
+    package = build(tmp_path, {f"demo-1.0/{name}": data for name, data in files.items()})
+
+    assert [info.filename.removeprefix(f"{SLUG}/") for info in entries(package) if not info.is_dir()] == [
+        "assets/css/a.css",
+        "demo.php",
+        "docs/guide/deep.md",
+        "includes/cache",
+        "includes/src/keep.php",
+    ]
+
+
+def test_a_distignore_below_the_plugin_folder_is_not_read(tmp_path: Path) -> None:
+    package = build(
+        tmp_path, {"demo.php": PLUGIN_PHP, "includes/.distignore": "*.php\n", "includes/a.php": "x"}
+    )
+    assert content(package, "includes/a.php") == b"x"
+
+
+# --- .tar.gz sources -------------------------------------------------------------------------------
+
+
+def test_a_tar_and_a_zip_of_the_same_files_give_byte_identical_packages(tmp_path: Path) -> None:
+    files = bridge_files("igny8-wp-bridge-1.0.0/")
+    zipped = make_zip(tmp_path / "a.zip", files)
+    tarred = make_tar(tmp_path / "b.tar.gz", dict(reversed(files.items())))
+    named_zip = make_tar(tmp_path / "c.zip", files, dirs=False)  # detected by magic, not by name
+    for name in ("w1", "w2", "w3"):
+        (tmp_path / name).mkdir()
+
+    one = build_wordpress_package(zipped, SLUG, "2.0.0", tmp_path / "w1")
+    two = build_wordpress_package(tarred, SLUG, "2.0.0", tmp_path / "w2")
+    three = build_wordpress_package(named_zip, SLUG, "2.0.0", tmp_path / "w3")
+
+    assert one.path.read_bytes() == two.path.read_bytes() == three.path.read_bytes()
+    assert one.sha256 == two.sha256 == three.sha256
+    assert one.stamped == two.stamped
+    assert [p.name for p in (tmp_path / "w2").iterdir()] == [two.path.name]
+
+
+def test_a_tar_made_with_dot_prefixes_packages(tmp_path: Path) -> None:
+    source = make_tar(tmp_path / "source.tgz", {"./demo.php": PLUGIN_PHP, "./includes/a.php": "x"})
+    with tarfile.open(source) as archive:
+        assert "./demo.php" in archive.getnames()
+    (tmp_path / "work").mkdir()
+
+    package = build_wordpress_package(source, SLUG, None, tmp_path / "work")
+
+    assert content(package, "includes/a.php") == b"x"
+
+
+def _member(name: str, kind: bytes, **fields: object) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    for key, value in fields.items():
+        setattr(info, key, value)
+    return info
+
+
+@pytest.mark.parametrize(
+    ("member", "code"),
+    [
+        (_member("includes/link.php", tarfile.SYMTYPE, linkname="/etc/passwd"), "symlink"),
+        (_member("includes/hard.php", tarfile.LNKTYPE, linkname="demo.php"), "symlink"),
+        (_member("includes/fifo", tarfile.FIFOTYPE), "special_file"),
+        (_member("includes/tty", tarfile.CHRTYPE, devmajor=5, devminor=0), "special_file"),
+        (_member("includes/disk", tarfile.BLKTYPE, devmajor=8, devminor=0), "special_file"),
+        (_member("/etc/cron.d/evil", tarfile.REGTYPE), "unsafe_path"),
+        (_member("../evil.php", tarfile.REGTYPE), "unsafe_path"),
+        (_member("includes/../../evil.php", tarfile.REGTYPE), "unsafe_path"),
+        (_member("C:/evil.php", tarfile.REGTYPE), "unsafe_path"),
+        (_member("evil\x1b.php", tarfile.REGTYPE), "unsafe_path"),
+        (_member("demo.php", tarfile.REGTYPE), "duplicate_entry"),
+        (_member("x" * 300, tarfile.REGTYPE), "name_too_long"),
+    ],
+)
+def test_tar_members_are_vetted_like_zip_entries(tmp_path: Path, member: tarfile.TarInfo, code: str) -> None:
+    source = make_tar(tmp_path / "source.tgz", {"demo.php": PLUGIN_PHP}, extra=(member,))
+    assert source_code(tmp_path, source) == code
+
+
+def test_tar_limits_are_measured_while_streaming(tmp_path: Path) -> None:
+    bomb = make_tar(tmp_path / "bomb.tgz", {"demo.php": PLUGIN_PHP, "zeros.bin": b"\0" * (4 * 1024 * 1024)})
+    assert source_code(tmp_path, bomb) == "compression_ratio"
+
+    files: dict[str, bytes | str] = {"demo.php": PLUGIN_PHP, "big.bin": os.urandom(5000)}
+    source = make_tar(tmp_path / "source.tgz", files)
+    assert source_code(tmp_path, source, Limits(max_total_bytes=4096)) == "too_large"
+    assert source_code(tmp_path, source, Limits(max_entries=1)) == "too_many_entries"
+    assert source_code(tmp_path, source, Limits(max_archive_bytes=100)) == "too_large"
+    nested = make_tar(
+        tmp_path / "nested.tgz", {"demo.php": PLUGIN_PHP, "lib.zip": os.urandom(1024 * 1024 + 1)}
+    )
+    assert source_code(tmp_path, nested) == "nested_archive"
+
+
+def test_a_damaged_or_non_tar_gzip_is_corrupt(tmp_path: Path) -> None:
+    good = make_tar(tmp_path / "good.tgz", {"demo.php": PLUGIN_PHP, "noise.bin": os.urandom(50_000)})
+    truncated = tmp_path / "truncated.tgz"
+    truncated.write_bytes(good.read_bytes()[:20_000])
+    assert source_code(tmp_path, truncated) == "corrupt_archive"
+
+    plain = tmp_path / "plain.gz"
+    plain.write_bytes(gzip.compress(b"not a tar archive at all" * 100))
+    assert source_code(tmp_path, plain) == "corrupt_archive"
+
+
+def test_a_tar_source_writes_nothing_outside_the_workdir(tmp_path: Path) -> None:
+    source = make_tar(tmp_path / "source.tgz", bridge_files("wrapped/"))
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    before = sorted(tmp_path.rglob("*"))
+
+    package = build_wordpress_package(source, SLUG, "1.0.1", workdir)
+
+    assert sorted(tmp_path.rglob("*")) == sorted([*before, package.path])
