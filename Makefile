@@ -29,6 +29,9 @@ integration: install
 e2e: install
 	$(BIN)/python -m pytest tests/e2e
 
+bench: install
+	$(BIN)/python -m bench.packaging_bench
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -14,6 +14,11 @@ a time. A ``.tar.gz`` source (recognised by its gzip magic bytes, whatever its n
 once into a scratch ZIP inside ``workdir``, vetted on the way, and then follows the same path, so
 a tar and a zip of the same files give byte-identical packages.
 
+Two kinds of plugin share that whole pipeline and differ only in the file that carries the
+version (a :class:`_Flavour`): WordPress plugins (:func:`build_wordpress_package`: the PHP plugin
+header, ``*_VERSION`` constants and ``readme.txt``) and ``custom``/``shopify`` packages
+(:func:`build_generic_package`: the top-level ``version`` of ``package.json`` or ``manifest.json``).
+
 Every refusal is a :class:`PackagingError` whose ``code`` is one of :data:`REASON_CODES`.
 """
 
@@ -22,6 +27,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import itertools
+import json
 import os
 import re
 import stat
@@ -34,7 +40,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, Protocol
 
 __all__ = [
     "DEFAULT_EXCLUSIONS",
@@ -46,6 +52,7 @@ __all__ = [
     "PackagingError",
     "PluginHeader",
     "Readme",
+    "build_generic_package",
     "build_wordpress_package",
     "parse_readme",
     "read_header",
@@ -78,8 +85,10 @@ REASON_CODES: dict[str, str] = {
     "empty_archive": "nothing is left to ship once excluded files are dropped",
     "no_plugin_header": "no top-level .php file has a 'Plugin Name:' header",
     "multiple_plugin_headers": "more than one top-level .php file has a 'Plugin Name:' header",
-    "no_version": "no version was given and the plugin header has none",
-    "version_not_stamped": "the version could not be written into the plugin header",
+    "no_version": "no version was given and the plugin header (or package manifest) has none",
+    "version_not_stamped": "the version could not be written into the plugin header (or package manifest)",
+    "no_manifest": "a custom or Shopify source has neither package.json nor manifest.json at the top",
+    "invalid_manifest": 'the package manifest is not a UTF-8 JSON object with a string "name"',
 }
 
 
@@ -248,6 +257,8 @@ class BuiltPackage:
     slug: str
     version: str
     sha256: str
+    # WordPress verifies package signatures over the raw SHA-384 digest; this is its hex form.
+    sha384: str
     size: int
     main_file: str
     header: PluginHeader
@@ -685,10 +696,15 @@ def _constant_patterns(old: bytes) -> tuple[re.Pattern[bytes], ...]:
 class _Stamper:
     """Writes one version into every place a site or a human reads it, and remembers where."""
 
-    def __init__(self, version: str, old_version: str | None) -> None:
+    def __init__(
+        self, version: str, old_version: str | None, main: tuple[str, ...], readme: tuple[str, ...] | None
+    ) -> None:
         self.version = version
+        self._main = main
+        self._readme_file = readme
         self._new = version.encode()
-        self._constants = _constant_patterns(old_version.encode()) if old_version is not None else ()
+        self._old = old_version.encode() if old_version is not None else b""
+        self._constants = _constant_patterns(self._old) if old_version is not None else ()
         self._header: list[str] = []
         self._constant_names: dict[str, None] = {}
         self._readme: list[str] = []
@@ -696,6 +712,14 @@ class _Stamper:
     @property
     def stamped(self) -> tuple[str, ...]:
         return (*self._header, *(f"constant:{name}" for name in self._constant_names), *self._readme)
+
+    def holds(self, parts: tuple[str, ...]) -> bool:
+        return _is_php(parts)
+
+    def stamp(self, parts: tuple[str, ...], data: bytes) -> bytes:
+        data = self.header(data, parts[0]) if parts == self._main else data
+        data = self.constants(data) if _is_php(parts) else data
+        return self.readme(data) if parts == self._readme_file else data
 
     def header(self, data: bytes, main_file: str) -> bytes:
         matches = _header_matches(data)
@@ -724,6 +748,10 @@ class _Stamper:
             start, end = match.start("value") - match.start(), match.end("value") - match.start()
             return match.group()[:start] + self._new + match.group()[end:]
 
+        # Both patterns need the old version's exact bytes; most files lack them, and the patterns'
+        # leading look-behind makes re try every offset (measured: the packager's hot spot).
+        if not self._constants or self._old not in data:
+            return data
         for pattern in self._constants:
             data = pattern.sub(stamp, data)
         return data
@@ -775,6 +803,19 @@ def _write_file(out: zipfile.ZipFile, name: str, chunks: Iterable[bytes]) -> Non
             target.write(chunk)
 
 
+class _Stamping(Protocol):
+    """Writes the version into the files that carry it; one per build, remembering what it touched."""
+
+    @property
+    def stamped(self) -> tuple[str, ...]: ...
+
+    def holds(self, parts: tuple[str, ...]) -> bool:
+        """Whether a file other than the main file and readme.txt must be read whole to be stamped."""
+        ...
+
+    def stamp(self, parts: tuple[str, ...], data: bytes) -> bytes: ...
+
+
 @dataclass
 class _Output:
     """What the write pass learns on the way, to fill BuiltPackage without re-reading the ZIP."""
@@ -799,14 +840,14 @@ def _write_package(
     entries: list[_Entry],
     slug: str,
     main: tuple[str, ...],
-    stamper: _Stamper | None,
+    readme: tuple[str, ...] | None,
+    stamper: _Stamping | None,
     budget: _Budget,
     limits: Limits,
 ) -> _Output:
     files = {e.parts: e.info for e in entries if not e.is_dir}
     folders = {e.parts for e in entries if e.is_dir}
     folders.update(parts[:depth] for parts in files for depth in range(1, len(parts)))
-    readme = _readme_parts(files)
     names: dict[str, tuple[str, ...] | None] = {slug + "/": None}
     names.update({"/".join((slug, *parts)) + "/": None for parts in folders})
     names.update({"/".join((slug, *parts)): parts for parts in files})
@@ -818,14 +859,12 @@ def _write_package(
             target.mkdir(_zip_info(name, is_dir=True))
             continue
         chunks = _inflate(archive, files[parts], budget, limits)
-        if parts not in (main, readme) and (stamper is None or not _is_php(parts)):
+        if parts not in (main, readme) and (stamper is None or not stamper.holds(parts)):
             _write_file(target, name, chunks)
             continue
         data = b"".join(chunks)
         if stamper is not None:
-            data = stamper.header(data, parts[0]) if parts == main else data
-            data = stamper.constants(data) if _is_php(parts) else data
-            data = stamper.readme(data) if parts == readme else data
+            data = stamper.stamp(parts, data)
         if parts == main:
             output.main = data
         if parts == readme:
@@ -834,14 +873,17 @@ def _write_package(
     return output
 
 
-def _digest(path: Path) -> tuple[str, int]:
+def _digest(path: Path) -> tuple[str, str, int]:
+    """SHA-256, SHA-384 (hex) and size of ``path``, in one chunked read."""
     sha256 = hashlib.sha256()
+    sha384 = hashlib.sha384()
     size = 0
     with path.open("rb") as package:
         while chunk := package.read(_CHUNK):
             sha256.update(chunk)
+            sha384.update(chunk)
             size += len(chunk)
-    return sha256.hexdigest(), size
+    return sha256.hexdigest(), sha384.hexdigest(), size
 
 
 # --- the packager ------------------------------------------------------------------------------
@@ -868,16 +910,255 @@ def _find_main_file(archive: zipfile.ZipFile, entries: list[_Entry]) -> tuple[tu
     return found[0]
 
 
+@dataclass(frozen=True)
+class _Found:
+    """The file that carries the plugin's version (main file or manifest), and the version it holds."""
+
+    main: tuple[str, ...]
+    version: str | None
+
+
+class _Flavour(Protocol):
+    """What differs between kinds of plugin: everything else is the shared pipeline in _build."""
+
+    def find(self, archive: zipfile.ZipFile, entries: list[_Entry]) -> _Found:
+        """The main file of the vetted plugin folder; PackagingError if there is none."""
+        ...
+
+    def no_version(self, found: _Found) -> str:
+        """The message for a build given no version when the main file has none either."""
+        ...
+
+    def stamper(self, found: _Found, version: str, readme: tuple[str, ...] | None) -> _Stamping: ...
+
+    def header(self, found: _Found, main: bytes, version: str) -> PluginHeader:
+        """Metadata read back from the main file as written; 'version_not_stamped' if it disagrees."""
+        ...
+
+
+class _WordPress:
+    """A WordPress plugin: a top-level PHP file with a plugin header, constants and readme.txt."""
+
+    def find(self, archive: zipfile.ZipFile, entries: list[_Entry]) -> _Found:
+        main, header = _find_main_file(archive, entries)
+        return _Found(main, header.version)
+
+    def no_version(self, found: _Found) -> str:
+        return f"no version was given and {found.main[0]} has no 'Version:' header"
+
+    def stamper(self, found: _Found, version: str, readme: tuple[str, ...] | None) -> _Stamping:
+        return _Stamper(version, found.version, found.main, readme)
+
+    def header(self, found: _Found, main: bytes, version: str) -> PluginHeader:
+        header = _parse_header(main)
+        if header is None or header.version != version:
+            raise PackagingError(
+                "version_not_stamped",
+                f"could not write {version} into the header of {found.main[0]}; add a 'Version:' line",
+            )
+        return header
+
+
+# --- custom / Shopify sources: a JSON package manifest ----------------------------------------
+
+_MANIFESTS = ("package.json", "manifest.json")  # in order of preference
+_MANIFEST_BYTES = 1024 * 1024
+_BOM = "\ufeff"
+_JSON_SPACE = frozenset(" \t\n\r")
+
+
+def _skip_space(text: str, index: int) -> int:
+    while index < len(text) and text[index] in _JSON_SPACE:
+        index += 1
+    return index
+
+
+def _reject_constant(name: str) -> Any:
+    # Python's json accepts NaN and Infinity; JSON (and every other manifest reader) does not.
+    raise ValueError(f"{name} is not JSON")
+
+
+def _load_manifest(text: str, file: str) -> dict[str, Any]:
+    """The manifest as an object with a string "name", or 'invalid_manifest'."""
+    try:
+        value = json.loads(text.removeprefix(_BOM), parse_constant=_reject_constant)
+    except ValueError as exc:  # JSONDecodeError and NaN/Infinity
+        raise PackagingError("invalid_manifest", f"{file} is not valid JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise PackagingError("invalid_manifest", f"{file} is not a JSON object")
+    if not isinstance(value.get("name"), str):
+        raise PackagingError("invalid_manifest", f'{file} has no string "name"')
+    return value
+
+
+@dataclass(frozen=True)
+class _Member:
+    """Where one top-level member of a JSON object sits in the text (end offsets exclusive)."""
+
+    key: str
+    key_start: int
+    key_end: int
+    value_start: int
+    value_end: int
+
+
+def _top_level_members(text: str) -> tuple[int, list[_Member]]:
+    """The offset of the opening '{' and the top-level members of ``text``.
+
+    Only for text json.loads has already accepted as an object, so the syntax is not re-checked.
+    """
+    decoder = json.JSONDecoder()
+    brace = _skip_space(text, 0)
+    members: list[_Member] = []
+    index = brace + 1
+    while True:
+        index = _skip_space(text, index)
+        if text[index] == "}":
+            return brace, members
+        key, key_end = decoder.raw_decode(text, index)  # a JSON string
+        value_start = _skip_space(text, _skip_space(text, key_end) + 1)  # past the ':'
+        _, value_end = decoder.raw_decode(text, value_start)
+        members.append(_Member(key, index, key_end, value_start, value_end))
+        index = _skip_space(text, value_end)
+        if text[index] == ",":
+            index += 1
+
+
+def _stamp_manifest_text(text: str, version: str) -> str:
+    """``text`` with its top-level "version" set to ``version``; only that value's text changes.
+
+    Every top-level "version" is rewritten (parsers disagree on which duplicate wins). Without
+    one, a member is added right after "name", indented and spaced like "name" itself.
+    """
+    bom = _BOM if text.startswith(_BOM) else ""
+    body = text.removeprefix(bom)
+    brace, members = _top_level_members(body)
+    literal = json.dumps(version)
+    versions = [m for m in members if m.key == "version"]
+    for member in reversed(versions):
+        body = body[: member.value_start] + literal + body[member.value_end :]
+    if not versions:
+        position = max(i for i, m in enumerate(members) if m.key == "name")
+        name = members[position]
+        after = body.index(",", members[position - 1].value_end) if position else brace
+        indent = body[after + 1 : name.key_start]
+        colon = body[name.key_end : name.value_start]
+        body = body[: name.value_end] + "," + indent + '"version"' + colon + literal + body[name.value_end :]
+    return bom + body
+
+
+def _manifest_text(data: bytes, file: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PackagingError("invalid_manifest", f"{file} is not UTF-8") from exc
+
+
+def _string(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _manifest_header(manifest: dict[str, Any]) -> PluginHeader:
+    """The manifest's metadata in the fields the registry records for every kind of plugin."""
+    author = manifest.get("author")
+    person = author if isinstance(author, dict) else {}
+    return PluginHeader(
+        name=_string(manifest.get("displayName")) or manifest["name"],
+        version=_string(manifest.get("version")),
+        description=_string(manifest.get("description")),
+        author=_string(author) or _string(person.get("name")),
+        author_uri=_string(person.get("url")),
+        plugin_uri=_string(manifest.get("homepage")),
+        requires=None,
+        requires_php=None,
+        text_domain=None,
+        update_uri=None,
+    )
+
+
+def _without_version(manifest: dict[str, Any]) -> list[tuple[str, Any]]:
+    return [(key, value) for key, value in manifest.items() if key != "version"]
+
+
+class _ManifestStamper:
+    """Writes the version into the manifest's top-level "version", and nowhere else."""
+
+    def __init__(self, version: str, main: tuple[str, ...]) -> None:
+        self._version = version
+        self._main = main
+        self.stamped: tuple[str, ...] = ()
+
+    def holds(self, parts: tuple[str, ...]) -> bool:
+        return False
+
+    def stamp(self, parts: tuple[str, ...], data: bytes) -> bytes:
+        if parts != self._main:
+            return data
+        file = parts[0]
+        text = _manifest_text(data, file)
+        original = _load_manifest(text, file)
+        try:
+            stamped = _stamp_manifest_text(text, self._version)
+            result = _load_manifest(stamped, file)
+        except (PackagingError, ValueError, IndexError) as exc:  # pragma: no cover - defensive
+            raise PackagingError("version_not_stamped", f"could not write the version into {file}") from exc
+        if result.get("version") != self._version or _without_version(result) != _without_version(original):
+            raise PackagingError(
+                "version_not_stamped",
+                f"writing {self._version} into {file} would change more than its version",
+            )
+        self.stamped = (f"manifest:{file}",)
+        return stamped.encode("utf-8")
+
+
+class _Generic:
+    """A custom (site SDK) or Shopify package: a folder with a package.json or manifest.json."""
+
+    def find(self, archive: zipfile.ZipFile, entries: list[_Entry]) -> _Found:
+        files = {e.parts: e.info for e in entries if not e.is_dir}
+        file = next((name for name in _MANIFESTS if (name,) in files), None)
+        if file is None:
+            raise PackagingError("no_manifest", "no package.json or manifest.json at the top of the package")
+        info = files[(file,)]
+        if info.file_size > _MANIFEST_BYTES:
+            raise PackagingError("invalid_manifest", f"{file} is over {_MANIFEST_BYTES} bytes")
+        with archive.open(info) as manifest_file:
+            data = manifest_file.read(_MANIFEST_BYTES + 1)
+        if len(data) > _MANIFEST_BYTES:
+            raise PackagingError("invalid_manifest", f"{file} is over {_MANIFEST_BYTES} bytes")
+        manifest = _load_manifest(_manifest_text(data, file), file)
+        return _Found((file,), _string(manifest.get("version")))
+
+    def no_version(self, found: _Found) -> str:
+        return f'no version was given and {found.main[0]} has no string "version"'
+
+    def stamper(self, found: _Found, version: str, readme: tuple[str, ...] | None) -> _Stamping:
+        return _ManifestStamper(version, found.main)
+
+    def header(self, found: _Found, main: bytes, version: str) -> PluginHeader:
+        header = _manifest_header(_load_manifest(_manifest_text(main, found.main[0]), found.main[0]))
+        if header.version != version:
+            raise PackagingError("version_not_stamped", f"{found.main[0]} does not say version {version}")
+        return header
+
+
 def _build(
-    archive: zipfile.ZipFile, slug: str, version: str | None, workdir: Path, limits: Limits
+    archive: zipfile.ZipFile,
+    slug: str,
+    version: str | None,
+    workdir: Path,
+    limits: Limits,
+    *,
+    flavour: _Flavour,
 ) -> BuiltPackage:
     entries = _plugin_entries(archive, limits)
-    main, header = _find_main_file(archive, entries)
-    final_version = version if version is not None else header.version
+    found = flavour.find(archive, entries)
+    final_version = version if version is not None else found.version
     if final_version is None:
-        raise PackagingError("no_version", f"no version was given and {main[0]} has no 'Version:' header")
+        raise PackagingError("no_version", flavour.no_version(found))
     _check_version(final_version)
-    stamper = _Stamper(version, header.version) if version is not None else None
+    readme = _readme_parts(e.parts for e in entries if not e.is_dir)
+    stamper = flavour.stamper(found, version, readme) if version is not None else None
 
     path = workdir / f"{slug}-v{final_version}.zip"
     handle, temporary = tempfile.mkstemp(prefix=f".{slug}-", suffix=".zip.part", dir=workdir)
@@ -889,30 +1170,27 @@ def _build(
                 target,
                 entries=entries,
                 slug=slug,
-                main=main,
+                main=found.main,
+                readme=readme,
                 stamper=stamper,
                 budget=_Budget(limits.max_total_bytes),
                 limits=limits,
             )
-        stamped_header = _parse_header(output.main)
-        if stamped_header is None or stamped_header.version != final_version:
-            raise PackagingError(
-                "version_not_stamped",
-                f"could not write {final_version} into the header of {main[0]}; add a 'Version:' line",
-            )
+        header = flavour.header(found, output.main, final_version)
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)
 
-    sha256, size = _digest(path)
+    sha256, sha384, size = _digest(path)
     return BuiltPackage(
         path=path,
         slug=slug,
         version=final_version,
         sha256=sha256,
+        sha384=sha384,
         size=size,
-        main_file=main[0],
-        header=stamped_header,
+        main_file=found.main[0],
+        header=header,
         readme=parse_readme(output.readme.decode("utf-8", "replace")) if output.readme is not None else None,
         stamped=stamper.stamped if stamper is not None else (),
     )
@@ -999,7 +1277,7 @@ def _tar_to_zip(source: Path, scratch: Path, limits: Limits) -> None:
 
 
 def _build_from_tar(
-    source: Path, slug: str, version: str | None, workdir: Path, limits: Limits
+    source: Path, slug: str, version: str | None, workdir: Path, limits: Limits, *, flavour: _Flavour
 ) -> BuiltPackage:
     handle, temporary = tempfile.mkstemp(prefix=f".{slug}-", suffix=".source.zip.part", dir=workdir)
     os.close(handle)
@@ -1012,7 +1290,7 @@ def _build_from_tar(
         # The ratio was measured on the gzip stream; the scratch ZIP's own deflate says nothing.
         scratch_limits = replace(limits, max_compression_ratio=2**62)
         with zipfile.ZipFile(scratch) as archive:
-            return _build(archive, slug, version, workdir, scratch_limits)
+            return _build(archive, slug, version, workdir, scratch_limits, flavour=flavour)
     finally:
         scratch.unlink(missing_ok=True)
 
@@ -1026,6 +1304,26 @@ def build_wordpress_package(
     ``version`` None means "release what the header says" and leaves every file untouched.
     Raises PackagingError (``code`` in REASON_CODES) for any archive that must not reach a site.
     """
+    return _package(source, slug, version, workdir, limits, flavour=_WordPress())
+
+
+def build_generic_package(
+    source: Path, slug: str, version: str | None, workdir: Path, limits: Limits = DEFAULT_LIMITS
+) -> BuiltPackage:
+    """Package a ``custom`` (site SDK) or ``shopify`` source as ``{workdir}/{slug}-v{version}.zip``.
+
+    The same archive checks, exclusions and deterministic layout as build_wordpress_package; the
+    version lives in the top-level ``package.json`` (else ``manifest.json``) and is written into
+    its top-level "version" (only that value's text changes). ``version`` None releases what the
+    manifest says and leaves every file untouched.
+    """
+    return _package(source, slug, version, workdir, limits, flavour=_Generic())
+
+
+def _package(
+    source: Path, slug: str, version: str | None, workdir: Path, limits: Limits, *, flavour: _Flavour
+) -> BuiltPackage:
+    """The pipeline every kind of plugin goes through: vet, open (zip or .tar.gz), build."""
     _check_slug(slug)
     if version is not None:
         _check_version(version)
@@ -1035,7 +1333,7 @@ def build_wordpress_package(
     with source.open("rb") as raw:
         magic = raw.read(len(_GZIP_MAGIC))
     if magic == _GZIP_MAGIC:
-        return _build_from_tar(source, slug, version, workdir, limits)
+        return _build_from_tar(source, slug, version, workdir, limits, flavour=flavour)
     try:
         archive = zipfile.ZipFile(source)
     except zipfile.BadZipFile as exc:
@@ -1048,6 +1346,6 @@ def build_wordpress_package(
     with archive:
         try:
             _check_layout(source, archive)
-            return _build(archive, slug, version, workdir, limits)
+            return _build(archive, slug, version, workdir, limits, flavour=flavour)
         except _BROKEN_ARCHIVE as exc:
             raise PackagingError("corrupt_archive", f"{source.name} cannot be read: {exc}") from exc

@@ -331,12 +331,29 @@ def test_the_same_source_gives_byte_identical_packages(tmp_path: Path) -> None:
     assert one.sha256 == two.sha256 == again.sha256
 
 
-def test_sha256_and_size_describe_the_written_file(tmp_path: Path) -> None:
+def test_sha256_sha384_and_size_describe_the_written_file(tmp_path: Path) -> None:
     package = build(tmp_path, bridge_files(), version="1.0.1")
 
     data = package.path.read_bytes()
     assert package.size == len(data) == package.path.stat().st_size
     assert package.sha256 == hashlib.sha256(data).hexdigest()
+    assert package.sha384 == hashlib.sha384(data).hexdigest()
+
+
+def test_the_package_is_read_back_once_for_all_digests(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[Path] = []
+    original = Path.open
+
+    def counting_open(self: Path, *args: object, **kwargs: object) -> object:
+        opened.append(self)
+        return original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "open", counting_open)
+    package = build(tmp_path, {"demo.php": PLUGIN_PHP}, version="1.0.1")
+
+    assert opened.count(package.path) == 1
 
 
 def test_entries_carry_fixed_timestamps_modes_and_no_extras(tmp_path: Path) -> None:
