@@ -30,6 +30,10 @@ class Settings:
     idempotency_table: str
     artifacts_bucket: str
     packager_queue: str
+    #: Secrets Manager secret with the private signing keys (packager only).
+    signing_keys_secret: str
+    #: SSM parameter with the public signing keys (published at GET /api/keys/).
+    signing_public_keys_parameter: str
     #: ``iam`` when deployed (API Gateway verifies SigV4), ``token`` on the local stack.
     admin_auth: str
     #: SHA-256 hex of the local admin token; the token itself is never configured or stored.
@@ -71,6 +75,8 @@ def load_settings() -> Settings:
         idempotency_table=_env("IDEMPOTENCY_TABLE"),
         artifacts_bucket=_env("ARTIFACTS_BUCKET"),
         packager_queue=_env("PACKAGER_QUEUE"),
+        signing_keys_secret=_env("SIGNING_KEYS_SECRET"),
+        signing_public_keys_parameter=_env("SIGNING_PUBLIC_KEYS_PARAMETER"),
         admin_auth=admin_auth,
         admin_token_sha256=token_hash,
         public_base_url=os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from infra import stack
+from infra.keys import KeyStore
 
 CONFIG = Path(__file__).resolve().parent.parent / ".chalice" / "config.json"
 
@@ -38,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-chalice", action="store_true", help="only deploy the resources")
     args = parser.parse_args(argv)
     outputs = stack.deploy(stage=args.stage)
+    print(f"active signing key: {KeyStore.of_stack(outputs).ensure()}")
     environment = stack.environment(outputs)
     if args.public_base_url:
         environment["PUBLIC_BASE_URL"] = args.public_base_url

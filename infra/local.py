@@ -36,6 +36,7 @@ from chalicelib.dal.repository import DynamoRepository
 from chalicelib.settings import get_settings
 from igny8_cli.sources import new_upload_id, source_archive, source_key, upload_source
 from infra import stack
+from infra.keys import KeyStore
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE_DIR = ROOT / ".local"
@@ -74,6 +75,7 @@ def provision(moto_url: str, api_url: str, state_dir: Path) -> LocalStack:
     outputs = stack.deploy(
         stage="local", parameters={"PackagerVisibilityTimeout": "2", "PackagerMaxReceiveCount": "3"}
     )
+    KeyStore.of_stack(outputs).ensure()  # the local stack signs with its own dev key
     token = secrets.token_urlsafe(32)
     os.environ.update(stack.environment(outputs))
     os.environ.update(

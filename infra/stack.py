@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from mypy_boto3_cloudformation.type_defs import ParameterTypeDef, WaiterConfigTypeDef
     from mypy_boto3_s3.client import S3Client
     from mypy_boto3_s3.type_defs import NotificationConfigurationTypeDef, QueueConfigurationTypeDef
+    from mypy_boto3_secretsmanager.client import SecretsManagerClient
 
 TEMPLATE_PATH = Path(__file__).with_name("template.yaml")
 
@@ -33,13 +34,16 @@ OUTPUT_ENV: dict[str, str] = {
     "IdempotencyTableName": "IDEMPOTENCY_TABLE",
     "ArtifactsBucketName": "ARTIFACTS_BUCKET",
     "PackagerQueueName": "PACKAGER_QUEUE",
+    "SigningKeysSecretName": "SIGNING_KEYS_SECRET",
+    "SigningPublicKeysParameterName": "SIGNING_PUBLIC_KEYS_PARAMETER",
 }
 
 _BUCKET_RESOURCE = "ArtifactsBucket"
 
-#: Resource types moto's CloudFormation skips with a UserWarning. Both are resource policies, which
-#: moto does not enforce anyway, so leaving them out locally changes no behaviour.
-_MOTO_SKIPPED_TYPES = ("AWS::SQS::QueuePolicy", "AWS::S3::BucketPolicy")
+#: Resource types moto's CloudFormation skips with a UserWarning. The two resource policies are not
+#: enforced by moto anyway; secrets are created afterwards from their template properties.
+_SECRET_TYPE = "AWS::SecretsManager::Secret"  # noqa: S105 - a resource type, not a secret
+_MOTO_SKIPPED_TYPES = ("AWS::SQS::QueuePolicy", "AWS::S3::BucketPolicy", _SECRET_TYPE)
 
 #: Real stacks take minutes (tables, bucket); moto's finish before the first poll.
 _WAITER_CONFIG: WaiterConfigTypeDef = {"Delay": 5, "MaxAttempts": 180}
@@ -85,12 +89,20 @@ def deploy(
         else:
             cfn.create_stack(StackName=name, TemplateBody=body, Parameters=cfn_parameters)
             _wait(cfn, name, "stack_create_complete")
-    stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
-    outputs = {out["OutputKey"]: out["OutputValue"] for out in stack.get("Outputs", [])}
-    _apply_bucket_settings_moto_ignores(
-        session.client("s3", endpoint_url=endpoint_url), load_template(), outputs
-    )
+    outputs = stack_outputs(stage, session, endpoint_url=endpoint_url)
+    template = load_template()
+    _apply_bucket_settings_moto_ignores(session.client("s3", endpoint_url=endpoint_url), template, outputs)
+    _create_secrets_moto_skips(session.client("secretsmanager", endpoint_url=endpoint_url), template, outputs)
     return outputs
+
+
+def stack_outputs(
+    stage: str, session: boto3.session.Session | None = None, *, endpoint_url: str | None = None
+) -> dict[str, str]:
+    """The outputs of the deployed stack of ``stage``: where every resource name is read from."""
+    cfn = (session or boto3.session.Session()).client("cloudformation", endpoint_url=endpoint_url)
+    stack = cfn.describe_stacks(StackName=f"igny8-plugins-{stage}")["Stacks"][0]
+    return {out["OutputKey"]: out["OutputValue"] for out in stack.get("Outputs", [])}
 
 
 def environment(outputs: Mapping[str, str]) -> dict[str, str]:
@@ -165,6 +177,29 @@ def _apply_bucket_settings_moto_ignores(
             Bucket=bucket,
             NotificationConfiguration=_s3_notification(properties["NotificationConfiguration"], resolve),
         )
+
+
+def _create_secrets_moto_skips(
+    secrets: SecretsManagerClient, template: Mapping[str, Any], outputs: Mapping[str, str]
+) -> None:
+    """Create each secret the template declares, from its own properties, where it is missing.
+
+    moto's CloudFormation skips ``AWS::SecretsManager::Secret``; on AWS the secret exists and this
+    does nothing (its value, written by ``infra/keys.py``, is never touched here).
+    """
+    for resource in template["Resources"].values():
+        if resource["Type"] != _SECRET_TYPE:
+            continue
+        properties = resource["Properties"]
+        name = _resolve_via_outputs(properties["Name"], template, outputs)
+        try:
+            secrets.describe_secret(SecretId=name)
+        except secrets.exceptions.ResourceNotFoundException:
+            secrets.create_secret(
+                Name=name,
+                Description=properties.get("Description", ""),
+                SecretString=properties["SecretString"],
+            )
 
 
 def _s3_notification(

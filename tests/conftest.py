@@ -25,6 +25,8 @@ _ENV = {
     "IDEMPOTENCY_TABLE": "igny8-plugins-test-idempotency",
     "ARTIFACTS_BUCKET": f"igny8-plugins-test-artifacts-{MOTO_ACCOUNT}",
     "PACKAGER_QUEUE": "igny8-plugins-test-packager",
+    "SIGNING_KEYS_SECRET": "igny8-plugins-test-signing-keys",
+    "SIGNING_PUBLIC_KEYS_PARAMETER": "/igny8-plugins/test/signing-public-keys",
     "ADMIN_AUTH": "token",
     "ADMIN_TOKEN_SHA256": hashlib.sha256(ADMIN_TOKEN.encode()).hexdigest(),
     "PUBLIC_BASE_URL": "https://plugins.test/api",

@@ -6,8 +6,9 @@ from typing import Any
 
 from chalice.app import Blueprint
 
+from chalicelib.adapters import now, repository
 from chalicelib.api.auth import iam, require_admin
-from chalicelib.api.http import now, repository, route
+from chalicelib.api.http import route
 from chalicelib.logic.errors import NotFound
 from chalicelib.logic.model import Plugin, PluginVersion, check_slug
 from chalicelib.logic.releases import release
@@ -35,6 +36,9 @@ def version_json(v: PluginVersion) -> dict[str, Any]:
         "file_size": v.file_size,
         "sha256": v.sha256,
         "checksum": v.sha256,
+        "sha384": v.sha384,
+        "signature": v.signature,
+        "signature_key_id": v.signature_key_id,
         "changelog": v.changelog,
         "requires": v.requires,
         "tested": v.tested,

@@ -1,4 +1,4 @@
-"""The one way a route is declared: JSON errors for domain refusals, adapters built once.
+"""The one way a route is declared: JSON errors for domain refusals, bodies and links.
 
 Chalice turns any exception a view raises into its own 500 before middleware can see it, so the
 translation from ``DomainError`` to ``{"error": {"code", "message"}}`` wraps each view here.
@@ -9,17 +9,13 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any, TypeVar
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.dal.repository import DynamoRepository
 from chalicelib.logic.errors import Conflict, DomainError, Gone, InvalidInput, NotFound, Unauthorized
 from chalicelib.logic.updates import Links
-from chalicelib.settings import Settings, get_settings
-from chalicelib.storage import S3ArtifactStore
+from chalicelib.settings import get_settings
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -83,18 +79,3 @@ def links(context: dict[str, Any], headers: Any) -> Links:
         return Links(settings.public_base_url)
     domain = context.get("domainName") or headers.get("host", "localhost")
     return Links(f"https://{domain}/{context.get('stage', 'api')}")
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-@lru_cache(maxsize=1)
-def repository() -> DynamoRepository:
-    return DynamoRepository(get_settings())
-
-
-@lru_cache(maxsize=1)
-def store() -> S3ArtifactStore:
-    settings: Settings = get_settings()
-    return S3ArtifactStore(settings.artifacts_bucket, settings.region)

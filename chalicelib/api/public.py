@@ -7,7 +7,8 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.http import links, repository, route, store
+from chalicelib.adapters import repository, store
+from chalicelib.api.http import links, route
 from chalicelib.logic.errors import NotFound
 from chalicelib.logic.model import Plugin, check_platform, check_slug
 from chalicelib.logic.updates import (
@@ -18,6 +19,7 @@ from chalicelib.logic.updates import (
     plugin_info,
 )
 from chalicelib.settings import get_settings
+from chalicelib.signing import published_keys
 
 public = Blueprint(__name__)
 
@@ -60,6 +62,26 @@ def download_view(slug: str) -> Response:
         chosen.file_path, f"{plugin.slug}-v{chosen.version}.zip", get_settings().download_url_ttl
     )
     return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "no-store"})
+
+
+@route(public, "/plugins/{slug}/signature", methods=["GET"])
+def signature_view(slug: str) -> Response:
+    """The package's detached signature as a ``.sig`` file, the form WordPress fetches."""
+    plugin = _plugin(slug)
+    chosen = choose_download(repository().versions(plugin.slug), _query("version"), plugin.slug)
+    if not chosen.signature:
+        raise NotFound(f"{plugin.slug} {chosen.version} has no signature", code="unsigned")
+    return Response(
+        body=chosen.signature + "\n",
+        headers={"Content-Type": "text/plain; charset=utf-8", "X-Signature-Key-Id": chosen.signature_key_id},
+    )
+
+
+@route(public, "/keys", methods=["GET"])
+def keys_view() -> Response:
+    """The public keys package signatures verify with; retired keys stay for old packages."""
+    keys = published_keys(get_settings().signing_public_keys_parameter)
+    return Response(body={"keys": keys}, headers={"Cache-Control": "public, max-age=300"})
 
 
 # API Gateway needs sibling path variables to share a name, so ``{slug}`` here is a platform.

@@ -13,12 +13,14 @@ import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote_plus
 
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from chalice.app import Blueprint, SQSEvent
 
-from chalicelib.api.http import now, repository, store
+from chalicelib.adapters import idempotency_store, now, repository, signer, store
 from chalicelib.logic.ingest import Ingestor, Upload
 from chalicelib.settings import get_settings
 
@@ -57,10 +59,32 @@ def _time(value: object) -> datetime | None:
         return None
 
 
+#: S3 may deliver an event more than once, even concurrently: the first delivery packages, the
+#: others wait for (in progress: retried by SQS) or return its result, for a day.
+_ONCE = IdempotencyConfig(
+    expires_after_seconds=24 * 3600, raise_on_no_idempotency_key=True, hash_function="sha256"
+)
+
+
 @packager.on_sqs_message(queue=get_settings().packager_queue, batch_size=1)
 def package_sources(event: SQSEvent) -> None:
+    _ONCE.register_lambda_context(cast(LambdaContext, event.context))
+    package = idempotent_function(
+        data_keyword_argument="upload", persistence_store=idempotency_store(), config=_ONCE
+    )(_package)
     bucket = get_settings().artifacts_bucket
     for message in event:
         for upload in uploads(message.body, bucket):
-            with tempfile.TemporaryDirectory(prefix="igny8-packager-") as workdir:
-                Ingestor(repository(), store(), Path(workdir), now).ingest(upload)
+            package(upload={"bucket": bucket, **upload.identity()})
+
+
+def _package(upload: dict[str, str]) -> dict[str, str]:
+    """Package one S3 object, named by its identity (what the idempotency key is made of)."""
+    with tempfile.TemporaryDirectory(prefix="igny8-packager-") as workdir:
+        record = Ingestor(repository(), store(), signer(), Path(workdir), now).ingest(Upload.of(upload))
+    return {
+        "slug": record.slug,
+        "version": record.version,
+        "status": record.status.value,
+        "sha256": record.sha256,
+    }

@@ -13,7 +13,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from chalicelib.logic.errors import Conflict, DomainError, InvalidInput
@@ -30,9 +30,15 @@ from chalicelib.logic.model import (
     check_slug,
     check_version,
 )
-from chalicelib.logic.packaging import BuiltPackage, PackagingError, build_wordpress_package, version_entry
+from chalicelib.logic.packaging import (
+    BuiltPackage,
+    PackagingError,
+    build_generic_package,
+    build_wordpress_package,
+    version_entry,
+)
 from chalicelib.logic.plugins import update_plugin
-from chalicelib.logic.ports import ArtifactStore, PutResult, Repository
+from chalicelib.logic.ports import ArtifactStore, PutResult, Repository, Signer
 from chalicelib.logic.releases import RELEASABLE, publish
 
 logger = logging.getLogger(__name__)
@@ -40,6 +46,8 @@ logger = logging.getLogger(__name__)
 SOURCE_PREFIX = "sources/"
 #: Source archives above this are refused before unpacking (the packager's /tmp is finite).
 MAX_SOURCE_BYTES = 250 * 1024 * 1024
+#: A ``pending`` claim older than this was abandoned (the packager Lambda times out after 5 min).
+CLAIM_TIMEOUT = timedelta(minutes=30)
 
 
 class IngestFailed(Exception):
@@ -99,18 +107,45 @@ class Upload:
     #: S3's ``eventTime`` (ms): orders uploads of one version, so a late event cannot undo a newer one.
     event_time: datetime | None = None
 
+    def identity(self) -> dict[str, str]:
+        """The S3 object write this event reports, as plain JSON (one upload, one identity)."""
+        return {
+            "key": self.key,
+            "version_id": self.version_id or "",
+            "event_time": self.event_time.isoformat() if self.event_time else "",
+        }
+
+    @classmethod
+    def of(cls, identity: dict[str, str]) -> Upload:
+        event_time = identity.get("event_time")
+        return cls(
+            key=identity["key"],
+            version_id=identity.get("version_id") or None,
+            event_time=datetime.fromisoformat(event_time) if event_time else None,
+        )
+
     def older_than(self, record: PluginVersion) -> bool:
         return bool(
             self.event_time and record.source_event_time and self.event_time < record.source_event_time
         )
 
 
+def _made_by(record: PluginVersion, source: SourceKey, attempt: _Attempt) -> bool:
+    return (record.source_key, record.source_version_id) == (source.key, attempt.source_version_id)
+
+
 class Ingestor:
     def __init__(
-        self, repo: Repository, store: ArtifactStore, workdir: Path, clock: Callable[[], datetime]
+        self,
+        repo: Repository,
+        store: ArtifactStore,
+        signer: Signer,
+        workdir: Path,
+        clock: Callable[[], datetime],
     ) -> None:
         self.repo = repo
         self.store = store
+        self.signer = signer
         self.workdir = workdir
         self.clock = clock
 
@@ -137,43 +172,21 @@ class Ingestor:
         if meta.get("version"):
             attempt.version = check_version(meta["version"])
         status = self._initial_status(meta.get("status", ""))
-        channel = meta.get("channel") or DEFAULT_CHANNEL
         existing = self.repo.get_version(source.slug, attempt.version) if attempt.version else None
-        if existing is not None and upload.older_than(existing):
-            logger.info(
-                "%s is older than what %s %s holds; late event ignored",
-                source.key,
-                source.slug,
-                existing.version,
-            )
-            return existing
-        if (
-            existing is not None
-            and existing.status is not Status.FAILED
-            and (existing.source_key, existing.source_version_id) == (source.key, obj.version_id)
-        ):
-            logger.info("%s was registered before; finishing what that run may have left", source.key)
-            return self._finish(source, existing, status)
+        handled = self._already_handled(source, upload, attempt, existing, status)
+        if handled is not None:
+            return handled
 
-        if source.platform is not Platform.WORDPRESS:
-            raise InvalidInput(
-                f"packaging for {source.platform.value} sources is not available yet",
-                code="unsupported_platform",
-            )
-        out = self.workdir / "out"
-        out.mkdir()
-        built = build_wordpress_package(archive, source.slug, attempt.version, out)
-        attempt.version = check_version(built.version)
-        if attempt.version != built.version:
-            raise InvalidInput(f"version {built.version!r} is not normalized", code="invalid_version")
-        existing = existing or self.repo.get_version(source.slug, built.version)
-        if existing is not None and upload.older_than(existing):
-            logger.info("%s is older than %s %s; late event ignored", source.key, source.slug, built.version)
-            return existing
-        replaceable = existing is None or existing.status in REPLACEABLE
+        built = self._build(source, archive, attempt)
+        if existing is None or existing.version != built.version:
+            existing = self.repo.get_version(source.slug, built.version)
+            handled = self._already_handled(source, upload, attempt, existing, status)
+            if handled is not None:
+                return handled
         file_path = package_key(source.platform, source.slug, built.version)
-        stored = self.store.put_package(file_path, built.path, built.sha256, replace=replaceable)
-        if existing is not None and not replaceable:
+        if existing is not None and existing.status not in REPLACEABLE | {Status.PENDING}:
+            # Sites may have these bytes: they never change; the same bytes again change nothing.
+            stored = self.store.put_package(file_path, built.path, built.sha256, replace=False)
             if stored is PutResult.IDENTICAL and existing.sha256 == built.sha256:
                 logger.info(
                     "%s %s re-uploaded with identical bytes, nothing to do", source.slug, built.version
@@ -185,29 +198,109 @@ class Ingestor:
                 code="version_exists",
             )
 
+        claimed = self._claim(source, upload, attempt, built.version, existing)
+        self.store.put_package(file_path, built.path, built.sha256, replace=True)
+        signature = self.signer.sign(bytes.fromhex(built.sha384))
         record = self._record(
             source=source,
             source_version_id=obj.version_id,
             built=built,
             status=status,
-            channel=channel,
+            channel=meta.get("channel") or DEFAULT_CHANNEL,
             changelog=meta.get("changelog", ""),
             now=self.clock(),
         )
+        record.created_at = existing.created_at if existing is not None else claimed.created_at
         record.source_event_time = upload.event_time
-        if existing is not None:
-            record.created_at = existing.created_at
-        self.repo.save_version(record, expected=None if existing is None else existing.status)
+        record.signature, record.signature_key_id = signature.value, signature.key_id
+        self.repo.save_version(record, expected=Status.PENDING)
         record = self._finish(source, record, status)
         logger.info(
-            "registered %s %s (%s, %d bytes, sha256 %s)",
+            "registered %s %s (%s, %d bytes, sha256 %s, signed by %s)",
             source.slug,
             record.version,
             record.status,
             record.file_size,
             record.sha256,
+            record.signature_key_id,
         )
         return record
+
+    def _already_handled(
+        self,
+        source: SourceKey,
+        upload: Upload,
+        attempt: _Attempt,
+        existing: PluginVersion | None,
+        requested: Status,
+    ) -> PluginVersion | None:
+        """The record if this event needs no packaging: late (a newer upload holds the version) or
+        a repeat of the upload that made it (then only the steps after the record are redone)."""
+        if existing is None:
+            return None
+        if upload.older_than(existing):
+            logger.info(
+                "%s is older than what %s %s holds; late event ignored",
+                source.key,
+                source.slug,
+                existing.version,
+            )
+            return existing
+        if existing.status not in (Status.FAILED, Status.PENDING) and _made_by(existing, source, attempt):
+            logger.info("%s was registered before; finishing what that run may have left", source.key)
+            return self._finish(source, existing, requested)
+        return None
+
+    def _build(self, source: SourceKey, archive: Path, attempt: _Attempt) -> BuiltPackage:
+        out = self.workdir / "out"
+        out.mkdir()
+        build = build_wordpress_package if source.platform is Platform.WORDPRESS else build_generic_package
+        built = build(archive, source.slug, attempt.version, out)
+        attempt.version = check_version(built.version)
+        if attempt.version != built.version:
+            raise InvalidInput(f"version {built.version!r} is not normalized", code="invalid_version")
+        return built
+
+    def _claim(
+        self,
+        source: SourceKey,
+        upload: Upload,
+        attempt: _Attempt,
+        version: str,
+        existing: PluginVersion | None,
+    ) -> PluginVersion:
+        """Own ``version`` (a ``pending`` record) before writing its bytes, so of two uploads racing
+        for one version exactly one writes them; the other fails with the reason."""
+        now = self.clock()
+        if (
+            existing is not None
+            and existing.status is Status.PENDING
+            and not _made_by(existing, source, attempt)
+        ):
+            if now - existing.created_at < CLAIM_TIMEOUT:
+                raise Conflict(
+                    f"{source.slug} {version} is being packaged from {existing.source_key}; "
+                    "upload again once it is done",
+                    code="version_busy",
+                )
+            logger.warning("taking over %s %s, abandoned by %s", source.slug, version, existing.source_key)
+        pending = PluginVersion(
+            slug=source.slug,
+            version=version,
+            status=Status.PENDING,
+            created_at=now,
+            source_key=source.key,
+            source_version_id=attempt.source_version_id,
+            source_event_time=upload.event_time,
+        )
+        try:
+            self.repo.save_version(pending, expected=None if existing is None else existing.status)
+        except Conflict as exc:
+            raise Conflict(
+                f"another upload of {source.slug} {version} got there first; upload again once it is done",
+                code="version_busy",
+            ) from exc
+        return pending
 
     def _finish(self, source: SourceKey, record: PluginVersion, requested: Status) -> PluginVersion:
         """The steps after the version record: safe to repeat, so a retry completes a crashed run."""
@@ -267,6 +360,7 @@ class Ingestor:
             file_path=package_key(source.platform, source.slug, built.version),
             file_size=built.size,
             sha256=built.sha256,
+            sha384=built.sha384,
             changelog=changelog,
             requires=header.requires or (readme.requires if readme else None),
             tested=readme.tested if readme else None,
@@ -306,10 +400,12 @@ class Ingestor:
         update_plugin(self.repo, source.slug, remember, lambda: self._new_plugin(source, now))
         version = attempt.version
         existing = self.repo.get_version(source.slug, version) if version else None
-        if version is None or (
-            existing is not None and (existing.status not in REPLACEABLE or upload.older_than(existing))
-        ):
+        if version is None:
             return
+        if existing is not None:
+            ours = existing.status is Status.PENDING and _made_by(existing, source, attempt)
+            if not (existing.status in REPLACEABLE or ours) or upload.older_than(existing):
+                return
         failed = PluginVersion(
             slug=source.slug,
             version=version,

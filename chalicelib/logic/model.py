@@ -23,6 +23,8 @@ class Platform(StrEnum):
 
 
 class Status(StrEnum):
+    #: Claimed by an upload that is being packaged; never offered, downloaded or released.
+    PENDING = "pending"
     DRAFT = "draft"
     TESTING = "testing"
     STAGED = "staged"
@@ -101,6 +103,10 @@ class PluginVersion:
     file_path: str = ""
     file_size: int = 0
     sha256: str = ""
+    sha384: str = ""
+    #: base64 Ed25519 signature over the raw SHA-384 digest, and the id of the key that made it.
+    signature: str = ""
+    signature_key_id: str = ""
     changelog: str = ""
     min_api_version: str = "1.0"
     released_at: datetime | None = None

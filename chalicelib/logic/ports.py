@@ -44,6 +44,21 @@ class SourceObject:
     size: int
 
 
+@dataclass(frozen=True)
+class Signature:
+    """A detached Ed25519 signature, base64, as WordPress' ``verify_file_signature()`` takes it."""
+
+    key_id: str
+    value: str
+    algorithm: str = "ed25519"
+
+
+class Signer(Protocol):
+    def sign(self, message: bytes) -> Signature:
+        """Sign ``message`` (for packages: the raw 48-byte SHA-384 digest) with the active key."""
+        ...
+
+
 class PutResult(StrEnum):
     CREATED = "created"
     IDENTICAL = "identical"

@@ -38,6 +38,9 @@ class Links:
     def info(self, slug: str) -> str:
         return f"{self.base}/plugins/{slug}/info/"
 
+    def signature(self, slug: str, version: str) -> str:
+        return f"{self.base}/plugins/{slug}/signature/?version={quote(version, safe='')}"
+
 
 def parse_current_version(value: str | None) -> str:
     if value is None or not value.strip():
@@ -87,12 +90,25 @@ def check_update(plugin: Plugin, versions: list[PluginVersion], current: str, li
         "force_update": forced,
         "checksum": offered.sha256,
         "sha256": offered.sha256,
+        **integrity(offered, links),
         "file_size": offered.file_size,
         "requires": offered.requires,
         "tested": offered.tested,
         "requires_php": offered.requires_php,
         "released_at": _iso(offered.released_at),
         "update": wordpress_update_item(plugin, offered, links, forced),
+    }
+
+
+def integrity(version: PluginVersion, links: Links) -> dict[str, str | None]:
+    """What a site needs to verify a package as WordPress' ``verify_file_signature()`` does: an
+    Ed25519 signature over the raw SHA-384 digest, checked against a key from ``GET /keys/``."""
+    return {
+        "sha384": version.sha384 or None,
+        "signature": version.signature or None,
+        "signature_key_id": version.signature_key_id or None,
+        "signature_algorithm": "ed25519" if version.signature else None,
+        "signature_url": links.signature(version.slug, version.version) if version.signature else None,
     }
 
 
@@ -159,6 +175,7 @@ def plugin_info(plugin: Plugin, versions: list[PluginVersion], links: Links) -> 
         "file_size": offered.file_size,
         "sha256": offered.sha256,
         "checksum": offered.sha256,
+        **integrity(offered, links),
         "banners": {},
         "icons": {},
         "versions": {

@@ -6,6 +6,7 @@ tests talk to it only as a WordPress site (HTTP) and an admin (the `igny8-plugin
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -25,6 +26,7 @@ from urllib.parse import parse_qs, urlparse
 import boto3
 import pytest
 import requests
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 ROOT = Path(__file__).resolve().parents[2]
 BRIDGE = ROOT / "plugins" / "wordpress" / "source" / "igny8-wp-bridge"
@@ -215,3 +217,18 @@ def test_a_broken_upload_is_recorded_and_parked_in_the_dead_letter_queue(stack: 
         f"{stack.api}/plugins/{SLUG}/check-update/", params={"current_version": "1.0.0"}, timeout=10
     ).json()
     assert offer["latest_version"] != "9.9.9"
+
+
+def test_the_downloaded_package_verifies_with_a_published_key(stack: Stack) -> None:
+    offer = requests.get(
+        f"{stack.api}/plugins/{SLUG}/check-update/", params={"current_version": "0.0.1"}, timeout=10
+    ).json()
+    keys = {key["key_id"]: key for key in requests.get(f"{stack.api}/keys/", timeout=10).json()["keys"]}
+    package = requests.get(offer["download_url"], timeout=10).content
+    signature = requests.get(offer["signature_url"], timeout=10).text.strip()
+
+    assert signature == offer["signature"]
+    public_key = keys[offer["signature_key_id"]]["public_key"]
+    Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key)).verify(
+        base64.b64decode(signature), hashlib.sha384(package).digest()
+    )  # raises InvalidSignature otherwise

@@ -6,6 +6,7 @@ import io
 import json
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,37 +16,49 @@ from chalice.test import Client
 from moto import mock_aws
 
 from app import app
-from chalicelib.api import http
+from chalicelib import adapters
 from chalicelib.settings import get_settings
 from infra import stack
+from infra.keys import KeyStore
 from tests.conftest import ADMIN_TOKEN
 
 BRIDGE = Path(__file__).resolve().parents[2] / "plugins" / "wordpress" / "source" / "igny8-wp-bridge"
 
 
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    """Every resource of infra/template.yaml, in moto, and the app's settings pointing at them."""
-    with mock_aws():
+@contextmanager
+def deployed() -> Iterator[tuple[Client, dict[str, str]]]:
+    """Every resource of infra/template.yaml in moto (with a signing key, as infra/deploy.py
+    makes one), the app's settings pointing at them, and Chalice's test client on the real app."""
+    with pytest.MonkeyPatch.context() as env, mock_aws():
         outputs = stack.deploy(
             stage="test", parameters={"PackagerVisibilityTimeout": "0", "PackagerMaxReceiveCount": "2"}
         )
         for name, value in stack.environment(outputs).items():
-            monkeypatch.setenv(name, value)
-        get_settings.cache_clear()
-        http.repository.cache_clear()
-        http.store.cache_clear()
-        yield outputs
-        get_settings.cache_clear()
-        http.repository.cache_clear()
-        http.store.cache_clear()
+            env.setenv(name, value)
+        KeyStore.of_stack(outputs).ensure()
+        adapters.reset()
+        try:
+            # Stage "test" has no environment in .chalice/config.json, so these settings stand.
+            with Client(app, stage_name="test") as client:
+                yield client, outputs
+        finally:
+            adapters.reset()
 
 
 @pytest.fixture
-def client(aws: dict[str, str]) -> Iterator[Client]:
-    # Stage "test" has no environment in .chalice/config.json, so the fixture's settings stand.
-    with Client(app, stage_name="test") as test_client:
-        yield test_client
+def deployment() -> Iterator[tuple[Client, dict[str, str]]]:
+    with deployed() as deployment:
+        yield deployment
+
+
+@pytest.fixture
+def aws(deployment: tuple[Client, dict[str, str]]) -> dict[str, str]:
+    return deployment[1]
+
+
+@pytest.fixture
+def client(deployment: tuple[Client, dict[str, str]]) -> Client:
+    return deployment[0]
 
 
 def source_zip(

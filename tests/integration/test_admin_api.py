@@ -1,6 +1,6 @@
 """Admin routes: refused without the admin token, and releasing behaves as an admin expects.
 
-One world per module (see ``test_public_api.deployed``); each test owns the versions it changes:
+One world per module (see ``conftest.deployed``); each test owns the versions it changes:
 
 * 1.0.0 draft (the auth tests try to release it), 1.2.0 draft (released twice by a test),
 * 1.3.0 failed (its upload was not a zip), 1.9.0 released, 1.10.0 draft.
@@ -17,8 +17,8 @@ import pytest
 from chalice.test import Client
 
 from tests.conftest import ADMIN_TOKEN
-from tests.integration.conftest import Packager, admin_headers, source_zip, upload
-from tests.integration.test_public_api import assert_error, deployed
+from tests.integration.conftest import Packager, admin_headers, deployed, source_zip, upload
+from tests.integration.test_public_api import assert_error
 
 SLUG = "igny8-wp-bridge"
 STATUS = f"/admin/plugins/{SLUG}"

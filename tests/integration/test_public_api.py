@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -19,13 +18,9 @@ from urllib.parse import parse_qs, urlsplit
 import boto3
 import pytest
 from chalice.test import Client
-from moto import mock_aws
 
-from app import app
-from chalicelib.api import http
 from chalicelib.settings import get_settings
-from infra import stack
-from tests.integration.conftest import BRIDGE, Packager, admin_headers, source_zip, upload
+from tests.integration.conftest import BRIDGE, Packager, admin_headers, deployed, source_zip, upload
 
 SLUG = "igny8-wp-bridge"
 DRAFT_ONLY = "igny8-draft-only"
@@ -70,32 +65,6 @@ class World:
         response = self.client.http.get(f"/admin/plugins/{slug}", headers=admin_headers())
         assert response.status_code == 200, response.body
         return {v["version"]: v for v in response.json_body["versions"]}
-
-
-def _reset_caches() -> None:
-    get_settings.cache_clear()
-    http.repository.cache_clear()
-    http.store.cache_clear()
-
-
-@contextmanager
-def deployed() -> Iterator[tuple[Client, dict[str, str]]]:
-    """The conftest's ``aws`` + ``client``, for a module-scoped world built once."""
-    with pytest.MonkeyPatch.context() as env, mock_aws():
-        outputs = stack.deploy(
-            stage="test", parameters={"PackagerVisibilityTimeout": "0", "PackagerMaxReceiveCount": "2"}
-        )
-        for name, value in stack.environment(outputs).items():
-            env.setenv(name, value)
-        _reset_caches()
-        # Read the test stage's settings now: inside a request Chalice's test client overlays
-        # .chalice/config.json's environment_variables (ADMIN_AUTH=iam) on os.environ.
-        get_settings()
-        try:
-            with Client(app, stage_name="test") as client:
-                yield client, outputs
-        finally:
-            _reset_caches()
 
 
 @pytest.fixture(scope="module")

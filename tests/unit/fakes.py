@@ -11,16 +11,29 @@ They keep the real adapters' contracts, the parts the domain relies on most:
 
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from chalicelib.logic.errors import Conflict, InvalidInput
 from chalicelib.logic.model import Plugin, PluginVersion, Status
-from chalicelib.logic.ports import PutResult, SourceObject
+from chalicelib.logic.ports import PutResult, Signature, SourceObject
 from chalicelib.logic.versions import sort_key
+
+
+class FakeSigner:
+    """Real Ed25519 with a fixed key, so tests can verify what the packager signed."""
+
+    key_id = "test-key"
+    private = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+
+    def sign(self, message: bytes) -> Signature:
+        return Signature(key_id=self.key_id, value=base64.b64encode(self.private.sign(message)).decode())
 
 
 class FakeRepository:

@@ -13,7 +13,7 @@ from chalicelib.logic import ingest as ingest_module
 from chalicelib.logic.errors import InvalidInput
 from chalicelib.logic.ingest import IngestFailed, Ingestor, Upload, parse_source_key
 from chalicelib.logic.model import Platform, Plugin, PluginVersion, Status
-from tests.unit.fakes import FakeRepository, FakeStore, FixedClock
+from tests.unit.fakes import FakeRepository, FakeSigner, FakeStore, FixedClock
 
 BRIDGE = Path(__file__).resolve().parents[2] / "plugins" / "wordpress" / "source" / "igny8-wp-bridge"
 SLUG = "igny8-wp-bridge"
@@ -57,7 +57,7 @@ class Service:
         self._runs += 1
         workdir = self._tmp / f"run-{self._runs}"
         workdir.mkdir()
-        return Ingestor(self.repo, self.store, workdir, self.clock).ingest(upload)
+        return Ingestor(self.repo, self.store, FakeSigner(), workdir, self.clock).ingest(upload)
 
     def package(self, version: PluginVersion) -> bytes:
         return self.store.packages[version.file_path]
@@ -425,16 +425,42 @@ def test_parse_source_key(key: str, platform: Platform, version: str | None) -> 
     assert parsed.slug == key.split("/")[2]
 
 
-@pytest.mark.parametrize("platform", ["shopify", "custom"])
-def test_platforms_without_a_packager_are_refused(svc: Service, platform: str) -> None:
-    with pytest.raises(IngestFailed) as refused:
-        svc.ingest(svc.upload(f"sources/{platform}/igny8-app/1.0.0/a.zip", bridge_zip()))
+def sdk_zip(manifest: str) -> bytes:
+    """A custom-site SDK / Shopify app source: a JSON manifest and some code."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("igny8-sdk-main/package.json", manifest)
+        archive.writestr("igny8-sdk-main/index.js", "module.exports = {};\n")
+        archive.writestr("igny8-sdk-main/tests/index.test.js", "test();\n")
+    return buffer.getvalue()
 
-    assert refused.value.code == "unsupported_platform"
+
+@pytest.mark.parametrize("platform", ["shopify", "custom"])
+def test_sdk_and_app_sources_are_packaged_with_the_manifest_stamped(svc: Service, platform: str) -> None:
+    manifest = '{\n  "name": "igny8-sdk",\n  "version": "0.9.0",\n  "description": "IGNY8 SDK"\n}\n'
+
+    record = svc.ingest(svc.upload(f"sources/{platform}/igny8-sdk/1.0.0/a.zip", sdk_zip(manifest)))
+
+    assert (record.version, record.status, record.main_file) == ("1.0.0", Status.DRAFT, "package.json")
+    assert record.file_path == f"packages/{platform}/igny8-sdk/igny8-sdk-v1.0.0.zip"
+    assert record.signature_key_id == FakeSigner.key_id
+    package = zipfile.ZipFile(io.BytesIO(svc.store.packages[record.file_path]))
+    assert sorted(package.namelist()) == ["igny8-sdk/", "igny8-sdk/index.js", "igny8-sdk/package.json"]
+    assert '"version": "1.0.0"' in package.read("igny8-sdk/package.json").decode()
+    plugin = svc.repo.get_plugin("igny8-sdk")
+    assert plugin is not None
+    assert (plugin.platform.value, plugin.name) == (platform, "igny8-sdk")
+
+
+def test_an_sdk_source_without_a_manifest_is_refused_with_the_reason(svc: Service) -> None:
+    with pytest.raises(IngestFailed) as refused:
+        svc.ingest(svc.upload("sources/custom/igny8-sdk/1.0.0/a.zip", bridge_zip()))
+
+    assert refused.value.code == "no_manifest"
     assert svc.store.packages == {}
-    failed = svc.repo.get_version("igny8-app", "1.0.0")
+    failed = svc.repo.get_version("igny8-sdk", "1.0.0")
     assert failed is not None
-    assert failed.status is Status.FAILED
+    assert (failed.status, failed.failure_code) == (Status.FAILED, "no_manifest")
 
 
 # --- changelog -------------------------------------------------------------------------------------
@@ -463,3 +489,62 @@ def test_changelog_from_metadata_wins(svc: Service) -> None:
 
     assert record.changelog == changelog
     assert "First release" in record.sections["changelog"]
+
+
+# --- two uploads racing for one version -------------------------------------------------------------
+
+
+def _claimed_by_another(svc: Service, version: str) -> None:
+    """Another upload of ``version`` has claimed it and is packaging right now."""
+    svc.repo.put_version(
+        PluginVersion(
+            slug=SLUG,
+            version=version,
+            status=Status.PENDING,
+            created_at=svc.clock(),
+            source_key=f"sources/wordpress/{SLUG}/{version}/other.zip",
+            source_version_id="other-upload",
+        )
+    )
+
+
+def test_an_upload_racing_another_for_the_same_version_fails_and_writes_no_bytes(svc: Service) -> None:
+    _claimed_by_another(svc, "1.5.0")
+
+    with pytest.raises(IngestFailed) as refused:
+        svc.ingest(svc.upload(f"sources/wordpress/{SLUG}/1.5.0/mine.zip", bridge_zip()))
+
+    assert refused.value.code == "version_busy"
+    assert svc.store.packages == {}
+    claim = svc.repo.get_version(SLUG, "1.5.0")
+    assert claim is not None
+    assert (claim.status, claim.source_version_id) == (Status.PENDING, "other-upload")
+    plugin = svc.repo.get_plugin(SLUG)
+    assert plugin is not None
+    assert plugin.last_failure is not None
+    assert plugin.last_failure.code == "version_busy"
+
+
+def test_a_claim_abandoned_by_a_crashed_run_is_taken_over(svc: Service) -> None:
+    _claimed_by_another(svc, "1.5.0")
+    svc.clock.advance(hours=1)
+
+    record = svc.ingest(svc.upload(f"sources/wordpress/{SLUG}/1.5.0/mine.zip", bridge_zip()))
+
+    assert (record.status, record.source_key) == (Status.DRAFT, f"sources/wordpress/{SLUG}/1.5.0/mine.zip")
+    assert record.file_path in svc.store.packages
+
+
+def test_the_version_is_claimed_before_its_bytes_are_written(svc: Service) -> None:
+    seen: list[Status | None] = []
+    put_package = svc.store.put_package
+
+    def watching_put(*args: object, **kwargs: object) -> object:
+        claim = svc.repo.get_version(SLUG, "1.6.0")
+        seen.append(claim.status if claim else None)
+        return put_package(*args, **kwargs)  # type: ignore[arg-type]
+
+    svc.store.put_package = watching_put  # type: ignore[method-assign]
+    svc.ingest(svc.upload(f"sources/wordpress/{SLUG}/1.6.0/a.zip", bridge_zip()))
+
+    assert seen == [Status.PENDING]

@@ -1,0 +1,50 @@
+"""The AWS adapters, each built once per Lambda container on first use (never at import).
+
+Lazily: moto's tests and the local stack set the environment first; Lambda reuses warm
+containers, so clients and connections survive between invocations.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from aws_lambda_powertools.utilities import parameters
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+from chalicelib.dal.repository import DynamoRepository
+from chalicelib.settings import get_settings
+from chalicelib.signing import SecretsManagerSigner
+from chalicelib.storage import S3ArtifactStore
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@lru_cache(maxsize=1)
+def repository() -> DynamoRepository:
+    return DynamoRepository(get_settings())
+
+
+@lru_cache(maxsize=1)
+def store() -> S3ArtifactStore:
+    settings = get_settings()
+    return S3ArtifactStore(settings.artifacts_bucket, settings.region)
+
+
+@lru_cache(maxsize=1)
+def signer() -> SecretsManagerSigner:
+    return SecretsManagerSigner(get_settings().signing_keys_secret)
+
+
+@lru_cache(maxsize=1)
+def idempotency_store() -> DynamoDBPersistenceLayer:
+    return DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table)
+
+
+def reset() -> None:
+    """Forget every built adapter and cached setting or parameter (tests, after a new stack)."""
+    for cached in (get_settings, repository, store, signer, idempotency_store):
+        cached.cache_clear()
+    parameters.clear_caches()  # type: ignore[no-untyped-call]  # Powertools leaves it unannotated

@@ -1,0 +1,126 @@
+"""Package signatures verify exactly as WordPress' ``verify_file_signature()`` checks them:
+``sodium_crypto_sign_verify_detached(base64_decode($sig), hash_file('sha384', $file, true),
+base64_decode($key))``, against the keys published at ``GET /keys``."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+import boto3
+import pytest
+from chalice.test import Client
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from chalicelib import adapters
+from infra.keys import KeyStore
+from tests.integration.conftest import Packager, admin_headers, source_zip, upload
+
+SLUG = "igny8-wp-bridge"
+
+# WordPress' verify_file_signature(), reduced to its cryptographic check.
+PHP_VERIFY = """
+$ok = sodium_crypto_sign_verify_detached(
+    base64_decode($argv[2]), hash_file('sha384', $argv[1], true), base64_decode($argv[3]));
+echo $ok ? 'valid' : 'invalid';
+"""
+
+
+def _publish(client: Client, packager: Packager, bucket: str, version: str) -> dict:
+    upload(bucket, f"sources/wordpress/{SLUG}/{version}/src.zip", source_zip())
+    assert all(outcome["ok"] for outcome in packager.run())
+    response = client.http.post(f"/admin/plugins/{SLUG}/versions/{version}/release", headers=admin_headers())
+    assert response.status_code == 200, response.body
+    return dict(client.http.get(f"/plugins/{SLUG}/check-update?current_version=0.1").json_body)
+
+
+def _package(bucket: str, version: str) -> bytes:
+    key = f"packages/wordpress/{SLUG}/{SLUG}-v{version}.zip"
+    return bytes(boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
+def _keys(client: Client) -> dict[str, dict]:
+    response = client.http.get("/keys")
+    assert response.status_code == 200
+    return {key["key_id"]: key for key in response.json_body["keys"]}
+
+
+def _verifies(package: bytes, signature: str, public_key: str) -> bool:
+    try:
+        Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key)).verify(
+            base64.b64decode(signature), hashlib.sha384(package).digest()
+        )
+    except InvalidSignature:
+        return False
+    return True
+
+
+def test_a_released_package_verifies_with_a_published_key(
+    client: Client, packager: Packager, aws: dict[str, str], tmp_path: Path
+) -> None:
+    bucket = aws["ArtifactsBucketName"]
+    offer = _publish(client, packager, bucket, "1.0.0")
+    package = _package(bucket, "1.0.0")
+    keys = _keys(client)
+
+    assert offer["sha384"] == hashlib.sha384(package).hexdigest()
+    assert offer["signature_algorithm"] == "ed25519"
+    key = keys[offer["signature_key_id"]]
+    assert (key["algorithm"], key["status"]) == ("ed25519", "active")
+    assert _verifies(package, offer["signature"], key["public_key"])
+    assert not _verifies(package + b"\0", offer["signature"], key["public_key"])
+
+    sig_file = client.http.get(f"/plugins/{SLUG}/signature?version=1.0.0")
+    assert sig_file.status_code == 200
+    assert sig_file.body.decode().strip() == offer["signature"]
+    info = client.http.get(f"/plugins/{SLUG}/info").json_body
+    assert (info["sha384"], info["signature"]) == (offer["sha384"], offer["signature"])
+
+    if shutil.which("php") is None:
+        pytest.skip("php is not installed: verified with Python's Ed25519 only")
+    archive = tmp_path / "package.zip"
+    archive.write_bytes(package)
+    tampered = tmp_path / "tampered.zip"
+    tampered.write_bytes(package[:-1] + bytes([package[-1] ^ 1]))
+    for path, expected in ((archive, "valid"), (tampered, "invalid")):
+        result = subprocess.run(
+            ["php", "-r", PHP_VERIFY, str(path), offer["signature"], key["public_key"]],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert result.stdout == expected
+
+
+def test_after_rotation_new_packages_use_the_new_key_and_old_ones_still_verify(
+    client: Client, packager: Packager, aws: dict[str, str]
+) -> None:
+    bucket = aws["ArtifactsBucketName"]
+    old = _publish(client, packager, bucket, "1.0.0")
+
+    new_key = KeyStore.of_stack(aws).rotate()
+    adapters.reset()  # what the parameters' cache expiry does in a warm Lambda
+    new = _publish(client, packager, bucket, "1.1.0")
+
+    keys = _keys(client)
+    assert new["signature_key_id"] == new_key != old["signature_key_id"]
+    assert keys[old["signature_key_id"]]["status"] == "retired"
+    assert keys[new_key]["status"] == "active"
+    assert _verifies(_package(bucket, "1.0.0"), old["signature"], keys[old["signature_key_id"]]["public_key"])
+    assert _verifies(_package(bucket, "1.1.0"), new["signature"], keys[new_key]["public_key"])
+
+
+def test_signature_of_an_unknown_or_unreleased_version_is_a_json_404(
+    client: Client, packager: Packager, aws: dict[str, str]
+) -> None:
+    upload(aws["ArtifactsBucketName"], f"sources/wordpress/{SLUG}/2.0.0/src.zip", source_zip())
+    packager.run()
+    for query in ("?version=2.0.0", "?version=9.9.9"):
+        response = client.http.get(f"/plugins/{SLUG}/signature{query}")
+        assert response.status_code == 404
+        assert response.json_body["error"]["code"] == "no_such_version"
+    assert client.http.get(f"/plugins/{SLUG}/signature?version=banana").status_code == 400
