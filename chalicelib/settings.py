@@ -43,12 +43,34 @@ class Settings:
     public_base_url: str
     download_url_ttl: int
     log_level: str
+    #: Overrides of the packager's archive limits (``logic.packaging.Limits`` field -> value).
+    packager_limits: dict[str, int]
 
 
 def _env(name: str, default: str | None = None) -> str:
     value = os.environ.get(name, default)
     if value is None or value == "":
         raise SettingsError(f"environment variable {name} is required")
+    return value
+
+
+#: Environment variable -> ``Limits`` field; unset ones keep the packager's safe defaults.
+PACKAGER_LIMIT_ENV = {
+    "PACKAGER_MAX_ARCHIVE_BYTES": "max_archive_bytes",
+    "PACKAGER_MAX_TOTAL_BYTES": "max_total_bytes",
+    "PACKAGER_MAX_ENTRIES": "max_entries",
+    "PACKAGER_MAX_COMPRESSION_RATIO": "max_compression_ratio",
+    "PACKAGER_MAX_NESTED_ARCHIVE_BYTES": "max_nested_archive_bytes",
+}
+
+
+def _positive_int(name: str) -> int:
+    try:
+        value = int(os.environ[name])
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise SettingsError(f"{name} must be a positive integer")
     return value
 
 
@@ -82,6 +104,9 @@ def load_settings() -> Settings:
         public_base_url=os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
         download_url_ttl=ttl,
         log_level=os.environ.get("LOG_LEVEL", "INFO"),
+        packager_limits={
+            field: _positive_int(env) for env, field in PACKAGER_LIMIT_ENV.items() if env in os.environ
+        },
     )
 
 

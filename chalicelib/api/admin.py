@@ -47,6 +47,8 @@ def version_json(v: PluginVersion) -> dict[str, Any]:
         "released_at": _iso(v.released_at),
         "force_update": v.force_update,
         "main_file": v.main_file,
+        "update_uri": v.update_uri,
+        "text_domain": v.text_domain,
         "source_key": v.source_key,
         "source_version_id": v.source_version_id,
         "failure_code": v.failure_code or None,

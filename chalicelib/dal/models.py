@@ -89,6 +89,8 @@ class PluginVersionModel(Model):
     author = UnicodeAttribute(default="")
     author_uri = UnicodeAttribute(default="")
     plugin_uri = UnicodeAttribute(default="")
+    update_uri = UnicodeAttribute(default="")
+    text_domain = UnicodeAttribute(default="")
     sections = MapAttribute[str, str](default=dict)
     stamped = ListAttribute[str](default=list)
     source_key = UnicodeAttribute(default="")

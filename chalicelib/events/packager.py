@@ -22,6 +22,7 @@ from chalice.app import Blueprint, SQSEvent
 
 from chalicelib.adapters import idempotency_store, now, repository, signer, store
 from chalicelib.logic.ingest import Ingestor, Upload
+from chalicelib.logic.packaging import Limits
 from chalicelib.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -81,7 +82,10 @@ def package_sources(event: SQSEvent) -> None:
 def _package(upload: dict[str, str]) -> dict[str, str]:
     """Package one S3 object, named by its identity (what the idempotency key is made of)."""
     with tempfile.TemporaryDirectory(prefix="igny8-packager-") as workdir:
-        record = Ingestor(repository(), store(), signer(), Path(workdir), now).ingest(Upload.of(upload))
+        limits = Limits(**get_settings().packager_limits)
+        record = Ingestor(repository(), store(), signer(), Path(workdir), now, limits=limits).ingest(
+            Upload.of(upload)
+        )
     return {
         "slug": record.slug,
         "version": record.version,

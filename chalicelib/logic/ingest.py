@@ -31,7 +31,9 @@ from chalicelib.logic.model import (
     check_version,
 )
 from chalicelib.logic.packaging import (
+    DEFAULT_LIMITS,
     BuiltPackage,
+    Limits,
     PackagingError,
     build_generic_package,
     build_wordpress_package,
@@ -44,8 +46,6 @@ from chalicelib.logic.releases import RELEASABLE, publish
 logger = logging.getLogger(__name__)
 
 SOURCE_PREFIX = "sources/"
-#: Source archives above this are refused before unpacking (the packager's /tmp is finite).
-MAX_SOURCE_BYTES = 250 * 1024 * 1024
 #: A ``pending`` claim older than this was abandoned (the packager Lambda times out after 5 min).
 CLAIM_TIMEOUT = timedelta(minutes=30)
 
@@ -130,6 +130,12 @@ class Upload:
         )
 
 
+def _local_name(key: str) -> str:
+    """The upload's file name, made safe for a private temp dir (no separators, no dot-files)."""
+    name = re.sub(r"[^A-Za-z0-9._+-]", "_", key.rsplit("/", 1)[-1]).lstrip(".")[:100]
+    return name or "source"
+
+
 def _made_by(record: PluginVersion, source: SourceKey, attempt: _Attempt) -> bool:
     return (record.source_key, record.source_version_id) == (source.key, attempt.source_version_id)
 
@@ -142,12 +148,15 @@ class Ingestor:
         signer: Signer,
         workdir: Path,
         clock: Callable[[], datetime],
+        *,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.repo = repo
         self.store = store
         self.signer = signer
         self.workdir = workdir
         self.clock = clock
+        self.limits = limits
 
     def ingest(self, upload: Upload) -> PluginVersion:
         """Package and register one upload; raise ``IngestFailed`` after recording why it failed."""
@@ -165,8 +174,9 @@ class Ingestor:
             raise IngestFailed(code, message) from exc
 
     def _ingest(self, source: SourceKey, upload: Upload, attempt: _Attempt) -> PluginVersion:
-        archive = self.workdir / "source.zip"
-        obj = self.store.fetch_source(source.key, upload.version_id, archive, MAX_SOURCE_BYTES)
+        # Named after the upload, so the packager's messages name the file the admin sent.
+        archive = self.workdir / _local_name(source.key)
+        obj = self.store.fetch_source(source.key, upload.version_id, archive, self.limits.max_archive_bytes)
         meta = obj.metadata
         attempt.source_version_id = obj.version_id
         if meta.get("version"):
@@ -255,7 +265,7 @@ class Ingestor:
         out = self.workdir / "out"
         out.mkdir()
         build = build_wordpress_package if source.platform is Platform.WORDPRESS else build_generic_package
-        built = build(archive, source.slug, attempt.version, out)
+        built = build(archive, source.slug, attempt.version, out, self.limits)
         attempt.version = check_version(built.version)
         if attempt.version != built.version:
             raise InvalidInput(f"version {built.version!r} is not normalized", code="invalid_version")
@@ -371,6 +381,8 @@ class Ingestor:
             author=header.author or "",
             author_uri=header.author_uri or "",
             plugin_uri=header.plugin_uri or "",
+            update_uri=header.update_uri or "",
+            text_domain=header.text_domain or "",
             sections=sections,
             stamped=list(built.stamped),
             source_key=source.key,

@@ -121,6 +121,9 @@ class PluginVersion:
     author: str = ""
     author_uri: str = ""
     plugin_uri: str = ""
+    #: The header's Update URI: WordPress only lets this host update the plugin.
+    update_uri: str = ""
+    text_domain: str = ""
     sections: dict[str, str] = field(default_factory=dict)
     stamped: list[str] = field(default_factory=list)
     source_key: str = ""

@@ -32,6 +32,7 @@ BASE = Settings(
     public_base_url="https://plugins.test/api",
     download_url_ttl=300,
     log_level="INFO",
+    packager_limits={},
 )
 TOKEN_MODE = BASE
 IAM_MODE = replace(BASE, admin_auth="iam", admin_token_sha256="")
@@ -186,3 +187,22 @@ def test_download_url_ttl_within_limits_is_kept(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("DOWNLOAD_URL_TTL", ttl)
 
     assert load_settings().download_url_ttl == int(ttl)
+
+
+def test_packager_limits_come_from_the_environment_and_default_when_unset(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PACKAGER_MAX_ENTRIES", "500")
+    monkeypatch.setenv("PACKAGER_MAX_ARCHIVE_BYTES", "1048576")
+
+    assert load_settings().packager_limits == {"max_entries": 500, "max_archive_bytes": 1048576}
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "lots", ""])
+def test_a_packager_limit_that_is_not_a_positive_integer_is_refused(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("PACKAGER_MAX_ENTRIES", value)
+
+    with pytest.raises(SettingsError, match="PACKAGER_MAX_ENTRIES"):
+        load_settings()

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.logic import ingest as ingest_module
 from chalicelib.logic.errors import InvalidInput
 from chalicelib.logic.ingest import IngestFailed, Ingestor, Upload, parse_source_key
 from chalicelib.logic.model import Platform, Plugin, PluginVersion, Status
+from chalicelib.logic.packaging import Limits
 from tests.unit.fakes import FakeRepository, FakeSigner, FakeStore, FixedClock
 
 BRIDGE = Path(__file__).resolve().parents[2] / "plugins" / "wordpress" / "source" / "igny8-wp-bridge"
@@ -46,6 +46,7 @@ class Service:
         self.repo = FakeRepository()
         self.store = FakeStore()
         self.clock = FixedClock()
+        self.limits = Limits()
         self._tmp = tmp_path
         self._runs = 0
 
@@ -57,7 +58,9 @@ class Service:
         self._runs += 1
         workdir = self._tmp / f"run-{self._runs}"
         workdir.mkdir()
-        return Ingestor(self.repo, self.store, FakeSigner(), workdir, self.clock).ingest(upload)
+        return Ingestor(self.repo, self.store, FakeSigner(), workdir, self.clock, limits=self.limits).ingest(
+            upload
+        )
 
     def package(self, version: PluginVersion) -> bytes:
         return self.store.packages[version.file_path]
@@ -361,9 +364,9 @@ def test_an_archive_without_a_plugin_header_is_refused(svc: Service) -> None:
     assert failed.status is Status.FAILED
 
 
-def test_a_source_over_the_size_limit_is_refused(svc: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_source_over_the_size_limit_is_refused(svc: Service) -> None:
     data = bridge_zip()
-    monkeypatch.setattr(ingest_module, "MAX_SOURCE_BYTES", len(data) - 1)
+    svc.limits = Limits(max_archive_bytes=len(data) - 1)
 
     with pytest.raises(IngestFailed) as refused:
         svc.ingest(svc.upload(f"{PREFIX}/1.2.3/a.zip", data))
@@ -548,3 +551,23 @@ def test_the_version_is_claimed_before_its_bytes_are_written(svc: Service) -> No
     svc.ingest(svc.upload(f"sources/wordpress/{SLUG}/1.6.0/a.zip", bridge_zip()))
 
     assert seen == [Status.PENDING]
+
+
+def test_the_configured_limits_apply(svc: Service) -> None:
+    svc.limits = Limits(max_entries=3)
+
+    with pytest.raises(IngestFailed) as refused:
+        svc.ingest(svc.upload(f"{PREFIX}/1.7.0/a.zip", bridge_zip()))
+
+    assert refused.value.code == "too_many_entries"
+    assert svc.store.packages == {}
+
+
+def test_a_refusal_names_the_file_the_admin_uploaded(svc: Service) -> None:
+    with pytest.raises(IngestFailed):
+        svc.ingest(svc.upload(f"{PREFIX}/1.7.0/my plugin.zip", b"not a zip at all"))
+
+    failed = svc.repo.get_version(SLUG, "1.7.0")
+    assert failed is not None
+    assert failed.failure_code == "not_a_zip"
+    assert "my_plugin.zip" in failed.failure_reason
