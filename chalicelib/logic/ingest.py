@@ -136,6 +136,21 @@ def _local_name(key: str) -> str:
     return name or "source"
 
 
+def _upload_record(
+    source: SourceKey, upload: Upload, attempt: _Attempt, version: str, *, status: Status, now: datetime
+) -> PluginVersion:
+    """A version record that says which upload it stands for (a claim, or a failure)."""
+    return PluginVersion(
+        slug=source.slug,
+        version=version,
+        status=status,
+        created_at=now,
+        source_key=source.key,
+        source_version_id=attempt.source_version_id,
+        source_event_time=upload.event_time,
+    )
+
+
 def _made_by(record: PluginVersion, source: SourceKey, attempt: _Attempt) -> bool:
     return (record.source_key, record.source_version_id) == (source.key, attempt.source_version_id)
 
@@ -294,15 +309,7 @@ class Ingestor:
                     code="version_busy",
                 )
             logger.warning("taking over %s %s, abandoned by %s", source.slug, version, existing.source_key)
-        pending = PluginVersion(
-            slug=source.slug,
-            version=version,
-            status=Status.PENDING,
-            created_at=now,
-            source_key=source.key,
-            source_version_id=attempt.source_version_id,
-            source_event_time=upload.event_time,
-        )
+        pending = _upload_record(source, upload, attempt, version, status=Status.PENDING, now=now)
         try:
             self.repo.save_version(pending, expected=None if existing is None else existing.status)
         except Conflict as exc:
@@ -418,17 +425,8 @@ class Ingestor:
             ours = existing.status is Status.PENDING and _made_by(existing, source, attempt)
             if not (existing.status in REPLACEABLE or ours) or upload.older_than(existing):
                 return
-        failed = PluginVersion(
-            slug=source.slug,
-            version=version,
-            status=Status.FAILED,
-            created_at=now,
-            source_key=source.key,
-            source_version_id=attempt.source_version_id,
-            source_event_time=upload.event_time,
-            failure_code=code,
-            failure_reason=message,
-        )
+        failed = _upload_record(source, upload, attempt, version, status=Status.FAILED, now=now)
+        failed.failure_code, failed.failure_reason = code, message
         try:
             self.repo.save_version(failed, expected=None if existing is None else existing.status)
         except Conflict:
