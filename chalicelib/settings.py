@@ -28,6 +28,7 @@ class Settings:
     versions_table: str
     installations_table: str
     idempotency_table: str
+    audit_table: str
     artifacts_bucket: str
     packager_queue: str
     #: Secrets Manager secret with the private signing keys (packager only).
@@ -42,6 +43,8 @@ class Settings:
     #: the request when empty.
     public_base_url: str
     download_url_ttl: int
+    #: How long caches may keep anonymous check-update and info answers (seconds).
+    public_cache_seconds: int
     log_level: str
     #: Overrides of the packager's archive limits (``logic.packaging.Limits`` field -> value).
     packager_limits: dict[str, int]
@@ -95,6 +98,7 @@ def load_settings() -> Settings:
         versions_table=_env("VERSIONS_TABLE"),
         installations_table=_env("INSTALLATIONS_TABLE"),
         idempotency_table=_env("IDEMPOTENCY_TABLE"),
+        audit_table=_env("AUDIT_TABLE"),
         artifacts_bucket=_env("ARTIFACTS_BUCKET"),
         packager_queue=_env("PACKAGER_QUEUE"),
         signing_keys_secret=_env("SIGNING_KEYS_SECRET"),
@@ -103,6 +107,9 @@ def load_settings() -> Settings:
         admin_token_sha256=token_hash,
         public_base_url=os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
         download_url_ttl=ttl,
+        public_cache_seconds=_positive_int("PUBLIC_CACHE_SECONDS")
+        if "PUBLIC_CACHE_SECONDS" in os.environ
+        else 60,
         log_level=os.environ.get("LOG_LEVEL", "INFO"),
         packager_limits={
             field: _positive_int(env) for env, field in PACKAGER_LIMIT_ENV.items() if env in os.environ

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import boto3
 from botocore.config import Config
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 _CHUNK = 1 << 20
 _SHA256_META = "sha256"
+#: The tag infra/template.yaml's lifecycle rule expires packages by (retention).
+EXPIRABLE_TAG = "retention-expirable"
 
 
 class S3ArtifactStore:
@@ -79,6 +81,29 @@ class S3ArtifactStore:
         for chunk in self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].iter_chunks(_CHUNK):
             digest.update(chunk)
         return digest.hexdigest()
+
+    def presign_upload(self, key: str, metadata: dict[str, str], ttl: int) -> tuple[str, dict[str, str]]:
+        encoded = {name: quote(value, safe="") for name, value in metadata.items()}
+        url = self._s3.generate_presigned_url(
+            "put_object", Params={"Bucket": self.bucket, "Key": key, "Metadata": encoded}, ExpiresIn=ttl
+        )
+        return url, {f"x-amz-meta-{name}": value for name, value in encoded.items()}
+
+    def copy_package_to_source(self, package_key: str, source_key: str, metadata: dict[str, str]) -> None:
+        self._s3.copy_object(
+            Bucket=self.bucket,
+            Key=source_key,
+            CopySource={"Bucket": self.bucket, "Key": package_key},
+            Metadata={name: quote(value, safe="") for name, value in metadata.items()},
+            MetadataDirective="REPLACE",
+        )
+
+    def set_expirable(self, key: str, *, expirable: bool) -> None:
+        if expirable:
+            tags: list[Any] = [{"Key": EXPIRABLE_TAG, "Value": "true"}]
+            self._s3.put_object_tagging(Bucket=self.bucket, Key=key, Tagging={"TagSet": tags})
+        else:
+            self._s3.delete_object_tagging(Bucket=self.bucket, Key=key)
 
     def presign_download(self, key: str, filename: str, ttl: int) -> str:
         return self._s3.generate_presigned_url(

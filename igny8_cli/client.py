@@ -69,29 +69,71 @@ class AdminApi:
 
     def call(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Send one request and return its JSON object, or raise ``CliError`` with the API's reason."""
-        try:
-            response = self._http.request(
-                method, self._base_url + path, json=body, auth=self._auth, timeout=REQUEST_TIMEOUT
-            )
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise CliError(
-                "unreachable",
-                f"the admin API at {self._base_url} is unreachable ({type(exc).__name__}); "
-                "is the local stack running? Start it with `make run`.",
-            ) from exc
+        response = _send(
+            self._http,
+            method,
+            self._base_url + path,
+            f"the admin API at {self._base_url}",
+            json=body,
+            auth=self._auth,
+        )
         return _decode(response)
 
 
-def _decode(response: requests.Response) -> dict[str, Any]:
+class PublicApi:
+    """The routes every site calls without credentials, on the same base URL as the admin API."""
+
+    def __init__(self, base_url: str) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._where = f"the API at {self._base_url}"
+        self._http = requests.Session()
+
+    def get(self, path: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
+        return _decode(_send(self._http, "GET", self._base_url + path, self._where, params=params))
+
+    def redirect(self, path: str, params: Mapping[str, str] | None = None) -> tuple[int, str | None]:
+        """The status and ``Location`` of a route that answers with a redirect; errors raise."""
+        response = _send(
+            self._http, "GET", self._base_url + path, self._where, params=params, allow_redirects=False
+        )
+        if response.is_redirect:
+            return response.status_code, response.headers.get("Location")
+        if response.ok:
+            return response.status_code, None
+        raise _error(response)
+
+    def fetch(self, url: str) -> bytes:
+        """The body of an absolute URL (a presigned package URL: it carries its own authorisation)."""
+        response = _send(self._http, "GET", url, f"the package store at {url.split('?', maxsplit=1)[0]}")
+        if not response.ok:
+            raise _error(response)
+        return response.content
+
+
+def _send(http: requests.Session, method: str, url: str, where: str, **options: Any) -> requests.Response:
     try:
-        payload = response.json()
-    except ValueError:
-        payload = None
-    if response.ok:
-        if isinstance(payload, dict):
-            return payload
-        raise CliError("bad_response", f"the admin API answered {response.status_code} without a JSON object")
+        return http.request(method, url, timeout=REQUEST_TIMEOUT, **options)
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise CliError(
+            "unreachable",
+            f"{where} is unreachable ({type(exc).__name__}); "
+            "is the local stack running? Start it with `make run`.",
+        ) from exc
+
+
+def _decode(response: requests.Response) -> dict[str, Any]:
+    if not response.ok:
+        raise _error(response)
+    payload = _json(response)
+    if isinstance(payload, dict):
+        return payload
+    raise CliError("bad_response", f"the API answered {response.status_code} without a JSON object")
+
+
+def _error(response: requests.Response) -> CliError:
+    """The API's ``{"error": {"code", "message"}}`` as a ``CliError``, whatever else it sent."""
     code, message = f"http_{response.status_code}", response.reason or "request failed"
+    payload = _json(response)
     if isinstance(payload, dict):
         error = payload.get("error")
         if isinstance(error, dict):
@@ -100,4 +142,11 @@ def _decode(response: requests.Response) -> dict[str, Any]:
         elif isinstance(payload.get("message"), str):
             # API Gateway's own refusals (e.g. an IAM signature it rejects) look like this.
             message = payload["message"]
-    raise CliError(code, message, status=response.status_code)
+    return CliError(code, message, status=response.status_code)
+
+
+def _json(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None

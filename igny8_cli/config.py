@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 import boto3
 
-from igny8_cli.client import AdminApi, BearerToken, IamAuth
+from igny8_cli.client import AdminApi, BearerToken, IamAuth, PublicApi
 from igny8_cli.errors import CliError
 
 if TYPE_CHECKING:
@@ -43,19 +43,27 @@ class Target:
     token: str | None = field(default=None, repr=False)
 
     def admin_api(self) -> AdminApi:
-        if not self.api_url:
-            raise CliError("no_api", f"no admin API URL: pass --api, set IGNY8_API_URL, or {_START_STACK}")
+        api_url = self._require_api_url()
         if self.auth == "token":
             if not self.token:
                 raise CliError("no_token", f"no admin token: set {TOKEN_ENV} or pass --token-file")
-            return AdminApi(self.api_url, BearerToken(self.token))
+            return AdminApi(api_url, BearerToken(self.token))
         session = boto3.session.Session(region_name=self.region)
         credentials = session.get_credentials()
         if credentials is None:
             raise CliError("no_credentials", "--auth iam needs AWS credentials (profile, env or SSO)")
         if not session.region_name:
             raise CliError("no_region", "--auth iam needs a region: pass --region or set AWS_REGION")
-        return AdminApi(self.api_url, IamAuth(credentials, session.region_name))
+        return AdminApi(api_url, IamAuth(credentials, session.region_name))
+
+    def public_api(self) -> PublicApi:
+        """The routes sites call, without credentials, on the admin API's base URL."""
+        return PublicApi(self._require_api_url())
+
+    def _require_api_url(self) -> str:
+        if not self.api_url:
+            raise CliError("no_api", f"no admin API URL: pass --api, set IGNY8_API_URL, or {_START_STACK}")
+        return self.api_url
 
     def require_bucket(self) -> str:
         if not self.bucket:

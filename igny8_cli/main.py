@@ -1,27 +1,24 @@
 """``igny8-plugins``: the admin command line of the plugin distribution service.
 
-Commands are thin: they gather input, call the admin API through ``AdminApi.call`` or S3 through
-``sources``, and hand one result to ``Output``. Errors are raised as ``CliError`` and reported
+Commands are thin: they gather input, call the admin API through ``admin`` (over ``AdminApi.call``),
+the public routes through ``verify``, or S3 through ``sources``, and hand one result to ``Output``
+with a renderer from ``render``. Errors are raised as ``CliError`` and reported
 once by the group, which is what keeps ``--json`` output a single document.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
+from typing import Any, TypeVar
 
 import click
-from rich import box
 from rich.console import Console
-from rich.table import Column, Table
-from rich.text import Text
 
-from igny8_cli.client import AdminApi
+from igny8_cli import admin, render
+from igny8_cli.client import AdminApi, PublicApi
 from igny8_cli.config import AuthMode, Target, resolve_target
 from igny8_cli.errors import CliError
 from igny8_cli.output import Output
@@ -34,9 +31,10 @@ from igny8_cli.sources import (
     source_metadata,
     upload_source,
 )
+from igny8_cli.verify import DEFAULT_CHANNEL, FIRST_VERSION, Check, Report, check_update
+from igny8_cli.verify import verify as verify_version
 
-#: Seconds between polls while waiting for the packager (an S3 event, a queue and a Lambda away).
-POLL_INTERVAL = 0.5
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -106,23 +104,41 @@ def cli(
     ctx.obj = App(Output(as_json), target)
 
 
-@cli.command()
-@click.argument("path", type=click.Path(exists=True, path_type=Path))
-@click.option("--slug", help="Plugin slug [default: the directory name, or the zip name minus its version].")
-@click.option("--platform", type=click.Choice(PLATFORMS), default="wordpress", show_default=True)
-@click.option("--version", help="Version to stamp [default: the one in the plugin header].")
-@click.option("--changelog", help="Changelog text for this version.")
-@click.option(
-    "--release", "release_after", is_flag=True, help="Release the packaged version (implies --wait)."
-)
-@click.option("--wait/--no-wait", default=True, show_default=True, help="Wait for the packager's verdict.")
-@click.option(
+def _version_target(command: Any) -> Any:
+    """The SLUG VERSION arguments every per-version command takes."""
+    return click.argument("slug")(click.argument("version")(command))
+
+
+_timeout = click.option(
     "--timeout",
     type=click.FloatRange(min=0),
     default=120,
     show_default=True,
     help="Seconds to wait for the packager.",
 )
+_PERCENT_HELP = "Share of sites offered it (0-100)."
+_percent = click.option("--percent", type=click.IntRange(0, 100), help=_PERCENT_HELP)
+_channel = click.option("--channel", help="Release channel, e.g. beta [default: stable].")
+_slug = click.option(
+    "--slug", help="Plugin slug [default: the directory name, or the zip name minus its version]."
+)
+_platform = click.option("--platform", type=click.Choice(PLATFORMS), default="wordpress", show_default=True)
+_source = click.argument("path", type=click.Path(exists=True, path_type=Path))
+_force_update = click.option("--force-update", is_flag=True, help="Mark the update mandatory for sites.")
+
+
+@cli.command()
+@_source
+@_slug
+@_platform
+@click.option("--version", help="Version to stamp [default: the one in the plugin header].")
+@click.option("--changelog", help="Changelog text for this version.")
+@_channel
+@click.option(
+    "--release", "release_after", is_flag=True, help="Release the packaged version (implies --wait)."
+)
+@click.option("--wait/--no-wait", default=True, show_default=True, help="Wait for the packager's verdict.")
+@_timeout
 @click.pass_obj
 def upload(
     app: App,
@@ -132,6 +148,7 @@ def upload(
     platform: str,
     version: str | None,
     changelog: str | None,
+    channel: str | None,
     release_after: bool,
     wait: bool,
     timeout: float,
@@ -140,43 +157,163 @@ def upload(
     slug = slug or derive_slug(path)
     key = source_key(platform, slug, version, new_upload_id())
     # Everything that can be refused is checked before a single byte goes to S3.
-    metadata = source_metadata(version, changelog)
+    metadata = source_metadata(version, changelog, channel)
     bucket = app.target.require_bucket()
     api = app.target.admin_api() if wait or release_after else None
     if api is not None:
         # Bad credentials or a stopped stack should fail now, not after the upload.
-        _packaging_outcome(api, slug, key)
-    with source_archive(path) as archive, app.out.transfer(archive.name, archive.stat().st_size) as progress:
-        upload_source(app.target.s3(), archive, bucket=bucket, key=key, metadata=metadata, progress=progress)
-    app.out.note(f"uploaded {path} to s3://{bucket}/{key}")
+        admin.packaging_outcome(api, slug, key)
+    _put_source(app, path, bucket=bucket, key=key, metadata=metadata)
     packaged: dict[str, Any] | None = None
     if api is not None:
-        app.out.note("waiting for the packager...")
-        packaged = _wait_for_package(api, slug, key, timeout)
+        packaged = _wait(app, api, slug, key, timeout)
         if release_after:
-            packaged = _version_action(api, slug, packaged["version"], "release")
+            packaged = admin.change_version(api, slug, packaged["version"], "release", {})["version"]
     document = {"slug": slug, "platform": platform, "bucket": bucket, "key": key, "version": packaged}
-    render = None if packaged is None else partial(_render_version, slug=slug, version=packaged)
-    app.out.result(document, render)
+    app.out.result(
+        document, None if packaged is None else partial(render.version, slug=slug, version=packaged)
+    )
 
 
 @cli.command()
-@click.argument("slug")
-@click.argument("version")
+@_version_target
+@_force_update
+@_percent
+@_channel
 @click.pass_obj
-def release(app: App, *, slug: str, version: str) -> None:
+def release(
+    app: App, *, slug: str, version: str, force_update: bool, percent: int | None, channel: str | None
+) -> None:
     """Release a packaged version on its channel."""
-    released = _version_action(app.target.admin_api(), slug, version, "release")
-    app.out.result({"version": released}, partial(_render_version, slug=slug, version=released))
+    _change(
+        app, slug, version, "release", force_update=force_update or None, percent=percent, channel=channel
+    )
+
+
+@cli.command("push-update")
+@_version_target
+@click.pass_obj
+def push_update(app: App, *, slug: str, version: str) -> None:
+    """Tell the installations to update now (status update_ready)."""
+    _change(app, slug, version, "push-update")
+
+
+@cli.command()
+@_version_target
+@click.pass_obj
+def deprecate(app: App, *, slug: str, version: str) -> None:
+    """Supersede a version: still downloadable, no longer offered."""
+    _change(app, slug, version, "deprecate")
+
+
+@cli.command()
+@_version_target
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+def pull(app: App, *, slug: str, version: str, yes: bool) -> None:
+    """Withdraw a bad version: every site stops being offered it, downloads answer 410."""
+    if not (yes or app.out.as_json):
+        click.confirm(f"Pull {slug} {version}? Every site stops being offered it at once.", abort=True)
+    _change(app, slug, version, "pull")
+
+
+@cli.command()
+@_version_target
+@click.option("--percent", type=click.IntRange(0, 100), required=True, help=_PERCENT_HELP)
+@click.pass_obj
+def rollout(app: App, *, slug: str, version: str, percent: int) -> None:
+    """Offer a released version to a share of the sites."""
+    _change(app, slug, version, None, rollout_percent=percent)
 
 
 @cli.command()
 @click.argument("slug")
+@click.option("--to", "to", required=True, metavar="VERSION", help="The good version to go back to.")
+@_force_update
+@click.option(
+    "--exclude-target-sites", is_flag=True, help="Do not offer it to sites already on --to or below."
+)
+@click.option("--wait/--no-wait", default=True, show_default=True, help="Wait for the new version.")
+@_timeout
 @click.pass_obj
-def status(app: App, *, slug: str) -> None:
+def rollback(
+    app: App,
+    *,
+    slug: str,
+    to: str,
+    force_update: bool,
+    exclude_target_sites: bool,
+    wait: bool,
+    timeout: float,
+) -> None:
+    """Re-release an older version's code as a new version, pulling the bad one."""
+    body = _given(to=to, force_update=force_update or None, exclude_target_sites=exclude_target_sites or None)
+    api = app.target.admin_api()
+    answer = admin.rollback(api, slug, body)
+    app.out.note(
+        f"{slug} {to} comes back as {answer.get('version')}; pulled: {answer.get('pulled') or 'nothing'}"
+    )
+    if wait:
+        answer = {**answer, "packaged": _wait(app, api, slug, answer["source_key"], timeout)}
+    app.out.result(answer, partial(render.rollback, slug=slug, answer=answer))
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--audit", "with_audit", is_flag=True, help="Also show the audit log, newest first.")
+@click.pass_obj
+def status(app: App, *, slug: str, with_audit: bool) -> None:
     """Show a plugin and its versions, newest first."""
-    document = app.target.admin_api().call("GET", _plugin_path(slug))
-    app.out.result(document, partial(_render_status, document=document))
+    api = app.target.admin_api()
+    document = api.call("GET", admin.plugin_path(slug))
+    entries = admin.audit(api, slug) if with_audit else None
+    if entries is not None:
+        document = {**document, "audit": entries}
+    app.out.result(document, partial(render.status, document=document, audit=entries))
+
+
+@cli.command()
+@_version_target
+@click.pass_obj
+def verify(app: App, *, slug: str, version: str) -> None:
+    """Check what sites get for a version: download, digest, zip layout, header, offers, signature."""
+    report = verify_version(app.target.admin_api(), app.target.public_api(), slug, version)
+    app.out.result(report.as_json(), partial(_render_report, report=report))
+    _exit_unless(report.ok)
+
+
+@cli.command()
+@_source
+@click.option("--version", required=True, help="The fixed version (a PATCH increment).")
+@click.option("--changelog", required=True, help='What it fixes, e.g. "SECURITY: ...".')
+@_slug
+@_platform
+@_timeout
+@click.pass_obj
+def emergency(
+    app: App, *, path: Path, version: str, changelog: str, slug: str | None, platform: str, timeout: float
+) -> None:
+    """Ship a critical fix now: upload, release forced, push to sites, verify (seed §8)."""
+    slug = slug or derive_slug(path)
+    key = source_key(platform, slug, version, new_upload_id())
+    metadata = source_metadata(version, changelog)
+    bucket = app.target.require_bucket()
+    api, public = app.target.admin_api(), app.target.public_api()
+    steps = _Steps(app.out)
+    before = steps.run("status", lambda: admin.get_plugin(api, slug), _found)
+    steps.run("upload", lambda: _put_source(app, path, bucket=bucket, key=key, metadata=metadata), _uploaded)
+    packaged = steps.run("package", lambda: _wait(app, api, slug, key, timeout), _packaged)
+    number, channel = str(packaged["version"]), str(packaged.get("channel") or DEFAULT_CHANNEL)
+    force = {"force_update": True}
+    steps.run("release", lambda: admin.change_version(api, slug, number, "release", force), _changed)
+    steps.run("push-update", lambda: admin.change_version(api, slug, number, "push-update", {}), _changed)
+    report = steps.run("verify", lambda: verify_version(api, public, slug, number), _verified)
+    previous = admin.latest_on(before, channel) or FIRST_VERSION
+    sites = steps.run("sites", lambda: _sites_view(public, slug, previous, channel), partial(_forced, number))
+    document = {"slug": slug, "version": number, "ok": steps.ok, "source_key": key, "steps": steps.as_json()}
+    document |= {"verify": report.as_json(), "sites": sites}
+    app.out.result(document, partial(_render_emergency, report=report, steps=steps.done, sites=sites))
+    _exit_unless(steps.ok)
 
 
 def main() -> None:
@@ -184,105 +321,111 @@ def main() -> None:
     cli(prog_name="igny8-plugins")
 
 
-def _plugin_path(slug: str) -> str:
-    return f"/admin/plugins/{quote(slug, safe='')}"
+def _given(**fields: Any) -> dict[str, Any]:
+    """A request body of the options the user gave (None means "not given")."""
+    return {name: value for name, value in fields.items() if value is not None}
 
 
-def _version_action(api: AdminApi, slug: str, version: str, action: str) -> dict[str, Any]:
-    """POST one of the version transitions (release, ...) and return the updated version."""
-    path = f"{_plugin_path(slug)}/versions/{quote(version, safe='')}/{action}"
-    updated: dict[str, Any] = api.call("POST", path, {})["version"]
-    return updated
+def _change(app: App, slug: str, version: str, action: str | None, **fields: Any) -> None:
+    """One version transition (or, with ``action`` None, a PATCH) and its outcome."""
+    answer = admin.change_version(app.target.admin_api(), slug, version, action, _given(**fields))
+    app.out.result(answer, partial(render.version_change, slug=slug, answer=answer))
 
 
-def _wait_for_package(api: AdminApi, slug: str, key: str, timeout: float) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while (packaged := _packaging_outcome(api, slug, key)) is None:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise CliError(
-                "timeout",
-                f"the packager has not finished {key} after {timeout:g} s; "
-                f"check later with `igny8-plugins status {slug}`",
-                details={"source_key": key},
-            )
-        time.sleep(min(POLL_INTERVAL, remaining))
-    return packaged
+def _put_source(app: App, path: Path, *, bucket: str, key: str, metadata: dict[str, str]) -> None:
+    with source_archive(path) as archive, app.out.transfer(archive.name, archive.stat().st_size) as progress:
+        upload_source(app.target.s3(), archive, bucket=bucket, key=key, metadata=metadata, progress=progress)
+    app.out.note(f"uploaded {path} to s3://{bucket}/{key}")
 
 
-def _packaging_outcome(api: AdminApi, slug: str, key: str) -> dict[str, Any] | None:
-    """The version built from ``key``; None while the packager has not got to it yet."""
-    try:
-        document = api.call("GET", _plugin_path(slug))
-    except CliError as error:
-        # A first upload of a slug: the plugin only exists once the packager registered it.
-        if error.status == 404 and error.code == "not_found":
-            return None
-        raise
-    for version in document.get("versions", []):
-        if version.get("source_key") == key and version.get("status") != "pending":
-            if version.get("status") == "failed":
-                raise _packaging_failed(key, version.get("failure_code"), version.get("failure_reason"))
-            return dict(version)
-    failure = document.get("plugin", {}).get("last_failure")
-    if failure and failure.get("source_key") == key:
-        raise _packaging_failed(key, failure.get("code"), failure.get("message"))
-    return None
+def _wait(app: App, api: AdminApi, slug: str, key: str, timeout: float) -> dict[str, Any]:
+    app.out.note("waiting for the packager...")
+    return admin.wait_for_package(api, slug, key, timeout)
 
 
-def _packaging_failed(key: str, code: str | None, reason: str | None) -> CliError:
-    message = f"packaging failed: {reason or 'no reason given'}"
-    return CliError(code or "failed", message, details={"source_key": key})
+class _Steps:
+    """The steps of a multi-step command: each one noted as it ends, and named in its error."""
+
+    def __init__(self, out: Output) -> None:
+        self._out = out
+        self.done: list[Check] = []
+
+    @property
+    def ok(self) -> bool:
+        return all(step.ok for step in self.done)
+
+    def run(self, name: str, action: Callable[[], T], outcome: Callable[[T], tuple[bool, str]]) -> T:
+        try:
+            result = action()
+        except CliError as error:
+            details = {**error.details, "step": name}
+            message = f"{name} failed: {error.message}"
+            raise CliError(error.code, message, status=error.status, details=details) from error
+        step = Check(name, *outcome(result))
+        self.done.append(step)
+        self._out.note(f"{step.outcome} {name}: {step.detail}")
+        return result
+
+    def as_json(self) -> list[dict[str, Any]]:
+        return [step.as_json() for step in self.done]
 
 
-def _render_version(console: Console, *, slug: str, version: Mapping[str, Any]) -> None:
-    parts = [f"{slug} {version.get('version')}: {version.get('status')}"]
-    if version.get("channel"):
-        parts.append(f"channel {version['channel']}")
-    if version.get("file_size") is not None:
-        parts.append(f"{version['file_size']:,} bytes")
-    if version.get("sha256"):
-        parts.append(f"sha256 {version['sha256']}")
-    console.print("  ".join(parts), markup=False, soft_wrap=True)
+def _found(document: Mapping[str, Any] | None) -> tuple[bool, str]:
+    return True, "a first release" if document is None else f"latest {render.latest(document['plugin'])}"
 
 
-def _render_status(console: Console, *, document: Mapping[str, Any]) -> None:
-    plugin = document["plugin"]
-    latest = ", ".join(f"{channel} {number}" for channel, number in (plugin.get("latest") or {}).items())
-    header = f"{plugin.get('name')} ({plugin.get('slug')})  {plugin.get('platform')}  latest: {latest or '-'}"
-    if plugin.get("is_active") is False:
-        header += "  (inactive)"
-    console.print(header, markup=False, soft_wrap=True)
-    failure = plugin.get("last_failure")
-    if failure:
-        reason = f"{failure.get('message')} ({failure.get('code')})"
-        console.print(
-            f"last failure: {reason} from {failure.get('source_key')}", markup=False, soft_wrap=True
-        )
-    # Identifiers stay on one line; only the free-text failure reason wraps on narrow terminals.
-    fixed = ("Version", "Status", "Channel", "Size", "SHA-256", "Released")
-    columns = [*(Column(header, no_wrap=True) for header in fixed), Column("Failure")]
-    table = Table(*columns, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-    for version in document.get("versions", []):
-        sha256 = version.get("sha256")
-        size = version.get("file_size")
-        table.add_row(
-            *(
-                Text(str(value) if value is not None else "-")
-                for value in (
-                    version.get("version"),
-                    version.get("status"),
-                    version.get("channel"),
-                    f"{size:,}" if size is not None else None,
-                    sha256[:12] if sha256 else None,
-                    _minutes(version.get("released_at")),
-                    version.get("failure_reason"),
-                )
-            )
-        )
-    console.print(table)
+def _uploaded(_: None) -> tuple[bool, str]:
+    return True, "source uploaded"
 
 
-def _minutes(timestamp: str | None) -> str | None:
-    """ISO-8601 cut to minutes: enough to tell releases apart, and it leaves room for failure reasons."""
-    return timestamp[:16].replace("T", " ") if timestamp else None
+def _packaged(version: Mapping[str, Any]) -> tuple[bool, str]:
+    return True, f"{version.get('version')} {version.get('status')}"
+
+
+def _changed(answer: Mapping[str, Any]) -> tuple[bool, str]:
+    version = answer["version"]
+    detail = f"{version.get('status')}, force_update {version.get('force_update')}"
+    if "installations_notified" in answer:
+        detail += f", {answer['installations_notified']} installations notified"
+    return True, detail
+
+
+def _verified(report: Report) -> tuple[bool, str]:
+    failures = [check.name for check in report.checks if not check.ok]
+    return not failures, "all checks passed" if not failures else f"failed: {', '.join(failures)}"
+
+
+def _sites_view(public: PublicApi, slug: str, current: str, channel: str) -> dict[str, Any]:
+    """What a site on ``current`` is told: the fields that matter in an emergency."""
+    answer = check_update(public, slug, current, channel)
+    return {"current_version": current} | {
+        key: answer.get(key) for key in ("update_available", "latest_version", "force_update")
+    }
+
+
+def _forced(version: str, sites: Mapping[str, Any]) -> tuple[bool, str]:
+    ok = (
+        sites["update_available"] is True
+        and sites["latest_version"] == version
+        and sites["force_update"] is True
+    )
+    return ok, ", ".join(f"{key} {value}" for key, value in sites.items())
+
+
+def _exit_unless(ok: bool) -> None:
+    if not ok:
+        click.get_current_context().exit(1)
+
+
+def _render_report(console: Console, *, report: Report) -> None:
+    render.checks(console, slug=report.slug, version=report.version, items=report.checks)
+
+
+def _render_emergency(
+    console: Console, *, report: Report, steps: list[Check], sites: Mapping[str, Any]
+) -> None:
+    _render_report(console, report=report)
+    render.sites(console, answer=sites)
+    failed = ", ".join(step.name for step in steps if not step.ok)
+    verdict = f"FAILED: {failed}" if failed else "released, forced and pushed to every site"
+    render.line(console, f"emergency {report.slug} {report.version}: {verdict}")

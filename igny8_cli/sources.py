@@ -58,13 +58,19 @@ def source_key(platform: str, slug: str, version: str | None, upload_id: str) ->
     return "/".join(["sources", platform, *segments, f"{upload_id}.zip"])
 
 
-def source_metadata(version: str | None, changelog: str | None) -> dict[str, str]:
+def source_metadata(version: str | None, changelog: str | None, channel: str | None = None) -> dict[str, str]:
     """S3 metadata is ASCII-only, so free text travels percent-encoded (the packager unquotes it)."""
     metadata = {"uploaded-by": quote(_current_user())}
     if version is not None:
         metadata["version"] = version
     if changelog is not None:
         metadata["changelog"] = quote(changelog)
+    if channel is not None:
+        if not _KEY_SEGMENT.fullmatch(channel):
+            raise CliError(
+                "invalid_channel", f"channel {channel!r} must be letters, digits, '.', '_', '+', '-'"
+            )
+        metadata["channel"] = channel
     size = sum(len(key.encode()) + len(value.encode()) for key, value in metadata.items())
     if size > MAX_METADATA_BYTES:
         raise CliError(

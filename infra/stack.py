@@ -32,6 +32,7 @@ OUTPUT_ENV: dict[str, str] = {
     "VersionsTableName": "VERSIONS_TABLE",
     "InstallationsTableName": "INSTALLATIONS_TABLE",
     "IdempotencyTableName": "IDEMPOTENCY_TABLE",
+    "AuditTableName": "AUDIT_TABLE",
     "ArtifactsBucketName": "ARTIFACTS_BUCKET",
     "PackagerQueueName": "PACKAGER_QUEUE",
     "SigningKeysSecretName": "SIGNING_KEYS_SECRET",

@@ -23,6 +23,7 @@ _ENV = {
     "VERSIONS_TABLE": "igny8-plugins-test-plugin-versions",
     "INSTALLATIONS_TABLE": "igny8-plugins-test-plugin-installations",
     "IDEMPOTENCY_TABLE": "igny8-plugins-test-idempotency",
+    "AUDIT_TABLE": "igny8-plugins-test-audit",
     "ARTIFACTS_BUCKET": f"igny8-plugins-test-artifacts-{MOTO_ACCOUNT}",
     "PACKAGER_QUEUE": "igny8-plugins-test-packager",
     "SIGNING_KEYS_SECRET": "igny8-plugins-test-signing-keys",

@@ -1,20 +1,31 @@
-"""Admin routes (seed §3.3). Every one requires admin credentials, locally too."""
+"""Admin routes (seed §3.3): what replaces the seed's Django admin and management commands.
+
+Every route requires admin credentials, locally too, and every change is audited (who = the IAM
+principal, or the local admin).
+"""
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalice.app import Blueprint
+from chalice.app import Blueprint, Response
 
-from chalicelib.adapters import now, repository
+from chalicelib.adapters import now, repository, store
 from chalicelib.api.auth import iam, require_admin
-from chalicelib.api.http import route
-from chalicelib.logic.errors import NotFound
-from chalicelib.logic.model import Plugin, PluginVersion, check_slug
-from chalicelib.logic.releases import release
+from chalicelib.api.http import json_body, route
+from chalicelib.logic.errors import InvalidInput, NotFound
+from chalicelib.logic.model import CHANNELS, Platform, Plugin, PluginVersion, check_slug
+from chalicelib.logic.plugins import create_plugin
+from chalicelib.logic.releases import TRANSITIONS, Releases, ReleaseSettings
 from chalicelib.settings import get_settings
 
 admin = Blueprint(__name__)
+
+#: A presigned source upload is for an admin at a terminal: long enough for a slow link, no longer.
+UPLOAD_URL_TTL = 900
 
 
 def _admin() -> str:
@@ -22,7 +33,18 @@ def _admin() -> str:
     return require_admin(get_settings(), request.context, request.headers)
 
 
-def _iso(moment: Any) -> str | None:
+def _releases() -> Releases:
+    return Releases(repository(), store(), now(), actor=_admin())
+
+
+def _plugin(slug: str) -> Plugin:
+    plugin = repository().get_plugin(check_slug(slug))
+    if plugin is None:
+        raise NotFound(f"no plugin {slug!r}")
+    return plugin
+
+
+def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -32,6 +54,10 @@ def version_json(v: PluginVersion) -> dict[str, Any]:
         "version_code": v.version_code,
         "status": v.status.value,
         "channel": v.channel,
+        "rollout_percent": v.rollout_percent,
+        "force_update": v.force_update,
+        "offer_above": v.offer_above,
+        "rollback_of": v.rollback_of,
         "file_path": v.file_path,
         "file_size": v.file_size,
         "sha256": v.sha256,
@@ -45,7 +71,7 @@ def version_json(v: PluginVersion) -> dict[str, Any]:
         "requires_php": v.requires_php,
         "created_at": _iso(v.created_at),
         "released_at": _iso(v.released_at),
-        "force_update": v.force_update,
+        "package_expires_at": _iso(v.package_expires_at),
         "main_file": v.main_file,
         "update_uri": v.update_uri,
         "text_domain": v.text_domain,
@@ -79,17 +105,129 @@ def plugin_json(p: Plugin) -> dict[str, Any]:
     }
 
 
+def _settings(body: dict[str, Any], percent_field: str) -> ReleaseSettings:
+    unknown = set(body) - {percent_field, "channel", "force_update"}
+    if unknown:
+        raise InvalidInput(f"unknown fields: {', '.join(sorted(unknown))}", code="invalid_input")
+    return ReleaseSettings(
+        rollout_percent=body.get(percent_field),
+        channel=body.get("channel"),
+        force_update=body.get("force_update"),
+    )
+
+
+@route(admin, "/admin/plugins", methods=["GET"], authorizer=iam)
+def list_plugins() -> dict[str, Any]:
+    _admin()
+    repo = repository()
+    plugins = [p for platform in Platform for p in repo.plugins_on_platform(platform.value)]
+    return {"plugins": [plugin_json(p) for p in sorted(plugins, key=lambda p: p.slug)]}
+
+
+@route(admin, "/admin/plugins", methods=["POST"], authorizer=iam)
+def create_plugin_view() -> Response:
+    actor = _admin()
+    plugin = create_plugin(repository(), json_body(admin.current_request.raw_body), now(), actor)
+    return Response(body={"plugin": plugin_json(plugin)}, status_code=201)
+
+
 @route(admin, "/admin/plugins/{slug}", methods=["GET"], authorizer=iam)
 def plugin_status(slug: str) -> dict[str, Any]:
     _admin()
-    repo = repository()
-    plugin = repo.get_plugin(check_slug(slug))
-    if plugin is None:
-        raise NotFound(f"no plugin {slug!r}")
-    return {"plugin": plugin_json(plugin), "versions": [version_json(v) for v in repo.versions(slug)]}
+    plugin = _plugin(slug)
+    return {"plugin": plugin_json(plugin), "versions": [version_json(v) for v in repository().versions(slug)]}
 
 
-@route(admin, "/admin/plugins/{slug}/versions/{version}/release", methods=["POST"], authorizer=iam)
-def release_version(slug: str, version: str) -> dict[str, Any]:
+@route(admin, "/admin/plugins/{slug}/versions", methods=["POST"], authorizer=iam)
+def create_version(slug: str) -> Response:
+    """A draft with its changelog and channel, before its source is uploaded (seed §3.3)."""
+    releases = _releases()
+    body = json_body(admin.current_request.raw_body)
+    record = releases.create_version(_plugin(slug), body)
+    return Response(body={"version": version_json(record)}, status_code=201)
+
+
+@route(admin, "/admin/plugins/{slug}/versions/{version}/upload", methods=["POST"], authorizer=iam)
+def upload_url(slug: str, version: str) -> dict[str, Any]:
+    """A presigned PUT to sources/: the S3 trigger then packages what is put there."""
+    actor = _admin()
+    plugin = _plugin(slug)
+    record = repository().get_version(slug, version)
+    body = json_body(admin.current_request.raw_body)
+    channel = body.get("channel") or (record.channel if record else None)
+    if channel is not None and channel not in CHANNELS:
+        raise InvalidInput(f"channel must be one of {', '.join(CHANNELS)}", code="invalid_channel")
+    changelog = body.get("changelog") or (record.changelog if record else "")
+    if not isinstance(changelog, str) or len(changelog) > 1500:
+        raise InvalidInput("changelog must be text of at most 1500 characters", code="invalid_changelog")
+    key = f"sources/{plugin.platform.value}/{slug}/{version}/{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}.zip"
+    metadata = {"version": version, "uploaded-by": actor}
+    if changelog:
+        metadata["changelog"] = changelog
+    if channel:
+        metadata["channel"] = channel
+    url, headers = store().presign_upload(key, metadata, UPLOAD_URL_TTL)
+    expires = datetime.now(UTC) + timedelta(seconds=UPLOAD_URL_TTL)
+    return {"url": url, "method": "PUT", "headers": headers, "key": key, "expires_at": _iso(expires)}
+
+
+def _transition_view(action: str) -> Callable[..., dict[str, Any]]:
+    """POST .../versions/{version}/<action>: one status change, with optional release settings."""
+
+    def view(slug: str, version: str) -> dict[str, Any]:
+        releases = _releases()
+        settings = _settings(json_body(admin.current_request.raw_body), "percent")
+        record = releases.apply(check_slug(slug), version, action, settings)
+        answer: dict[str, Any] = {"version": version_json(record)}
+        if action == "push-update":
+            answer["installations_notified"] = releases.notify_installations(record)
+        return answer
+
+    view.__name__ = f"{action.replace('-', '_')}_version"
+    return view
+
+
+for _action in TRANSITIONS:
+    route(admin, f"/admin/plugins/{{slug}}/versions/{{version}}/{_action}", methods=["POST"], authorizer=iam)(
+        _transition_view(_action)
+    )
+
+
+@route(admin, "/admin/plugins/{slug}/versions/{version}", methods=["PATCH"], authorizer=iam)
+def configure(slug: str, version: str) -> dict[str, Any]:
+    settings = _settings(json_body(admin.current_request.raw_body), "rollout_percent")
+    return {"version": version_json(_releases().apply(check_slug(slug), version, None, settings))}
+
+
+@route(admin, "/admin/plugins/{slug}/rollback", methods=["POST"], authorizer=iam)
+def rollback(slug: str) -> Response:
+    releases = _releases()
+    body = json_body(admin.current_request.raw_body)
+    to = body.get("to")
+    force, exclude = body.get("force_update", False), body.get("exclude_target_sites", False)
+    if not isinstance(to, str) or not isinstance(force, bool) or not isinstance(exclude, bool):
+        raise InvalidInput(
+            'expected {"to": "<version>", "force_update": bool, "exclude_target_sites": bool}',
+            code="invalid_input",
+        )
+    plan = releases.rollback(check_slug(slug), to, force_update=force, exclude_target_sites=exclude)
+    return Response(body=plan, status_code=202)
+
+
+@route(admin, "/admin/plugins/{slug}/audit", methods=["GET"], authorizer=iam)
+def audit(slug: str) -> dict[str, Any]:
     _admin()
-    return {"version": version_json(release(repository(), check_slug(slug), version, now()))}
+    entries = repository().audit(check_slug(slug))
+    return {
+        "entries": [
+            {
+                "at": e.at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                "actor": e.actor,
+                "action": e.action,
+                "version": e.version,
+                "before": e.before,
+                "after": e.after,
+            }
+            for e in entries
+        ]
+    }

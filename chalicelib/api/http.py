@@ -7,6 +7,7 @@ translation from ``DomainError`` to ``{"error": {"code", "message"}}`` wraps eac
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -57,7 +58,22 @@ def route(blueprint: Blueprint, path: str, **options: Any) -> Callable[[View], V
     return decorate
 
 
-def json_body(raw: bytes | None) -> dict[str, Any]:
+def cacheable(body: dict[str, Any], request: Any, *, personal: bool) -> Response:
+    """A JSON answer with an ETag (304 when the client has it). Anonymous answers may be cached
+    briefly by anyone; an answer for one site (rollout) only by that site."""
+    etag = '"' + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:32] + '"'
+    seconds = get_settings().public_cache_seconds
+    headers: dict[str, str | list[str]] = {
+        "ETag": etag,
+        "Cache-Control": f"private, max-age={seconds}" if personal else f"public, max-age={seconds}",
+        "Vary": "X-IGNY8-Site-ID",
+    }
+    if etag in (request.headers.get("if-none-match") or "").replace(" ", "").split(","):
+        return Response(body="", status_code=304, headers=headers)
+    return Response(body=body, headers={"Content-Type": "application/json", **headers})
+
+
+def json_body(raw: str | bytes | None) -> dict[str, Any]:
     """Parse a request body that must be a JSON object (an empty body counts as ``{}``)."""
     if not raw:
         return {}

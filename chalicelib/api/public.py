@@ -7,16 +7,16 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.adapters import repository, store
-from chalicelib.api.http import links, route
+from chalicelib.adapters import now, repository, store
+from chalicelib.api.http import cacheable, links, route
 from chalicelib.logic.errors import NotFound
 from chalicelib.logic.model import Plugin, check_platform, check_slug
 from chalicelib.logic.updates import (
     check_update,
     choose_download,
     latest_for_platform,
-    parse_current_version,
     plugin_info,
+    site_request,
 )
 from chalicelib.settings import get_settings
 from chalicelib.signing import published_keys
@@ -42,22 +42,32 @@ def _links() -> Any:
 
 
 @route(public, "/plugins/{slug}/check-update", methods=["GET"])
-def check_update_view(slug: str) -> dict[str, Any]:
+def check_update_view(slug: str) -> Response:
+    request = public.current_request
     plugin = _plugin(slug)
-    current = parse_current_version(_query("current_version"))
-    return check_update(plugin, repository().versions(plugin.slug), current, _links())
+    site = site_request(
+        current=_query("current_version"),
+        channel=_query("channel"),
+        site_id=request.headers.get("x-igny8-site-id"),
+        wp_version=_query("wp_version"),
+        php_version=_query("php_version"),
+        user_agent=request.headers.get("user-agent"),
+    )
+    answer = check_update(plugin, repository().versions(plugin.slug), site, _links())
+    return cacheable(answer, request, personal=site.site_id is not None)
 
 
 @route(public, "/plugins/{slug}/info", methods=["GET"])
-def info_view(slug: str) -> dict[str, Any]:
+def info_view(slug: str) -> Response:
     plugin = _plugin(slug)
-    return plugin_info(plugin, repository().versions(plugin.slug), _links())
+    answer = plugin_info(plugin, repository().versions(plugin.slug), _links())
+    return cacheable(answer, public.current_request, personal=False)
 
 
 @route(public, "/plugins/{slug}/download", methods=["GET"])
 def download_view(slug: str) -> Response:
     plugin = _plugin(slug)
-    chosen = choose_download(repository().versions(plugin.slug), _query("version"), plugin.slug)
+    chosen = choose_download(repository().versions(plugin.slug), _query("version"), plugin.slug, now())
     url = store().presign_download(
         chosen.file_path, f"{plugin.slug}-v{chosen.version}.zip", get_settings().download_url_ttl
     )
@@ -68,7 +78,7 @@ def download_view(slug: str) -> Response:
 def signature_view(slug: str) -> Response:
     """The package's detached signature as a ``.sig`` file, the form WordPress fetches."""
     plugin = _plugin(slug)
-    chosen = choose_download(repository().versions(plugin.slug), _query("version"), plugin.slug)
+    chosen = choose_download(repository().versions(plugin.slug), _query("version"), plugin.slug, now())
     if not chosen.signature:
         raise NotFound(f"{plugin.slug} {chosen.version} has no signature", code="unsigned")
     return Response(

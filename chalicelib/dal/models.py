@@ -53,6 +53,7 @@ class PluginModel(Model):
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     revision = NumberAttribute(default=0)
+    rollout_salt = UnicodeAttribute(default="")
     platform_index = PlatformIndex()
 
 
@@ -96,6 +97,11 @@ class PluginVersionModel(Model):
     source_key = UnicodeAttribute(default="")
     source_version_id = UnicodeAttribute(default="")
     source_event_time = UTCDateTimeAttribute(null=True)
+    rollout_percent = NumberAttribute(default=100)
+    offer_above = UnicodeAttribute(null=True)
+    rollback_of = UnicodeAttribute(null=True)
+    package_expires_at = UTCDateTimeAttribute(null=True)
+    revision = NumberAttribute(default=0)
     failure_code = UnicodeAttribute(default="")
     failure_reason = UnicodeAttribute(default="")
 
@@ -130,12 +136,31 @@ class InstallationModel(Model):
     slug_index = InstallationSlugIndex()
 
 
+class AuditModel(Model):
+    """Append-only: who changed which record, when, before and after."""
+
+    class Meta:
+        table_name = "unbound-audit"
+        region = "us-east-1"
+
+    slug = UnicodeAttribute(hash_key=True)
+    #: ISO timestamp + '#' + random suffix: sorts by time, never collides.
+    at_id = UnicodeAttribute(range_key=True)
+    at = UTCDateTimeAttribute()
+    actor = UnicodeAttribute()
+    action = UnicodeAttribute()
+    version = UnicodeAttribute(null=True)
+    before = MapAttribute[str, Any](default=dict)
+    after = MapAttribute[str, Any](default=dict)
+
+
 def bind(settings: Settings) -> None:
     """Point every model at this stage's tables (names and region come from the stack outputs)."""
     for model, name in (
         (PluginModel, settings.plugins_table),
         (PluginVersionModel, settings.versions_table),
         (InstallationModel, settings.installations_table),
+        (AuditModel, settings.audit_table),
     ):
         model.Meta.table_name = name
         model.Meta.region = settings.region

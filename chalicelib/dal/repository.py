@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import secrets
+
 from pynamodb.exceptions import PutError
 from pynamodb.expressions.condition import Condition
 
-from chalicelib.dal.models import FailureAttribute, PluginModel, PluginVersionModel, bind
+from chalicelib.dal.models import (
+    AuditModel,
+    FailureAttribute,
+    InstallationModel,
+    PluginModel,
+    PluginVersionModel,
+    bind,
+)
 from chalicelib.logic.errors import Conflict
-from chalicelib.logic.model import Failure, Platform, Plugin, PluginVersion, Status
+from chalicelib.logic.model import (
+    AuditEntry,
+    Failure,
+    Installation,
+    Platform,
+    Plugin,
+    PluginVersion,
+    Status,
+)
 from chalicelib.logic.versions import sort_key
 from chalicelib.settings import Settings
 
@@ -42,6 +59,7 @@ class DynamoRepository:
             created_at=plugin.created_at,
             updated_at=plugin.updated_at,
             revision=plugin.revision + 1,
+            rollout_salt=plugin.rollout_salt,
         )
         condition = (
             PluginModel.slug.does_not_exist()
@@ -65,7 +83,7 @@ class DynamoRepository:
         query = PluginVersionModel.query(slug, scan_index_forward=False)
         return [_version(item) for item in query]
 
-    def save_version(self, version: PluginVersion, *, expected: Status | None) -> None:
+    def save_version(self, version: PluginVersion, *, expected: PluginVersion | None) -> None:
         item = PluginVersionModel(
             version.slug,
             sort_key(version.version),
@@ -102,14 +120,68 @@ class DynamoRepository:
             source_event_time=version.source_event_time,
             failure_code=version.failure_code,
             failure_reason=version.failure_reason,
+            rollout_percent=version.rollout_percent,
+            offer_above=version.offer_above,
+            rollback_of=version.rollback_of,
+            package_expires_at=version.package_expires_at,
+            revision=(expected.revision if expected else 0) + 1,
         )
-        condition = (
-            PluginVersionModel.slug.does_not_exist()
-            if expected is None
-            else PluginVersionModel.status == expected.value
-        )
-        state = "already exists" if expected is None else f"is no longer {expected.value}"
+        if expected is None:
+            condition = PluginVersionModel.slug.does_not_exist()
+            state = "already exists"
+        else:
+            condition = (PluginVersionModel.status == expected.status.value) & (
+                PluginVersionModel.revision == expected.revision
+            )
+            state = "changed meanwhile"
         _conditional_save(item, condition, f"{version.slug} {version.version} {state}; reload and retry")
+        version.revision = int(item.revision)
+
+    # audit -----------------------------------------------------------------------------------
+    def append_audit(self, entry: AuditEntry) -> None:
+        AuditModel(
+            entry.slug,
+            f"{entry.at.strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{secrets.token_hex(4)}",
+            at=entry.at,
+            actor=entry.actor,
+            action=entry.action,
+            version=entry.version,
+            before=dict(entry.before),
+            after=dict(entry.after),
+        ).save()
+
+    def audit(self, slug: str, limit: int = 100) -> list[AuditEntry]:
+        return [
+            AuditEntry(
+                slug=item.slug,
+                at=item.at,
+                actor=item.actor,
+                action=item.action,
+                version=item.version,
+                before=item.before.as_dict(),
+                after=item.after.as_dict(),
+            )
+            for item in AuditModel.query(slug, scan_index_forward=False, limit=limit)
+        ]
+
+    # installations ---------------------------------------------------------------------------
+    def installations_of(self, slug: str) -> list[Installation]:
+        return [_installation(item) for item in InstallationModel.slug_index.query(slug)]
+
+    def save_installation(self, installation: Installation) -> None:
+        InstallationModel(
+            installation.site_id,
+            installation.slug,
+            current_version=installation.current_version,
+            is_active=installation.is_active,
+            last_health_check=installation.last_health_check,
+            health_status=installation.health_status,
+            pending_update=installation.pending_update,
+            update_offered_at=installation.update_offered_at,
+            update_notified_at=installation.update_notified_at,
+            created_at=installation.created_at,
+            updated_at=installation.updated_at,
+        ).save()
 
 
 def _conditional_save(item: PluginModel | PluginVersionModel, condition: Condition, message: str) -> None:
@@ -138,6 +210,7 @@ def _plugin(item: PluginModel) -> Plugin:
         created_at=item.created_at,
         updated_at=item.updated_at,
         revision=int(item.revision),
+        rollout_salt=item.rollout_salt,
     )
 
 
@@ -176,4 +249,25 @@ def _version(item: PluginVersionModel) -> PluginVersion:
         source_event_time=item.source_event_time,
         failure_code=item.failure_code,
         failure_reason=item.failure_reason,
+        rollout_percent=int(item.rollout_percent),
+        offer_above=item.offer_above,
+        rollback_of=item.rollback_of,
+        package_expires_at=item.package_expires_at,
+        revision=int(item.revision),
+    )
+
+
+def _installation(item: InstallationModel) -> Installation:
+    return Installation(
+        site_id=item.site_id,
+        slug=item.slug,
+        current_version=item.current_version,
+        is_active=item.is_active,
+        last_health_check=item.last_health_check,
+        health_status=item.health_status,
+        pending_update=item.pending_update,
+        update_offered_at=item.update_offered_at,
+        update_notified_at=item.update_notified_at,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
     )

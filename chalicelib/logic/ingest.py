@@ -21,6 +21,7 @@ from chalicelib.logic.model import (
     DEFAULT_CHANNEL,
     INITIAL,
     REPLACEABLE,
+    AuditEntry,
     Failure,
     Platform,
     Plugin,
@@ -39,9 +40,9 @@ from chalicelib.logic.packaging import (
     build_wordpress_package,
     version_entry,
 )
-from chalicelib.logic.plugins import update_plugin
+from chalicelib.logic.plugins import new_plugin, update_plugin
 from chalicelib.logic.ports import ArtifactStore, PutResult, Repository, Signer
-from chalicelib.logic.releases import RELEASABLE, publish
+from chalicelib.logic.releases import RELEASABLE, Releases, ReleaseSettings, snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +89,33 @@ def parse_source_key(key: str) -> SourceKey:
 
 def package_key(platform: Platform, slug: str, version: str) -> str:
     return f"packages/{platform.value}/{slug}/{slug}-v{version}.zip"
+
+
+@dataclass(frozen=True)
+class _Requested:
+    """What the upload's metadata asks for: an initial status and, when released, its settings."""
+
+    status: Status
+    settings: ReleaseSettings
+
+    @classmethod
+    def of(cls, meta: dict[str, str]) -> _Requested:
+        value = meta.get("status") or Status.DRAFT.value
+        status = next((s for s in INITIAL if s.value == value), None)
+        if status is None:
+            allowed = ", ".join(sorted(s.value for s in INITIAL))
+            raise InvalidInput(
+                f"an upload may ask for status {allowed}, not {value!r}", code="invalid_status"
+            )
+        percent = meta.get("percent")
+        if percent is not None and not percent.isdigit():
+            raise InvalidInput("percent metadata must be an integer from 0 to 100", code="invalid_percent")
+        settings = ReleaseSettings(
+            rollout_percent=int(percent) if percent is not None else None,
+            channel=meta.get("channel") or None,
+            force_update=True if meta.get("force_update", "").lower() == "true" else None,
+        )
+        return cls(status=status, settings=settings.checked())
 
 
 @dataclass
@@ -196,16 +224,16 @@ class Ingestor:
         attempt.source_version_id = obj.version_id
         if meta.get("version"):
             attempt.version = check_version(meta["version"])
-        status = self._initial_status(meta.get("status", ""))
+        requested = _Requested.of(meta)
         existing = self.repo.get_version(source.slug, attempt.version) if attempt.version else None
-        handled = self._already_handled(source, upload, attempt, existing, status)
+        handled = self._already_handled(source, upload, attempt, existing, requested)
         if handled is not None:
             return handled
 
         built = self._build(source, archive, attempt)
         if existing is None or existing.version != built.version:
             existing = self.repo.get_version(source.slug, built.version)
-            handled = self._already_handled(source, upload, attempt, existing, status)
+            handled = self._already_handled(source, upload, attempt, existing, requested)
             if handled is not None:
                 return handled
         file_path = package_key(source.platform, source.slug, built.version)
@@ -230,16 +258,29 @@ class Ingestor:
             source=source,
             source_version_id=obj.version_id,
             built=built,
-            status=status,
-            channel=meta.get("channel") or DEFAULT_CHANNEL,
+            status=requested.status,
+            channel=requested.settings.channel or DEFAULT_CHANNEL,
             changelog=meta.get("changelog", ""),
             now=self.clock(),
         )
+        record.rollback_of = meta.get("rollback-of") or None
+        record.offer_above = meta.get("offer-above") or None
         record.created_at = existing.created_at if existing is not None else claimed.created_at
         record.source_event_time = upload.event_time
         record.signature, record.signature_key_id = signature.value, signature.key_id
-        self.repo.save_version(record, expected=Status.PENDING)
-        record = self._finish(source, record, status)
+        self.repo.save_version(record, expected=claimed)
+        self.repo.append_audit(
+            AuditEntry(
+                slug=record.slug,
+                at=record.created_at if existing is None else self.clock(),
+                actor=f"packager for {meta.get('uploaded-by') or 'an S3 upload'}",
+                action="register",
+                version=record.version,
+                before={} if existing is None else snapshot(existing),
+                after={**snapshot(record), "sha256": record.sha256, "source_key": record.source_key},
+            )
+        )
+        record = self._finish(source, record, requested)
         logger.info(
             "registered %s %s (%s, %d bytes, sha256 %s, signed by %s)",
             source.slug,
@@ -257,7 +298,7 @@ class Ingestor:
         upload: Upload,
         attempt: _Attempt,
         existing: PluginVersion | None,
-        requested: Status,
+        requested: _Requested,
     ) -> PluginVersion | None:
         """The record if this event needs no packaging: late (a newer upload holds the version) or
         a repeat of the upload that made it (then only the steps after the record are redone)."""
@@ -311,7 +352,7 @@ class Ingestor:
             logger.warning("taking over %s %s, abandoned by %s", source.slug, version, existing.source_key)
         pending = _upload_record(source, upload, attempt, version, status=Status.PENDING, now=now)
         try:
-            self.repo.save_version(pending, expected=None if existing is None else existing.status)
+            self.repo.save_version(pending, expected=existing)
         except Conflict as exc:
             raise Conflict(
                 f"another upload of {source.slug} {version} got there first; upload again once it is done",
@@ -319,7 +360,7 @@ class Ingestor:
             ) from exc
         return pending
 
-    def _finish(self, source: SourceKey, record: PluginVersion, requested: Status) -> PluginVersion:
+    def _finish(self, source: SourceKey, record: PluginVersion, requested: _Requested) -> PluginVersion:
         """The steps after the version record: safe to repeat, so a retry completes a crashed run."""
         now = self.clock()
 
@@ -332,24 +373,10 @@ class Ingestor:
             return True
 
         update_plugin(self.repo, source.slug, describe, lambda: self._new_plugin(source, now))
-        if requested is Status.RELEASED and record.status in RELEASABLE:
-            return publish(self.repo, record, now)
+        if requested.status is Status.RELEASED and record.status in RELEASABLE:
+            releases = Releases(self.repo, self.store, now, actor="packager")
+            return releases.apply(source.slug, record.version, "release", requested.settings)
         return record
-
-    @staticmethod
-    def _initial_status(value: str) -> Status:
-        if not value:
-            return Status.DRAFT
-        try:
-            status = Status(value)
-        except ValueError:
-            status = None
-        if status not in INITIAL:
-            allowed = ", ".join(sorted(s.value for s in INITIAL))
-            raise InvalidInput(
-                f"an upload may ask for status {allowed}, not {value!r}", code="invalid_status"
-            )
-        return status
 
     @staticmethod
     def _record(
@@ -398,9 +425,7 @@ class Ingestor:
 
     @staticmethod
     def _new_plugin(source: SourceKey, now: datetime) -> Plugin:
-        return Plugin(
-            slug=source.slug, name=source.slug, platform=source.platform, created_at=now, updated_at=now
-        )
+        return new_plugin(source.slug, source.slug, source.platform, now)
 
     def _record_failure(
         self, source: SourceKey, upload: Upload, attempt: _Attempt, code: str, message: str
@@ -428,6 +453,6 @@ class Ingestor:
         failed = _upload_record(source, upload, attempt, version, status=Status.FAILED, now=now)
         failed.failure_code, failed.failure_reason = code, message
         try:
-            self.repo.save_version(failed, expected=None if existing is None else existing.status)
+            self.repo.save_version(failed, expected=existing)
         except Conflict:
             logger.warning("%s %s changed meanwhile; the failure stays on the plugin", source.slug, version)

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from chalicelib.logic.errors import InvalidInput
 from chalicelib.logic.versions import InvalidVersion, normalize_version, version_code
@@ -14,6 +15,9 @@ from chalicelib.logic.versions import InvalidVersion, normalize_version, version
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
 DEFAULT_CHANNEL = "stable"
+CHANNELS = (DEFAULT_CHANNEL, "beta")
+#: What a site may call itself in X-IGNY8-Site-ID: safe in logs, keys and hashes.
+SITE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
 
 
 class Platform(StrEnum):
@@ -46,7 +50,7 @@ INITIAL = frozenset({Status.DRAFT, Status.TESTING, Status.STAGED, Status.RELEASE
 
 
 def check_slug(slug: str) -> str:
-    if not SLUG_RE.match(slug):
+    if not SLUG_RE.fullmatch(slug):
         raise InvalidInput(f"{slug!r} is not a valid plugin slug", code="invalid_slug")
     return slug
 
@@ -77,6 +81,36 @@ class Failure:
     at: datetime
 
 
+@dataclass(frozen=True)
+class AuditEntry:
+    """Who changed what, when, with the record's state before and after."""
+
+    slug: str
+    at: datetime
+    actor: str
+    action: str
+    version: str | None
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+@dataclass
+class Installation:
+    """One site running one plugin (the seed's PluginInstallation)."""
+
+    site_id: str
+    slug: str
+    created_at: datetime
+    updated_at: datetime
+    current_version: str | None = None
+    is_active: bool = True
+    last_health_check: datetime | None = None
+    health_status: str | None = None
+    pending_update: str | None = None
+    update_offered_at: datetime | None = None
+    update_notified_at: datetime | None = None
+
+
 @dataclass
 class Plugin:
     slug: str
@@ -89,6 +123,8 @@ class Plugin:
     #: channel -> highest released version on it
     latest: dict[str, str] = field(default_factory=dict)
     last_failure: Failure | None = None
+    #: Keys the staged-rollout hash, so each plugin's rollout picks its own sites.
+    rollout_salt: str = ""
     #: Optimistic-concurrency counter: a save succeeds only over the revision it read (0: new).
     revision: int = 0
 
@@ -129,6 +165,16 @@ class PluginVersion:
     source_key: str = ""
     source_version_id: str = ""
     source_event_time: datetime | None = None
+    #: Share of sites (by their stable bucket) offered this version: 100 is everyone.
+    rollout_percent: int = 100
+    #: Sites whose current version is this one or lower are not offered this version.
+    offer_above: str | None = None
+    #: The version whose files a roll-forward rollback republished as this one.
+    rollback_of: str | None = None
+    #: After this moment the package may be gone (retention); downloads answer 410.
+    package_expires_at: datetime | None = None
+    #: Optimistic-concurrency counter: a save succeeds only over the revision it read (0: new).
+    revision: int = 0
     failure_code: str = ""
     failure_reason: str = ""
 

@@ -2,14 +2,62 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
-from chalicelib.logic.errors import Conflict
-from chalicelib.logic.model import Plugin
+from chalicelib.logic.errors import Conflict, InvalidInput
+from chalicelib.logic.model import AuditEntry, Platform, Plugin, check_platform, check_slug
 from chalicelib.logic.ports import Repository
 
 #: Concurrent writers of one plugin are a handful of admins and packager runs, never a crowd.
 ATTEMPTS = 5
+
+
+def new_plugin(slug: str, name: str, platform: Platform, now: datetime, description: str = "") -> Plugin:
+    """A plugin record with its own rollout salt (so its early sites are not every plugin's)."""
+    return Plugin(
+        slug=check_slug(slug),
+        name=name,
+        platform=platform,
+        description=description,
+        created_at=now,
+        updated_at=now,
+        rollout_salt=secrets.token_hex(16),
+    )
+
+
+def create_plugin(repo: Repository, body: dict[str, Any], now: datetime, actor: str) -> Plugin:
+    """An admin registers a plugin before its first upload (an upload also creates it)."""
+    name = body.get("name")
+    if not isinstance(name, str) or not name.strip() or len(name) > 200:
+        raise InvalidInput("name is required (1-200 characters)", code="invalid_name")
+    description = body.get("description", "")
+    if not isinstance(description, str) or len(description) > 10_000:
+        raise InvalidInput(
+            "description must be text of at most 10 000 characters", code="invalid_description"
+        )
+    slug, platform = body.get("slug"), body.get("platform", "wordpress")
+    if not isinstance(slug, str) or not isinstance(platform, str):
+        raise InvalidInput("slug and platform must be strings", code="invalid_input")
+    plugin = new_plugin(slug, name.strip(), check_platform(platform), now, description)
+    try:
+        repo.save_plugin(plugin)
+    except Conflict:
+        raise Conflict(f"plugin {slug!r} already exists", code="plugin_exists") from None
+    repo.append_audit(
+        AuditEntry(
+            slug=plugin.slug,
+            at=now,
+            actor=actor,
+            action="create-plugin",
+            version=None,
+            before={},
+            after={"name": plugin.name, "platform": plugin.platform.value},
+        )
+    )
+    return plugin
 
 
 def update_plugin(

@@ -10,7 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
-from chalicelib.logic.model import Plugin, PluginVersion, Status
+from chalicelib.logic.model import AuditEntry, Installation, Plugin, PluginVersion
 
 
 class Repository(Protocol):
@@ -29,12 +29,23 @@ class Repository(Protocol):
         """Every version of a plugin, newest first (PHP ``version_compare`` order)."""
         ...
 
-    def save_version(self, version: PluginVersion, *, expected: Status | None) -> None:
-        """Write ``version`` only if the stored one has status ``expected`` (``None``: absent).
+    def save_version(self, version: PluginVersion, *, expected: PluginVersion | None) -> None:
+        """Write ``version`` only over the stored record exactly as ``expected`` was read (same
+        status and revision; ``None``: only if absent), then bump ``version.revision``.
 
         Raises ``Conflict`` otherwise, so two writers can never silently overwrite each other.
         """
         ...
+
+    def append_audit(self, entry: AuditEntry) -> None: ...
+
+    def audit(self, slug: str, limit: int = 100) -> list[AuditEntry]:
+        """The newest ``limit`` audit entries of a plugin, newest first."""
+        ...
+
+    def installations_of(self, slug: str) -> list[Installation]: ...
+
+    def save_installation(self, installation: Installation) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -73,3 +84,15 @@ class ArtifactStore(Protocol):
         ...
 
     def presign_download(self, key: str, filename: str, ttl: int) -> str: ...
+
+    def presign_upload(self, key: str, metadata: dict[str, str], ttl: int) -> tuple[str, dict[str, str]]:
+        """A URL and the headers an admin must PUT a source with (the metadata is signed)."""
+        ...
+
+    def copy_package_to_source(self, package_key: str, source_key: str, metadata: dict[str, str]) -> None:
+        """Put a released package back in as a source: the packager republishes it."""
+        ...
+
+    def set_expirable(self, key: str, *, expirable: bool) -> None:
+        """Let the bucket's lifecycle rule expire this package (retention), or keep it again."""
+        ...

@@ -14,15 +14,18 @@ from urllib.parse import quote
 
 from chalicelib.logic.errors import Gone, InvalidInput, NotFound
 from chalicelib.logic.model import (
+    CHANNELS,
     DEFAULT_CHANNEL,
     DOWNLOADABLE,
     OFFERED,
+    SITE_ID_RE,
     Plugin,
     PluginVersion,
     Status,
     check_version,
 )
 from chalicelib.logic.packaging import version_entry
+from chalicelib.logic.rollout import admits, wordpress_version_from_user_agent
 from chalicelib.logic.versions import version_compare
 
 
@@ -42,6 +45,39 @@ class Links:
         return f"{self.base}/plugins/{slug}/signature/?version={quote(version, safe='')}"
 
 
+def site_request(
+    *,
+    current: str | None,
+    channel: str | None,
+    site_id: str | None,
+    wp_version: str | None,
+    php_version: str | None,
+    user_agent: str | None,
+) -> SiteRequest:
+    """Validate what a site sent (query, headers, WordPress' User-Agent); 400 on garbage."""
+    if channel is not None and channel not in CHANNELS:
+        raise InvalidInput(f"channel must be one of {', '.join(CHANNELS)}", code="invalid_channel")
+    if site_id is not None and not SITE_ID_RE.fullmatch(site_id):
+        raise InvalidInput("X-IGNY8-Site-ID is not a valid site id", code="invalid_site_id")
+    wp_version = wp_version or wordpress_version_from_user_agent(user_agent)
+    return SiteRequest(
+        current=parse_current_version(current),
+        channel=channel or DEFAULT_CHANNEL,
+        site_id=site_id,
+        wp_version=_optional_version(wp_version, "wp_version"),
+        php_version=_optional_version(php_version, "php_version"),
+    )
+
+
+def _optional_version(value: str | None, name: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return check_version(value)
+    except InvalidInput:
+        raise InvalidInput(f"{name} {value!r} is not a version", code=f"invalid_{name}") from None
+
+
 def parse_current_version(value: str | None) -> str:
     if value is None or not value.strip():
         raise InvalidInput(
@@ -55,48 +91,126 @@ def latest_offered(versions: list[PluginVersion], channel: str = DEFAULT_CHANNEL
     return next((v for v in versions if v.status in OFFERED and v.channel == channel), None)
 
 
-def check_update(plugin: Plugin, versions: list[PluginVersion], current: str, links: Links) -> dict[str, Any]:
-    offered = latest_offered(versions)
-    if offered is None:
-        return {
-            "slug": plugin.slug,
-            "update_available": False,
-            "reason": "no_release",
-            "current_version": current,
-            "latest_version": None,
-            "force_update": False,
-            "info_url": links.info(plugin.slug),
-        }
-    available = version_compare(offered.version, current) > 0
+@dataclass(frozen=True)
+class SiteRequest:
+    """What a site tells check-update about itself."""
+
+    current: str
+    channel: str = DEFAULT_CHANNEL
+    site_id: str | None = None
+    wp_version: str | None = None
+    php_version: str | None = None
+
+    @property
+    def channels(self) -> frozenset[str]:
+        """Beta sites take stable releases too: whichever is higher."""
+        return frozenset({DEFAULT_CHANNEL, self.channel})
+
+
+def decide(
+    plugin: Plugin, versions: list[PluginVersion], site: SiteRequest
+) -> tuple[PluginVersion | None, str]:
+    """The version to offer this site (newest first: the first it may have), or why none.
+
+    Reasons: ``up_to_date``, ``not_in_rollout``, ``requires_wp``, ``requires_php``, ``pulled``,
+    ``unknown_version`` (the site runs a version we never published), ``no_release``.
+    """
+    blocked = ""
+    salt = plugin.rollout_salt or plugin.slug
+    for version in versions:
+        if version.channel not in site.channels:
+            continue
+        if version_compare(version.version, site.current) <= 0:
+            break
+        if version.status is Status.PULLED:
+            blocked = blocked or "pulled"
+            continue
+        if version.status not in OFFERED:
+            continue
+        if version.offer_above and version_compare(site.current, version.offer_above) <= 0:
+            continue
+        why_not = _why_not(version, site, salt)
+        if not why_not:
+            return version, ""
+        blocked = blocked or why_not
+    if blocked:
+        return None, blocked
+    mine = next((v for v in versions if version_compare(v.version, site.current) == 0), None)
+    if mine is not None and mine.status is Status.PULLED:
+        return None, "pulled"
+    if not any(v.status in OFFERED and v.channel in site.channels for v in versions):
+        return None, "no_release"
+    return None, "up_to_date" if mine is not None else "unknown_version"
+
+
+def _why_not(version: PluginVersion, site: SiteRequest, salt: str) -> str:
+    """Why this site may not have this offered version ("" if it may)."""
+    if not admits(version.rollout_percent, salt, site.site_id):
+        return "not_in_rollout"
+    if _below(site.wp_version, version.requires):
+        return "requires_wp"
+    if _below(site.php_version, version.requires_php):
+        return "requires_php"
+    return ""
+
+
+def _below(have: str | None, needs: str | None) -> bool:
+    return bool(have and needs and version_compare(have, needs) < 0)
+
+
+def check_update(
+    plugin: Plugin, versions: list[PluginVersion], site: SiteRequest, links: Links
+) -> dict[str, Any]:
+    offered, reason = decide(plugin, versions, site)
+    # Without an offer, describe the newest version at or below the site's own (what WordPress'
+    # "no_update" list holds): never one the site was refused, e.g. held back by a rollout.
+    shown = offered or next(
+        (
+            v
+            for v in versions
+            if v.status in OFFERED
+            and v.channel in site.channels
+            and version_compare(v.version, site.current) <= 0
+        ),
+        None,
+    )
+    answer: dict[str, Any] = {
+        "slug": plugin.slug,
+        "update_available": offered is not None,
+        "reason": reason or None,
+        "current_version": site.current,
+        "channel": site.channel,
+        "latest_version": shown.version if shown else None,
+        "info_url": links.info(plugin.slug),
+        "force_update": False,
+    }
+    if shown is None:
+        return answer
     # A forced release the site skipped still forces it once superseded (deprecated); a pulled one
     # was withdrawn as bad and forces nobody.
-    forced = available and any(
+    forced = offered is not None and any(
         v.force_update
         and v.status in DOWNLOADABLE
-        and version_compare(v.version, current) > 0
+        and v.channel in site.channels
+        and version_compare(v.version, site.current) > 0
         and version_compare(v.version, offered.version) <= 0
         for v in versions
     )
     return {
-        "slug": plugin.slug,
-        "update_available": available,
-        "reason": None if available else "up_to_date",
-        "current_version": current,
-        "latest_version": offered.version,
-        "version_code": offered.version_code,
-        "download_url": links.download(plugin.slug, offered.version),
-        "info_url": links.info(plugin.slug),
-        "changelog": offered.changelog,
+        **answer,
+        "version_code": shown.version_code,
+        "download_url": links.download(plugin.slug, shown.version),
+        "changelog": shown.changelog,
         "force_update": forced,
-        "checksum": offered.sha256,
-        "sha256": offered.sha256,
-        **integrity(offered, links),
-        "file_size": offered.file_size,
-        "requires": offered.requires,
-        "tested": offered.tested,
-        "requires_php": offered.requires_php,
-        "released_at": _iso(offered.released_at),
-        "update": wordpress_update_item(plugin, offered, links, forced),
+        "checksum": shown.sha256,
+        "sha256": shown.sha256,
+        **integrity(shown, links),
+        "file_size": shown.file_size,
+        "requires": shown.requires,
+        "tested": shown.tested,
+        "requires_php": shown.requires_php,
+        "released_at": _iso(shown.released_at),
+        "update": wordpress_update_item(plugin, shown, links, forced),
     }
 
 
@@ -186,10 +300,20 @@ def plugin_info(plugin: Plugin, versions: list[PluginVersion], links: Links) -> 
     }
 
 
-def choose_download(versions: list[PluginVersion], pinned: str | None, slug: str) -> PluginVersion:
-    """The version a download serves: the pinned one if still downloadable, else the latest."""
+def choose_download(
+    versions: list[PluginVersion], pinned: str | None, slug: str, now: datetime
+) -> PluginVersion:
+    """The version a download serves: the pinned one while still downloadable, else the latest
+    version rolled out to everyone (a first install cannot be bucketed)."""
     if pinned is None:
-        offered = latest_offered(versions)
+        offered = next(
+            (
+                v
+                for v in versions
+                if v.status in OFFERED and v.channel == DEFAULT_CHANNEL and v.rollout_percent >= 100
+            ),
+            None,
+        )
         if offered is None:
             raise NotFound(f"{slug} has no released version yet", code="no_release")
         return offered
@@ -199,6 +323,8 @@ def choose_download(versions: list[PluginVersion], pinned: str | None, slug: str
         raise Gone(f"{slug} {match.version} was withdrawn; update to the latest version", code="pulled")
     if match is None or match.status not in DOWNLOADABLE:
         raise NotFound(f"{slug} {wanted} is not available for download", code="no_such_version")
+    if match.package_expires_at is not None and now >= match.package_expires_at:
+        raise Gone(f"{slug} {match.version} is no longer kept; update to the latest version", code="expired")
     return match
 
 

@@ -145,15 +145,18 @@ def test_a_site_between_releases_is_offered_the_highest_not_the_newest_release(w
     assert offer["sha256"] == hashlib.sha256(world.package("1.10.0")).hexdigest()
 
 
-@pytest.mark.parametrize("current", ["1.10.0", "1.11.0", "2.0.0-beta1"])
+@pytest.mark.parametrize(
+    ("current", "reason"),
+    [("1.10.0", "up_to_date"), ("1.11.0", "up_to_date"), ("2.0.0-beta1", "unknown_version")],
+)
 def test_check_update_when_up_to_date_still_describes_the_plugin_for_the_autoupdate_toggle(
-    world: World, current: str
+    world: World, current: str, reason: str
 ) -> None:
     status, offer = world.get(f"/plugins/{SLUG}/check-update?current_version={current}")
 
     assert status == 200
     assert offer["update_available"] is False
-    assert offer["reason"] == "up_to_date"
+    assert offer["reason"] == reason
     assert offer["latest_version"] == "1.10.0"
     item = offer["update"]
     assert (item["slug"], item["plugin"], item["new_version"]) == (SLUG, f"{SLUG}/{SLUG}.php", "1.10.0")

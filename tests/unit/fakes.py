@@ -21,7 +21,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from chalicelib.logic.errors import Conflict, InvalidInput
-from chalicelib.logic.model import Plugin, PluginVersion, Status
+from chalicelib.logic.model import AuditEntry, Installation, Plugin, PluginVersion
 from chalicelib.logic.ports import PutResult, Signature, SourceObject
 from chalicelib.logic.versions import sort_key
 
@@ -42,6 +42,8 @@ class FakeRepository:
     def __init__(self) -> None:
         self._plugins: dict[str, Plugin] = {}
         self._versions: dict[tuple[str, str], PluginVersion] = {}
+        self._installations: dict[tuple[str, str], Installation] = {}
+        self.audit_log: list[AuditEntry] = []
 
     # plugins -------------------------------------------------------------------------------
     def get_plugin(self, slug: str) -> Plugin | None:
@@ -70,16 +72,32 @@ class FakeRepository:
         keys = sorted((key for key in self._versions if key[0] == slug), key=lambda key: key[1], reverse=True)
         return [copy.deepcopy(self._versions[key]) for key in keys]
 
-    def save_version(self, version: PluginVersion, *, expected: Status | None) -> None:
+    def save_version(self, version: PluginVersion, *, expected: PluginVersion | None) -> None:
         key = (version.slug, sort_key(version.version))
         stored = self._versions.get(key)
         if expected is None and stored is not None:
             raise Conflict(f"{version.slug} {version.version} already exists", code="concurrent_change")
-        if expected is not None and (stored is None or stored.status is not expected):
-            raise Conflict(
-                f"{version.slug} {version.version} is no longer {expected.value}", code="concurrent_change"
-            )
+        if expected is not None and (
+            stored is None or (stored.status, stored.revision) != (expected.status, expected.revision)
+        ):
+            raise Conflict(f"{version.slug} {version.version} changed meanwhile", code="concurrent_change")
+        version.revision = (expected.revision if expected else 0) + 1
         self._versions[key] = copy.deepcopy(version)
+
+    # audit and installations -----------------------------------------------------------------
+    def append_audit(self, entry: AuditEntry) -> None:
+        self.audit_log.append(entry)
+
+    def audit(self, slug: str, limit: int = 100) -> list[AuditEntry]:
+        return [entry for entry in reversed(self.audit_log) if entry.slug == slug][:limit]
+
+    def installations_of(self, slug: str) -> list[Installation]:
+        return [
+            copy.deepcopy(i) for (site, plugin), i in sorted(self._installations.items()) if plugin == slug
+        ]
+
+    def save_installation(self, installation: Installation) -> None:
+        self._installations[(installation.site_id, installation.slug)] = copy.deepcopy(installation)
 
     # test helpers (not part of the port) -------------------------------------------------------
     def put_version(self, version: PluginVersion) -> None:
@@ -99,6 +117,7 @@ class FakeStore:
     def __init__(self) -> None:
         self.sources: dict[str, tuple[bytes, dict[str, str], str]] = {}
         self.packages: dict[str, bytes] = {}
+        self.expirable: set[str] = set()
         self._next_version = 0
 
     def put_source(self, key: str, data: bytes, metadata: dict[str, str] | None = None) -> str:
@@ -133,6 +152,20 @@ class FakeStore:
 
     def presign_download(self, key: str, filename: str, ttl: int) -> str:
         return f"{self.BUCKET_URL}/{key}?filename={filename}&X-Amz-Expires={ttl}"
+
+    def presign_upload(self, key: str, metadata: dict[str, str], ttl: int) -> tuple[str, dict[str, str]]:
+        return f"{self.BUCKET_URL}/{key}?X-Amz-Expires={ttl}", {
+            f"x-amz-meta-{k}": v for k, v in metadata.items()
+        }
+
+    def copy_package_to_source(self, package_key: str, source_key: str, metadata: dict[str, str]) -> None:
+        self.put_source(source_key, self.packages[package_key], metadata)
+
+    def set_expirable(self, key: str, *, expirable: bool) -> None:
+        if expirable:
+            self.expirable.add(key)
+        else:
+            self.expirable.discard(key)
 
 
 @dataclass

@@ -25,6 +25,7 @@ BASE = Settings(
     idempotency_table="idempotency",
     artifacts_bucket="artifacts",
     packager_queue="packager",
+    audit_table="audit",
     signing_keys_secret="signing-keys",
     signing_public_keys_parameter="/signing-public-keys",
     admin_auth="token",
@@ -33,6 +34,7 @@ BASE = Settings(
     download_url_ttl=300,
     log_level="INFO",
     packager_limits={},
+    public_cache_seconds=60,
 )
 TOKEN_MODE = BASE
 IAM_MODE = replace(BASE, admin_auth="iam", admin_token_sha256="")

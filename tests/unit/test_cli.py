@@ -10,18 +10,18 @@ import socket
 import threading
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import boto3
 import pytest
 from click.testing import CliRunner, Result
 from moto import mock_aws
 
-from igny8_cli import main
+from igny8_cli import admin, main
 from igny8_cli.sources import derive_slug
 
 BUCKET = "igny8-plugins-test-artifacts"
@@ -30,7 +30,8 @@ PLUGIN_PATH = "/api/admin/plugins/my-plugin"
 RELEASE_PATH = f"{PLUGIN_PATH}/versions/1.2.0/release"
 NOT_FOUND = (404, {"error": {"code": "not_found", "message": "plugin my-plugin not found"}})
 
-Response = tuple[int, Any]
+#: (status, JSON payload) or (status, payload, headers); a payload of None sends no body.
+Response = tuple[int, Any] | tuple[int, Any, dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -39,12 +40,17 @@ class Request:
     path: str
     headers: dict[str, str]
     body: bytes
+    query: dict[str, str] = field(default_factory=dict)
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
 
 
 class FakeApi:
     """Answers each (method, path) with its scripted responses in turn, repeating the last one.
 
-    A response may be a zero-argument callable, for answers that depend on what the CLI uploaded.
+    Routes match the path without its query string, which each ``Request`` keeps apart. A response
+    may be a zero-argument callable, for answers that depend on what the CLI uploaded.
     """
 
     def __init__(self) -> None:
@@ -57,6 +63,10 @@ class FakeApi:
 
     def on(self, method: str, path: str, *responses: Response | Callable[[], Response]) -> None:
         self._scripts[(method, path)] = list(responses)
+
+    def calls(self, *methods: str) -> list[tuple[str, str, Any]]:
+        """(method, path, JSON body) of every request, or of those with one of ``methods``."""
+        return [(r.method, r.path, r.json()) for r in self.requests if not methods or r.method in methods]
 
     def close(self) -> None:
         self._server.shutdown()
@@ -76,15 +86,21 @@ class FakeApi:
         class Handler(BaseHTTPRequestHandler):
             def _serve(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                status, payload = api._answer(Request(self.command, self.path, dict(self.headers), body))
-                data = json.dumps(payload).encode()
+                url = urlsplit(self.path)
+                query = dict(parse_qsl(url.query))
+                status, payload, *extra = api._answer(
+                    Request(self.command, url.path, dict(self.headers), body, query)
+                )
+                data = b"" if payload is None else json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
+                for name, value in (extra[0] if extra else {}).items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_POST = _serve
+            do_GET = do_POST = do_PATCH = _serve
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -137,7 +153,7 @@ def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApi]:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("COLUMNS", "200")
-    monkeypatch.setattr(main, "POLL_INTERVAL", 0.01)
+    monkeypatch.setattr(admin, "POLL_INTERVAL", 0.01)
     fake = FakeApi()
     write_stack(tmp_path, fake.url)
     yield fake
@@ -170,8 +186,8 @@ def source_dir(tmp_path: Path) -> Path:
     return root
 
 
-def run(*args: str) -> Result:
-    return CliRunner().invoke(main.cli, list(args))
+def run(*args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(main.cli, list(args), input=input)
 
 
 def uploaded_keys(s3: Any) -> list[str]:

@@ -1,30 +1,53 @@
-"""Releasing a version: the transition that makes sites start seeing an update."""
+"""Release management: lifecycle, settings, audit, push-update, retention and rollback."""
 
 from __future__ import annotations
 
+import dataclasses
+import random
+import signal
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 
-from chalicelib.logic.errors import Conflict, InvalidInput, NotFound
-from chalicelib.logic.model import Platform, Plugin, PluginVersion, Status
-from chalicelib.logic.releases import release
-from tests.unit.fakes import FakeRepository
+from chalicelib.logic.errors import Conflict, Gone, InvalidInput, NotFound
+from chalicelib.logic.model import (
+    OFFERED,
+    Installation,
+    Platform,
+    Plugin,
+    PluginVersion,
+    Status,
+    check_version,
+)
+from chalicelib.logic.releases import (
+    KEEP_RELEASED,
+    RETENTION_GRACE,
+    TRANSITIONS,
+    Releases,
+    ReleaseSettings,
+    next_patch,
+)
+from chalicelib.logic.updates import choose_download
+from chalicelib.logic.versions import version_compare
+from tests.unit.fakes import FakeRepository, FakeStore, FixedClock
 
 SLUG = "igny8-wp-bridge"
+ACTOR = "admin@igny8.com"
 CREATED = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 NOW = datetime(2024, 5, 6, 15, 4, 5, tzinfo=UTC)
+RELEASED_LIKE = {Status.RELEASED, Status.UPDATE_READY, Status.DEPRECATED, Status.PULLED}
 
 
 class RacingRepository(FakeRepository):
-    """Runs ``race`` (another admin's action) once, just before the next version write lands."""
+    """Runs ``race`` (another writer) once, after the code under test read, before it writes."""
 
     def __init__(self) -> None:
         super().__init__()
         self.race: Callable[[], None] | None = None
 
-    def save_version(self, version: PluginVersion, *, expected: Status | None) -> None:
+    def save_version(self, version: PluginVersion, *, expected: PluginVersion | None) -> None:
         race, self.race = self.race, None
         if race is not None:
             race()
@@ -35,8 +58,13 @@ class RacingRepository(FakeRepository):
 Spec = tuple[str, Status] | tuple[str, Status, str]
 
 
-def make_repo(*versions: Spec, latest: dict[str, str] | None = None) -> RacingRepository:
-    repo = RacingRepository()
+def package_key(version: str) -> str:
+    return f"packages/wordpress/{SLUG}/{SLUG}-v{version}.zip"
+
+
+def make_world(*versions: Spec) -> tuple[RacingRepository, FakeStore]:
+    """A plugin with ``versions`` stored (and packaged), its latest pointer as the code keeps it."""
+    repo, store = RacingRepository(), FakeStore()
     repo.save_plugin(
         Plugin(
             slug=SLUG,
@@ -44,7 +72,7 @@ def make_repo(*versions: Spec, latest: dict[str, str] | None = None) -> RacingRe
             platform=Platform.WORDPRESS,
             created_at=CREATED,
             updated_at=CREATED,
-            latest=dict(latest or {}),
+            rollout_salt="0123456789abcdef",
         )
     )
     for number, status, *channel in versions:
@@ -55,11 +83,18 @@ def make_repo(*versions: Spec, latest: dict[str, str] | None = None) -> RacingRe
                 status=status,
                 created_at=CREATED,
                 channel=channel[0] if channel else "stable",
-                released_at=CREATED if status is Status.RELEASED else None,
+                released_at=CREATED if status in RELEASED_LIKE else None,
+                file_path=package_key(number),
                 sha256="ab" * 32,
             )
         )
-    return repo
+        store.packages[package_key(number)] = f"zip of {number}".encode()
+    Releases(repo, store, CREATED, "seed").refresh_latest(SLUG)
+    return repo, store
+
+
+def releases(repo: FakeRepository, store: FakeStore, now: datetime = NOW) -> Releases:
+    return Releases(repo, store, now, ACTOR)
 
 
 def latest(repo: FakeRepository) -> dict[str, str]:
@@ -68,30 +103,291 @@ def latest(repo: FakeRepository) -> dict[str, str]:
     return plugin.latest
 
 
-def status_of(repo: FakeRepository, version: str) -> Status:
-    record = repo.get_version(SLUG, version)
-    assert record is not None
-    return record.status
+def record(repo: FakeRepository, version: str) -> PluginVersion:
+    stored = repo.get_version(SLUG, version)
+    assert stored is not None
+    return stored
 
 
-@pytest.mark.parametrize("status", [Status.DRAFT, Status.TESTING, Status.STAGED], ids=str)
-def test_release_publishes_the_version(status: Status) -> None:
-    repo = make_repo(("1.2.0", status))
+# --- lifecycle ---------------------------------------------------------------------------------------
 
-    released = release(repo, SLUG, "1.2.0", NOW)
+ALLOWED = [
+    pytest.param(action, start, id=f"{action}-from-{start.value}")
+    for action, (starts, _) in TRANSITIONS.items()
+    for start in sorted(starts)
+]
+REFUSED = [
+    pytest.param(action, start, id=f"{action}-from-{start.value}")
+    for action, (starts, target) in TRANSITIONS.items()
+    for start in Status
+    if start not in starts and start is not target
+]
+ALREADY_THERE = [pytest.param(action, target, id=action) for action, (_, target) in TRANSITIONS.items()]
 
-    assert released.status is Status.RELEASED
-    assert released.released_at == NOW
-    stored = repo.get_version(SLUG, "1.2.0")
-    assert stored == released
-    assert latest(repo) == {"stable": "1.2.0"}
-    plugin = repo.get_plugin(SLUG)
-    assert plugin is not None
-    assert plugin.updated_at == NOW
+
+@pytest.mark.parametrize(("action", "start"), ALLOWED)
+def test_every_allowed_transition_moves_the_version(action: str, start: Status) -> None:
+    repo, store = make_world(("1.0.0", start))
+    before = record(repo, "1.0.0")
+    target = TRANSITIONS[action][1]
+
+    changed = releases(repo, store).apply(SLUG, "1.0.0", action)
+
+    assert changed.status is target
+    assert record(repo, "1.0.0") == changed
+    if before.released_at is not None:
+        assert changed.released_at == before.released_at  # first offered long ago: kept
+    elif target in OFFERED:
+        assert changed.released_at == NOW  # first offered now
+    else:
+        assert changed.released_at is None
+    assert latest(repo) == ({"stable": "1.0.0"} if target in OFFERED else {})
+    [entry] = repo.audit_log
+    assert (entry.slug, entry.actor, entry.action, entry.version, entry.at) == (
+        SLUG,
+        ACTOR,
+        action,
+        "1.0.0",
+        NOW,
+    )
+    assert entry.before["status"] == start.value
+    assert entry.after["status"] == target.value
+
+
+@pytest.mark.parametrize(("action", "start"), REFUSED)
+def test_every_other_transition_is_refused_and_changes_nothing(action: str, start: Status) -> None:
+    repo, store = make_world(("0.9.0", Status.RELEASED), ("1.0.0", start))
+    before, pointer = record(repo, "1.0.0"), latest(repo)
+
+    with pytest.raises(Conflict) as refused:
+        releases(repo, store).apply(SLUG, "1.0.0", action)
+
+    assert refused.value.code == "invalid_transition"
+    assert record(repo, "1.0.0") == before
+    assert latest(repo) == pointer
+    assert repo.audit_log == []
+
+
+@pytest.mark.parametrize(("action", "status"), ALREADY_THERE)
+def test_asking_for_the_status_a_version_already_has_changes_nothing(action: str, status: Status) -> None:
+    repo, store = make_world(("1.0.0", status))
+    before, pointer = record(repo, "1.0.0"), latest(repo)
+
+    again = releases(repo, store, NOW + timedelta(days=1)).apply(SLUG, "1.0.0", action)
+
+    assert again == before
+    assert record(repo, "1.0.0") == before
+    assert record(repo, "1.0.0").released_at == before.released_at
+    assert latest(repo) == pointer
+    assert repo.audit_log == []
+
+
+def test_releasing_twice_keeps_the_first_release_date() -> None:
+    repo, store = make_world(("1.0.0", Status.STAGED))
+    first = releases(repo, store).apply(SLUG, "1.0.0", "release")
+
+    again = releases(repo, store, NOW + timedelta(days=3)).apply(SLUG, "1.0.0", "release")
+
+    assert again.released_at == first.released_at == NOW
+    assert len(repo.audit_log) == 1
+
+
+def test_push_update_after_release_keeps_the_release_date() -> None:
+    repo, store = make_world(("1.0.0", Status.STAGED))
+    releases(repo, store).apply(SLUG, "1.0.0", "release")
+
+    pushed = releases(repo, store, NOW + timedelta(days=2)).apply(SLUG, "1.0.0", "push-update")
+
+    assert pushed.status is Status.UPDATE_READY
+    assert pushed.released_at == NOW
+
+
+# --- settings --------------------------------------------------------------------------------------
+
+
+def test_settings_apply_without_an_action() -> None:
+    repo, store = make_world(("1.0.0", Status.RELEASED))
+
+    changed = releases(repo, store).apply(
+        SLUG, "1.0.0", None, ReleaseSettings(rollout_percent=25, channel="beta", force_update=True)
+    )
+
+    assert (changed.status, changed.rollout_percent, changed.channel, changed.force_update) == (
+        Status.RELEASED,
+        25,
+        "beta",
+        True,
+    )
+    assert record(repo, "1.0.0") == changed
+    assert latest(repo) == {"beta": "1.0.0"}  # moved to beta: stable has nothing offered now
+    [entry] = repo.audit_log
+    assert (entry.action, entry.actor, entry.version) == ("configure", ACTOR, "1.0.0")
+    assert (entry.before["rollout_percent"], entry.after["rollout_percent"]) == (100, 25)
+    assert (entry.before["channel"], entry.after["channel"]) == ("stable", "beta")
+    assert (entry.before["force_update"], entry.after["force_update"]) == (False, True)
+
+
+def test_settings_apply_together_with_an_action() -> None:
+    repo, store = make_world(("1.0.0", Status.STAGED))
+
+    changed = releases(repo, store).apply(
+        SLUG, "1.0.0", "release", ReleaseSettings(rollout_percent=10, force_update=True)
+    )
+
+    assert (changed.status, changed.rollout_percent, changed.force_update) == (Status.RELEASED, 10, True)
+    assert changed.channel == "stable"
+    assert record(repo, "1.0.0") == changed
+    [entry] = repo.audit_log
+    assert entry.action == "release"
+    assert entry.before == {
+        "status": "staged",
+        "channel": "stable",
+        "rollout_percent": 100,
+        "force_update": False,
+        "released_at": None,
+    }
+    assert entry.after == {
+        "status": "released",
+        "channel": "stable",
+        "rollout_percent": 10,
+        "force_update": True,
+        "released_at": "2024-05-06T15:04:05Z",
+    }
+
+
+@pytest.mark.parametrize("percent", [0, 1, 50, 100])
+def test_any_percent_from_0_to_100_is_accepted(percent: int) -> None:
+    repo, store = make_world(("1.0.0", Status.RELEASED))
+    releases(repo, store).apply(SLUG, "1.0.0", None, ReleaseSettings(rollout_percent=50))
+
+    changed = releases(repo, store).apply(SLUG, "1.0.0", None, ReleaseSettings(rollout_percent=percent))
+
+    assert record(repo, "1.0.0").rollout_percent == changed.rollout_percent == percent
+
+
+def test_settings_that_change_nothing_leave_no_audit_entry() -> None:
+    repo, store = make_world(("1.0.0", Status.RELEASED))
+    before = record(repo, "1.0.0")
+
+    same = releases(repo, store).apply(
+        SLUG, "1.0.0", None, ReleaseSettings(rollout_percent=100, channel="stable", force_update=False)
+    )
+
+    assert same == before == record(repo, "1.0.0")
+    assert repo.audit_log == []
 
 
 @pytest.mark.parametrize(
-    ("already", "releasing", "expected_latest"),
+    ("settings", "code"),
+    [
+        pytest.param(ReleaseSettings(rollout_percent=101), "invalid_percent", id="101"),
+        pytest.param(ReleaseSettings(rollout_percent=-1), "invalid_percent", id="-1"),
+        pytest.param(ReleaseSettings(rollout_percent=True), "invalid_percent", id="True-as-percent"),
+        pytest.param(ReleaseSettings(rollout_percent=12.5), "invalid_percent", id="12.5"),  # type: ignore[arg-type]
+        pytest.param(ReleaseSettings(rollout_percent="50"), "invalid_percent", id="'50'"),  # type: ignore[arg-type]
+        pytest.param(ReleaseSettings(channel="nightly"), "invalid_channel", id="nightly"),
+        pytest.param(ReleaseSettings(channel="Stable"), "invalid_channel", id="Stable"),
+        pytest.param(ReleaseSettings(force_update="yes"), "invalid_force_update", id="yes"),  # type: ignore[arg-type]
+        pytest.param(ReleaseSettings(force_update=1), "invalid_force_update", id="1-as-force"),  # type: ignore[arg-type]
+    ],
+)
+def test_bad_settings_are_refused_and_change_nothing(settings: ReleaseSettings, code: str) -> None:
+    repo, store = make_world(("1.0.0", Status.STAGED))
+    before = record(repo, "1.0.0")
+
+    with pytest.raises(InvalidInput) as refused:
+        releases(repo, store).apply(SLUG, "1.0.0", "release", settings)
+
+    assert refused.value.code == code
+    assert record(repo, "1.0.0") == before
+    assert latest(repo) == {}
+    assert repo.audit_log == []
+
+
+# --- not found / malformed -------------------------------------------------------------------------
+
+
+def test_an_unknown_version_is_not_found() -> None:
+    repo, store = make_world(("1.0.0", Status.DRAFT))
+
+    with pytest.raises(NotFound):
+        releases(repo, store).apply(SLUG, "9.9.9", "release")
+    assert repo.audit_log == []
+
+
+def test_an_unknown_plugin_is_not_found() -> None:
+    repo, store = make_world(("1.0.0", Status.DRAFT))
+
+    with pytest.raises(NotFound):
+        releases(repo, store).apply("no-such-plugin", "1.0.0", "release")
+    assert record(repo, "1.0.0").status is Status.DRAFT
+
+
+def test_a_version_without_its_plugin_record_is_not_found() -> None:
+    repo = FakeRepository()
+    repo.put_version(PluginVersion(slug=SLUG, version="1.0.0", status=Status.DRAFT, created_at=CREATED))
+
+    with pytest.raises(NotFound):
+        releases(repo, FakeStore()).apply(SLUG, "1.0.0", "release")
+    assert record(repo, "1.0.0").status is Status.DRAFT
+
+
+def test_a_malformed_version_is_a_client_error() -> None:
+    repo, store = make_world(("1.0.0", Status.DRAFT))
+
+    with pytest.raises(InvalidInput) as refused:
+        releases(repo, store).apply(SLUG, "1.0.0;drop", "release")
+
+    assert refused.value.code == "invalid_version"
+
+
+# --- concurrency -----------------------------------------------------------------------------------
+
+
+def test_a_change_made_meanwhile_by_someone_else_is_not_overwritten() -> None:
+    repo, store = make_world(("1.0.0", Status.RELEASED), ("1.1.0", Status.STAGED))
+
+    def another_admin_sets_the_percent() -> None:
+        theirs = record(repo, "1.1.0")
+        repo.save_version(dataclasses.replace(theirs, rollout_percent=5), expected=theirs)
+
+    repo.race = another_admin_sets_the_percent
+
+    with pytest.raises(Conflict):
+        releases(repo, store).apply(SLUG, "1.1.0", "release")
+
+    survivor = record(repo, "1.1.0")
+    assert (survivor.status, survivor.rollout_percent, survivor.released_at) == (Status.STAGED, 5, None)
+    assert latest(repo) == {"stable": "1.0.0"}
+    assert repo.audit_log == []
+
+
+def test_a_pull_meanwhile_wins_over_a_release() -> None:
+    repo, store = make_world(("1.0.0", Status.RELEASED), ("1.1.0", Status.STAGED))
+    repo.race = lambda: releases(repo, store).apply(SLUG, "1.0.0", "pull")
+
+    releases(repo, store).apply(SLUG, "1.1.0", "release")  # another record: no conflict
+
+    assert record(repo, "1.0.0").status is Status.PULLED
+    assert record(repo, "1.1.0").status is Status.RELEASED
+    assert latest(repo) == {"stable": "1.1.0"}
+
+
+def test_two_admins_releasing_at_once_never_move_the_pointer_down() -> None:
+    repo, store = make_world(("1.0.0", Status.RELEASED), ("1.1.0", Status.DRAFT), ("1.2.0", Status.DRAFT))
+    repo.race = lambda: releases(repo, store).apply(SLUG, "1.2.0", "release")
+
+    releases(repo, store).apply(SLUG, "1.1.0", "release")
+
+    assert record(repo, "1.1.0").status is record(repo, "1.2.0").status is Status.RELEASED
+    assert latest(repo) == {"stable": "1.2.0"}
+
+
+# --- latest pointer --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("already", "releasing", "expected"),
     [
         pytest.param("1.2.0", "1.1.0", "1.2.0", id="older-release-keeps-pointer"),
         pytest.param("1.10.0", "1.9.0", "1.10.0", id="1.9.0-is-older-than-1.10.0"),
@@ -100,117 +396,313 @@ def test_release_publishes_the_version(status: Status) -> None:
         pytest.param("1.2.0", "1.2.0-RC1", "1.2.0", id="late-RC-keeps-pointer"),
     ],
 )
-def test_the_latest_pointer_only_moves_up(already: str, releasing: str, expected_latest: str) -> None:
-    repo = make_repo((already, Status.DRAFT), (releasing, Status.DRAFT))
-    release(repo, SLUG, already, NOW)
+def test_releasing_moves_the_pointer_only_up(already: str, releasing: str, expected: str) -> None:
+    repo, store = make_world((already, Status.RELEASED), (releasing, Status.STAGED))
 
-    released = release(repo, SLUG, releasing, NOW + timedelta(hours=1))
+    releases(repo, store).apply(SLUG, releasing, "release")
 
-    assert released.status is Status.RELEASED
-    assert status_of(repo, releasing) is Status.RELEASED
-    assert latest(repo) == {"stable": expected_latest}
+    assert latest(repo) == {"stable": expected}
 
 
-def test_channels_have_their_own_pointer() -> None:
-    repo = make_repo(
-        ("1.2.0", Status.RELEASED), ("2.0.0-beta1", Status.DRAFT, "beta"), latest={"stable": "1.2.0"}
+@pytest.mark.parametrize("action", ["pull", "deprecate"])
+def test_pulling_or_deprecating_the_latest_moves_the_pointer_down(action: str) -> None:
+    repo, store = make_world(
+        ("1.0.0", Status.RELEASED),
+        ("1.1.0", Status.PULLED),
+        ("1.2.0", Status.UPDATE_READY),
+        ("1.3.0", Status.RELEASED),
+        ("1.4.0", Status.STAGED),
+        ("2.0.0-beta1", Status.RELEASED, "beta"),
     )
+    assert latest(repo) == {"stable": "1.3.0", "beta": "2.0.0-beta1"}
 
-    release(repo, SLUG, "2.0.0-beta1", NOW)
-
+    releases(repo, store).apply(SLUG, "1.3.0", action)
     assert latest(repo) == {"stable": "1.2.0", "beta": "2.0.0-beta1"}
 
-
-def test_releasing_a_released_version_again_changes_nothing() -> None:
-    repo = make_repo(("1.2.0", Status.DRAFT))
-    first = release(repo, SLUG, "1.2.0", NOW)
-    plugin_before = repo.get_plugin(SLUG)
-
-    again = release(repo, SLUG, "1.2.0", NOW + timedelta(days=1))
-
-    assert again == first
-    assert again.released_at == NOW
-    assert repo.get_version(SLUG, "1.2.0") == first
-    assert repo.get_plugin(SLUG) == plugin_before
+    releases(repo, store).apply(SLUG, "1.2.0", action)
+    assert latest(repo) == {"stable": "1.0.0", "beta": "2.0.0-beta1"}  # 1.1.0 is pulled: skipped
 
 
-@pytest.mark.parametrize("status", [Status.FAILED, Status.DEPRECATED, Status.PULLED], ids=str)
-def test_versions_past_or_outside_the_path_to_release_cannot_be_released(status: Status) -> None:
-    repo = make_repo(("1.0.0", Status.RELEASED), ("1.1.0", status), latest={"stable": "1.0.0"})
-    version_before = repo.get_version(SLUG, "1.1.0")
-    plugin_before = repo.get_plugin(SLUG)
+def test_pulling_the_last_offered_version_leaves_no_pointer() -> None:
+    repo, store = make_world(("1.0.0", Status.RELEASED))
 
-    with pytest.raises(Conflict) as refused:
-        release(repo, SLUG, "1.1.0", NOW)
+    releases(repo, store).apply(SLUG, "1.0.0", "pull")
 
-    assert refused.value.code == "invalid_transition"
-    assert repo.get_version(SLUG, "1.1.0") == version_before
-    assert repo.get_plugin(SLUG) == plugin_before
+    assert "stable" not in latest(repo)
 
 
-def test_an_unknown_version_is_not_found() -> None:
-    repo = make_repo(("1.0.0", Status.DRAFT))
+def test_beta_releases_leave_the_stable_pointer_alone() -> None:
+    repo, store = make_world(("1.2.0", Status.RELEASED), ("2.0.0-beta1", Status.STAGED, "beta"))
 
-    with pytest.raises(NotFound):
-        release(repo, SLUG, "9.9.9", NOW)
+    releases(repo, store).apply(SLUG, "2.0.0-beta1", "release")
+    assert latest(repo) == {"stable": "1.2.0", "beta": "2.0.0-beta1"}
 
-
-def test_an_unknown_plugin_is_not_found() -> None:
-    with pytest.raises(NotFound):
-        release(FakeRepository(), "no-such-plugin", "1.0.0", NOW)
+    releases(repo, store).apply(SLUG, "2.0.0-beta1", "pull")
+    assert latest(repo) == {"stable": "1.2.0"}
 
 
-def test_a_version_without_its_plugin_record_is_not_found() -> None:
-    repo = FakeRepository()
-    repo.put_version(PluginVersion(slug=SLUG, version="1.0.0", status=Status.DRAFT, created_at=CREATED))
-
-    with pytest.raises(NotFound):
-        release(repo, SLUG, "1.0.0", NOW)
-    assert status_of(repo, "1.0.0") is Status.DRAFT
+# --- push-update: installations ----------------------------------------------------------------------
 
 
-def test_a_malformed_version_is_a_client_error() -> None:
-    with pytest.raises(InvalidInput) as refused:
-        release(make_repo(("1.0.0", Status.DRAFT)), SLUG, "1.0.0;drop", NOW)
+def test_push_update_marks_the_installations_below_the_version() -> None:
+    repo, store = make_world(("1.0.0", Status.RELEASED), ("1.2.0", Status.STAGED))
+    sites = {"old": "1.0.0", "older": "0.9", "rc": "1.2.0-RC1", "same": "1.2.0", "ahead": "1.10.0"}
+    for site, current in sites.items():
+        repo.save_installation(
+            Installation(
+                site_id=site, slug=SLUG, created_at=CREATED, updated_at=CREATED, current_version=current
+            )
+        )
+    pushed = releases(repo, store).apply(SLUG, "1.2.0", "push-update")
 
-    assert refused.value.code == "invalid_version"
+    count = releases(repo, store).notify_installations(pushed)
 
-
-def test_a_version_changed_by_someone_else_meanwhile_is_not_overwritten() -> None:
-    repo = make_repo(("1.0.0", Status.RELEASED), ("1.1.0", Status.STAGED), latest={"stable": "1.0.0"})
-
-    def another_admin_pulls_it() -> None:
-        record = repo.get_version(SLUG, "1.1.0")
-        assert record is not None
-        record.status = Status.PULLED
-        repo.put_version(record)
-
-    repo.race = another_admin_pulls_it
-
-    with pytest.raises(Conflict):
-        release(repo, SLUG, "1.1.0", NOW)
-
-    assert status_of(repo, "1.1.0") is Status.PULLED
-    assert latest(repo) == {"stable": "1.0.0"}
+    assert count == 3
+    after = {i.site_id: i for i in repo.installations_of(SLUG)}
+    for site in ("old", "older", "rc"):
+        assert (after[site].pending_update, after[site].update_notified_at) == ("1.2.0", NOW)
+    for site in ("same", "ahead"):
+        assert (after[site].pending_update, after[site].update_notified_at) == (None, None)
+        assert after[site].updated_at == CREATED
 
 
-def test_two_admins_releasing_at_once_never_move_the_pointer_down() -> None:
-    """Admin A releases 1.1.0 while admin B releases 1.2.0; both succeed, in either interleaving
-    the plugin must end up pointing at 1.2.0."""
-    repo = make_repo(
-        ("1.0.0", Status.RELEASED),
-        ("1.1.0", Status.DRAFT),
-        ("1.2.0", Status.DRAFT),
-        latest={"stable": "1.0.0"},
+def test_push_update_with_no_installations_notifies_nobody() -> None:
+    repo, store = make_world(("1.2.0", Status.UPDATE_READY))
+
+    assert releases(repo, store).notify_installations(record(repo, "1.2.0")) == 0
+
+
+# --- retention -------------------------------------------------------------------------------------
+
+
+def test_deprecating_old_versions_lets_their_packages_expire_but_keeps_the_newest_and_rollback_targets() -> (
+    None
+):
+    numbers = ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "1.4.0", "1.4.1"]
+    repo, store = make_world(*((n, Status.RELEASED) for n in numbers))
+    target = record(repo, "1.4.1")
+    repo.put_version(dataclasses.replace(target, rollback_of="1.1.0"))  # 1.4.1 republished 1.1.0
+    clock = FixedClock(NOW)
+    deprecated_at = {}
+    for number in numbers:
+        deprecated_at[number] = clock.now
+        releases(repo, store, clock.now).apply(SLUG, number, "deprecate")
+        clock.advance(hours=1)
+
+    kept = {"1.4.1", "1.4.0", "1.3.0", "1.1.0"}  # newest 3 + the rollback target
+    for number in numbers:
+        version = record(repo, number)
+        assert version.status is Status.DEPRECATED
+        if number in kept:
+            assert version.package_expires_at is None, number
+        else:
+            assert version.package_expires_at == deprecated_at[number] + RETENTION_GRACE, number
+    assert store.expirable == {package_key("1.0.0"), package_key("1.2.0")}
+    expired = [entry for entry in repo.audit_log if entry.action == "expire"]
+    assert sorted(entry.version or "" for entry in expired) == ["1.0.0", "1.2.0"]
+    assert KEEP_RELEASED == 3
+
+
+def test_an_expired_package_is_downloadable_until_its_moment_then_gone() -> None:
+    numbers = ["1.0.0", "1.1.0", "1.2.0", "1.3.0"]
+    repo, store = make_world(*((n, Status.RELEASED) for n in numbers))
+    releases(repo, store).apply(SLUG, "1.0.0", "deprecate")
+    expires = record(repo, "1.0.0").package_expires_at
+    assert expires == NOW + RETENTION_GRACE
+
+    just_before = expires - timedelta(seconds=1)
+    assert choose_download(repo.versions(SLUG), "1.0.0", SLUG, just_before).version == "1.0.0"
+    with pytest.raises(Gone) as gone:
+        choose_download(repo.versions(SLUG), "1.0.0", SLUG, expires)
+    assert gone.value.code == "expired"
+    # Kept ones stay downloadable for ever.
+    assert (
+        choose_download(repo.versions(SLUG), "1.3.0", SLUG, expires + timedelta(days=999)).version == "1.3.0"
     )
 
-    def admin_b_releases_1_2_0() -> None:
-        release(repo, SLUG, "1.2.0", NOW)
 
-    repo.race = admin_b_releases_1_2_0  # lands after A has read the plugin, before A writes
+def test_pulled_versions_do_not_count_among_the_kept_releases() -> None:
+    repo, store = make_world(
+        ("1.0.0", Status.RELEASED),
+        ("1.1.0", Status.RELEASED),
+        ("1.2.0", Status.RELEASED),
+        ("1.3.0", Status.PULLED),
+    )
 
-    release(repo, SLUG, "1.1.0", NOW)
+    releases(repo, store).apply(SLUG, "1.0.0", "deprecate")
 
-    assert status_of(repo, "1.1.0") is Status.RELEASED
-    assert status_of(repo, "1.2.0") is Status.RELEASED
-    assert latest(repo) == {"stable": "1.2.0"}
+    assert record(repo, "1.0.0").package_expires_at is None  # still one of the 3 newest releases
+    assert store.expirable == set()
+
+
+# --- rollback --------------------------------------------------------------------------------------
+
+
+def rollback_world() -> tuple[RacingRepository, FakeStore]:
+    return make_world(("1.0.0", Status.RELEASED), ("1.1.0", Status.RELEASED), ("1.2.0", Status.RELEASED))
+
+
+def test_rollback_republishes_the_good_code_as_the_next_version_and_pulls_the_bad_one() -> None:
+    repo, store = rollback_world()
+
+    result = releases(repo, store).rollback(SLUG, "1.1.0", force_update=False, exclude_target_sites=False)
+
+    source_key = f"sources/wordpress/{SLUG}/1.2.1/rollback-of-1.1.0.zip"
+    assert result == {
+        "version": "1.2.1",
+        "rollback_of": "1.1.0",
+        "pulled": "1.2.0",
+        "pulled_versions": ["1.2.0"],
+        "source_key": source_key,
+    }
+    assert record(repo, "1.2.0").status is Status.PULLED
+    assert latest(repo) == {"stable": "1.1.0"}
+    data, metadata, _ = store.sources[source_key]
+    assert data == b"zip of 1.1.0"
+    assert metadata["version"] == "1.2.1"
+    assert metadata["status"] == "released"
+    assert metadata["rollback-of"] == "1.1.0"
+    assert "force_update" not in metadata
+    assert "offer-above" not in metadata
+    rollback_entry = next(entry for entry in repo.audit_log if entry.action == "rollback")
+    assert (rollback_entry.actor, rollback_entry.version) == (ACTOR, "1.2.1")
+    assert [entry.action for entry in repo.audit_log] == ["pull", "rollback"]
+
+
+def test_a_forced_rollback_that_skips_sites_on_the_target() -> None:
+    repo, store = rollback_world()
+
+    result = releases(repo, store).rollback(SLUG, "1.1.0", force_update=True, exclude_target_sites=True)
+
+    _, metadata, _ = store.sources[result["source_key"]]
+    assert metadata["force_update"] == "true"
+    assert metadata["offer-above"] == "1.1.0"
+
+
+def test_rolling_back_to_the_latest_pulls_nothing() -> None:
+    repo, store = rollback_world()
+
+    result = releases(repo, store).rollback(SLUG, "1.2.0", force_update=False, exclude_target_sites=False)
+
+    assert (result["version"], result["pulled"]) == ("1.2.1", None)
+    assert record(repo, "1.2.0").status is Status.RELEASED
+
+
+def test_rollback_numbers_above_every_stored_version() -> None:
+    repo, store = make_world(
+        ("1.0.0", Status.RELEASED),
+        ("1.1.0", Status.RELEASED),
+        ("1.2.0", Status.RELEASED),
+        ("1.3.0", Status.DRAFT),
+    )
+
+    target, new_version, replaced = releases(repo, store).plan_rollback(SLUG, "1.1.0")
+
+    assert (target.version, new_version) == ("1.1.0", "1.3.1")
+    assert [v.version for v in replaced] == ["1.2.0"]
+
+
+def test_rollback_pulls_every_version_offered_above_the_target() -> None:
+    repo, store = make_world(
+        ("1.0.0", Status.RELEASED),
+        ("1.1.0", Status.RELEASED),
+        ("1.2.0", Status.RELEASED),
+        ("1.3.0", Status.RELEASED),
+    )
+
+    result = releases(repo, store).rollback(SLUG, "1.1.0", force_update=False, exclude_target_sites=False)
+
+    assert (result["version"], result["pulled_versions"]) == ("1.3.1", ["1.3.0", "1.2.0"])
+    assert {record(repo, v).status for v in ("1.2.0", "1.3.0")} == {Status.PULLED}
+    assert latest(repo) == {"stable": "1.1.0"}
+
+
+@pytest.mark.parametrize(
+    ("status", "to"),
+    [
+        pytest.param(Status.PULLED, "1.1.0", id="pulled-target"),
+        pytest.param(Status.DRAFT, "1.1.0", id="never-released-target"),
+        pytest.param(Status.FAILED, "1.1.0", id="failed-target"),
+        pytest.param(Status.RELEASED, "0.5.0", id="unknown-target"),
+    ],
+)
+def test_rollback_needs_a_downloadable_target(status: Status, to: str) -> None:
+    repo, store = make_world(("1.0.0", Status.RELEASED), ("1.1.0", status), ("1.2.0", Status.RELEASED))
+    before = repo.versions(SLUG)
+
+    with pytest.raises(NotFound) as missing:
+        releases(repo, store).rollback(SLUG, to, force_update=False, exclude_target_sites=False)
+
+    assert missing.value.code == "no_rollback_target"
+    assert repo.versions(SLUG) == before
+    assert store.sources == {}
+    assert repo.audit_log == []
+
+
+def test_rollback_of_an_unknown_plugin_is_not_found() -> None:
+    repo, store = rollback_world()
+
+    with pytest.raises(NotFound):
+        releases(repo, store).rollback(
+            "no-such-plugin", "1.1.0", force_update=False, exclude_target_sites=False
+        )
+
+
+def within(seconds: float, call: Callable[[], str]) -> str:
+    """``call()``, or a test failure if it is still running after ``seconds`` (a hang)."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise TimeoutError
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return call()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize(
+    ("version", "expected"),
+    [
+        ("1.2.0", "1.2.1"),
+        ("1.2", "1.2.1"),
+        ("1.3.0-beta1", "1.3.1"),
+        ("1.2.0.5", "1.2.1"),
+        ("2", "2.0.1"),
+        ("1.2.9", "1.2.10"),
+        ("1.2.3pl1", "1.2.4"),
+        ("1.3.0beta1", "1.3.1"),
+    ],
+)
+def test_next_patch(version: str, expected: str) -> None:
+    assert within(0.1, partial(next_patch, version)) == expected
+
+
+@pytest.mark.parametrize("version", ["1.2RC1", "1.2b2", "1.2a", "2pl1"])
+def test_next_patch_of_a_version_with_letters_glued_to_a_number_returns_a_higher_version(
+    version: str,
+) -> None:
+    """Valid versions (check_version accepts them); a rollback above them must not hang the request."""
+    assert check_version(version) == version
+    try:
+        bumped = within(0.1, partial(next_patch, version))
+    except TimeoutError:
+        pytest.fail(f"next_patch({version!r}) never returns")
+    assert version_compare(bumped, version) > 0
+    assert check_version(bumped) == bumped
+
+
+def test_next_patch_is_always_higher() -> None:
+    rng = random.Random(20240506)
+    suffixes = ["", "-beta1", "-RC2", "-alpha", "-dev", "pl1", ".5", "-p3", "+build.7", "_1", "a", "b2"]
+    for _ in range(3_000):
+        parts = [str(rng.randrange(0, 120)) for _ in range(rng.randrange(1, 5))]
+        version = ".".join(parts) + rng.choice(suffixes)
+        try:
+            bumped = within(0.1, partial(next_patch, version))
+        except TimeoutError:
+            pytest.fail(f"next_patch({version!r}) never returns")
+        assert version_compare(bumped, version) > 0, (version, bumped)
+        assert check_version(bumped) == bumped

@@ -11,13 +11,17 @@ import pytest
 
 from chalicelib.logic.errors import Gone, InvalidInput, NotFound
 from chalicelib.logic.model import Platform, Plugin, PluginVersion, Status
+from chalicelib.logic.rollout import admits
 from chalicelib.logic.updates import (
     Links,
+    SiteRequest,
     check_update,
     choose_download,
+    decide,
     latest_for_platform,
     parse_current_version,
     plugin_info,
+    site_request,
     upgrade_notice,
 )
 from tests.unit.fakes import FakeRepository
@@ -25,6 +29,7 @@ from tests.unit.fakes import FakeRepository
 SLUG = "igny8-wp-bridge"
 NOW = datetime(2024, 5, 6, 15, 4, 5, tzinfo=UTC)
 LINKS = Links("https://plugins.test/api")
+SALT = "9c1f0e7a2b3d4c5e"
 
 NEVER_OFFERED = [Status.DRAFT, Status.TESTING, Status.STAGED, Status.DEPRECATED, Status.PULLED, Status.FAILED]
 
@@ -35,6 +40,7 @@ def make_plugin(slug: str = SLUG, **fields: Any) -> Plugin:
         "platform": Platform.WORDPRESS,
         "created_at": NOW - timedelta(days=30),
         "updated_at": NOW,
+        "rollout_salt": SALT,
     }
     return Plugin(slug=slug, **{**defaults, **fields})
 
@@ -67,6 +73,10 @@ def stored(*versions: PluginVersion) -> list[PluginVersion]:
     return repo.versions(versions[0].slug if versions else SLUG)
 
 
+def site(current: str, **fields: Any) -> SiteRequest:
+    return SiteRequest(current=current, **fields)
+
+
 def download(version: str) -> str:
     return f"https://plugins.test/api/plugins/{SLUG}/download/?version={version}"
 
@@ -82,7 +92,7 @@ def test_offers_the_highest_released_version() -> None:
         make_version("1.3.0", Status.DRAFT),
     )
 
-    answer = check_update(make_plugin(), versions, "1.0.0", LINKS)
+    answer = check_update(make_plugin(), versions, site("1.0.0"), LINKS)
 
     assert answer["update_available"] is True
     assert answer["latest_version"] == "1.2.0"
@@ -100,7 +110,7 @@ def test_offers_the_highest_released_version() -> None:
 def test_update_ready_versions_are_offered() -> None:
     versions = stored(make_version("1.0.0"), make_version("1.1.0", Status.UPDATE_READY))
 
-    answer = check_update(make_plugin(), versions, "1.0.0", LINKS)
+    answer = check_update(make_plugin(), versions, site("1.0.0"), LINKS)
 
     assert (answer["update_available"], answer["latest_version"]) == (True, "1.1.0")
 
@@ -109,10 +119,10 @@ def test_update_ready_versions_are_offered() -> None:
 def test_versions_that_are_not_released_are_never_offered(status: Status) -> None:
     versions = stored(make_version("1.0.0"), make_version("2.0.0", status, force_update=True))
 
-    answer = check_update(make_plugin(), versions, "1.0.0", LINKS)
+    answer = check_update(make_plugin(), versions, site("1.0.0"), LINKS)
 
     assert answer["update_available"] is False
-    assert answer["reason"] == "up_to_date"
+    assert answer["reason"] == ("pulled" if status is Status.PULLED else "up_to_date")
     assert answer["latest_version"] == "1.0.0"
     assert answer["force_update"] is False
 
@@ -120,27 +130,36 @@ def test_versions_that_are_not_released_are_never_offered(status: Status) -> Non
 def test_beta_channel_releases_are_not_offered_on_stable() -> None:
     versions = stored(make_version("1.0.0"), make_version("1.1.0-beta1", channel="beta"))
 
-    answer = check_update(make_plugin(), versions, "1.0.0", LINKS)
+    answer = check_update(make_plugin(), versions, site("1.0.0"), LINKS)
 
     assert (answer["update_available"], answer["latest_version"]) == (False, "1.0.0")
 
 
-@pytest.mark.parametrize("current", ["1.2.0", "1.2.1", "2.0.0", "1.2.0.1"])
-def test_a_site_at_or_above_the_latest_release_is_up_to_date(current: str) -> None:
+@pytest.mark.parametrize(
+    ("current", "reason"),
+    [
+        pytest.param("1.2.0", "up_to_date", id="on-the-latest"),
+        pytest.param("1.2.1", "unknown_version", id="never-published-1.2.1"),
+        pytest.param("2.0.0", "unknown_version", id="never-published-2.0.0"),
+        pytest.param("1.2.0.1", "unknown_version", id="never-published-1.2.0.1"),
+    ],
+)
+def test_a_site_at_or_above_the_latest_release_gets_no_update(current: str, reason: str) -> None:
     versions = stored(make_version("1.1.0", force_update=True), make_version("1.2.0"))
 
-    answer = check_update(make_plugin(), versions, current, LINKS)
+    answer = check_update(make_plugin(), versions, site(current), LINKS)
 
     assert answer["update_available"] is False
-    assert answer["reason"] == "up_to_date"
+    assert answer["reason"] == reason
     assert answer["force_update"] is False
     assert answer["current_version"] == current
+    assert answer["update"]["new_version"] == "1.2.0"
 
 
 def test_the_wordpress_update_item_is_sent_also_without_an_update() -> None:
     versions = stored(make_version("1.2.0"))
 
-    item = check_update(make_plugin(), versions, "1.2.0", LINKS)["update"]
+    item = check_update(make_plugin(), versions, site("1.2.0"), LINKS)["update"]
 
     assert item["slug"] == SLUG
     assert item["plugin"] == f"{SLUG}/{SLUG}.php"
@@ -154,7 +173,7 @@ def test_the_wordpress_update_item_is_sent_also_without_an_update() -> None:
 def test_the_update_item_uses_the_plugins_real_main_file() -> None:
     versions = stored(make_version("1.2.0", main_file="bridge.php"))
 
-    item = check_update(make_plugin(), versions, "1.0.0", LINKS)["update"]
+    item = check_update(make_plugin(), versions, site("1.0.0"), LINKS)["update"]
 
     assert item["plugin"] == f"{SLUG}/bridge.php"
 
@@ -162,7 +181,7 @@ def test_the_update_item_uses_the_plugins_real_main_file() -> None:
 def test_nothing_released_yet() -> None:
     versions = stored(make_version("1.0.0", Status.DRAFT), make_version("0.9.0", Status.FAILED))
 
-    answer = check_update(make_plugin(), versions, "0.1.0", LINKS)
+    answer = check_update(make_plugin(), versions, site("0.1.0"), LINKS)
 
     assert answer["update_available"] is False
     assert answer["reason"] == "no_release"
@@ -189,7 +208,7 @@ def test_force_update_when_any_version_between_current_and_offered_is_forced(
         make_version("1.2.0"),
     )
 
-    answer = check_update(make_plugin(), versions, current, LINKS)
+    answer = check_update(make_plugin(), versions, site(current), LINKS)
 
     assert answer["update_available"] is True
     assert answer["latest_version"] == "1.2.0"
@@ -204,14 +223,14 @@ def test_a_forced_release_later_deprecated_still_forces_sites_below_it() -> None
         make_version("1.2.0"),
     )
 
-    assert check_update(make_plugin(), versions, "1.0.0", LINKS)["force_update"] is True
-    assert check_update(make_plugin(), versions, "1.1.0", LINKS)["force_update"] is False
+    assert check_update(make_plugin(), versions, site("1.0.0"), LINKS)["force_update"] is True
+    assert check_update(make_plugin(), versions, site("1.1.0"), LINKS)["force_update"] is False
 
 
 def test_force_update_when_the_offered_version_itself_is_forced() -> None:
     versions = stored(make_version("1.0.0"), make_version("1.2.0", force_update=True))
 
-    assert check_update(make_plugin(), versions, "1.0.0", LINKS)["force_update"] is True
+    assert check_update(make_plugin(), versions, site("1.0.0"), LINKS)["force_update"] is True
 
 
 @pytest.mark.parametrize("status", [Status.DRAFT, Status.PULLED, Status.FAILED], ids=str)
@@ -220,7 +239,7 @@ def test_a_forced_version_that_is_not_offered_forces_nothing(status: Status) -> 
         make_version("1.0.0"), make_version("1.1.0", status, force_update=True), make_version("1.2.0")
     )
 
-    answer = check_update(make_plugin(), versions, "1.0.0", LINKS)
+    answer = check_update(make_plugin(), versions, site("1.0.0"), LINKS)
 
     assert answer["update_available"] is True
     assert answer["force_update"] is False
@@ -243,7 +262,7 @@ def test_versions_are_ordered_the_way_php_orders_them(
 ) -> None:
     versions = stored(*(make_version(v) for v in released))
 
-    answer = check_update(make_plugin(), versions, current, LINKS)
+    answer = check_update(make_plugin(), versions, site(current), LINKS)
 
     assert answer["latest_version"] == latest
     assert answer["update_available"] is available
@@ -252,11 +271,318 @@ def test_versions_are_ordered_the_way_php_orders_them(
 def test_download_links_survive_versions_with_special_characters() -> None:
     versions = stored(make_version("1.2.0+build.5"))
 
-    answer = check_update(make_plugin(), versions, "1.0.0", LINKS)
+    answer = check_update(make_plugin(), versions, site("1.0.0"), LINKS)
 
     query = parse_qs(urlsplit(answer["download_url"]).query)
     assert query == {"version": ["1.2.0+build.5"]}
     assert answer["update"]["package"] == answer["download_url"]
+
+
+# --- the decision: channels, rollout, requirements, pulls --------------------------------------------
+
+
+def sites(percent: int, inside: bool, count: int = 1) -> list[str]:
+    """Site ids that a ``percent`` rollout of this plugin admits (``inside``) or leaves out."""
+    found = (f"site-{n}" for n in range(100_000))
+    return [s for s in found if admits(percent, SALT, s) is inside][:count]
+
+
+IN_10 = sites(10, inside=True)[0]
+OUT_10 = sites(10, inside=False)[0]
+
+
+def decision(versions: list[PluginVersion], current: str, **fields: Any) -> tuple[str | None, str]:
+    offered, reason = decide(make_plugin(), versions, site(current, **fields))
+    return (offered.version if offered else None), reason
+
+
+@pytest.mark.parametrize(
+    ("channel", "current", "final", "expected"),
+    [
+        pytest.param("stable", "1.0.0", True, "1.2.0", id="stable-sees-only-stable"),
+        pytest.param("beta", "1.0.0", False, "2.0.0-beta1", id="beta-takes-the-higher-beta"),
+        pytest.param("beta", "1.0.0", True, "2.0.0", id="beta-takes-the-higher-stable"),
+        pytest.param("beta", "2.0.0-beta1", True, "2.0.0", id="beta-moves-on-to-the-final"),
+    ],
+)
+def test_the_highest_release_on_the_sites_channels_wins(
+    channel: str, current: str, final: bool, expected: str
+) -> None:
+    versions = stored(
+        make_version("1.0.0"),
+        make_version("1.2.0", Status.UPDATE_READY),
+        make_version("2.0.0-beta1", channel="beta"),
+        make_version("2.0.0", Status.RELEASED if final else Status.STAGED),
+        make_version("2.1.0-beta1", Status.DRAFT, channel="beta"),
+    )
+    if channel == "stable":  # a stable site never sees the beta, so give it no final 2.0.0 either
+        versions = [v for v in versions if v.version != "2.0.0"]
+
+    assert decision(versions, current, channel=channel, site_id=IN_10) == (expected, "")
+
+
+def test_a_site_defaults_to_the_stable_channel() -> None:
+    versions = stored(make_version("1.0.0"), make_version("1.1.0-beta1", channel="beta"))
+
+    request = site_request(
+        current="1.0.0", channel=None, site_id=None, wp_version=None, php_version=None, user_agent=None
+    )
+
+    assert request.channel == "stable"
+    assert decide(make_plugin(), versions, request) == (None, "up_to_date")
+
+
+def partial_rollout() -> list[PluginVersion]:
+    return stored(make_version("1.0.0"), make_version("1.1.0"), make_version("1.2.0", rollout_percent=10))
+
+
+def test_a_site_inside_a_partial_rollout_gets_it() -> None:
+    assert decision(partial_rollout(), "1.0.0", site_id=IN_10) == ("1.2.0", "")
+    assert decision(partial_rollout(), "1.1.0", site_id=IN_10) == ("1.2.0", "")
+
+
+def test_a_site_outside_a_partial_rollout_gets_the_previous_release_or_waits() -> None:
+    assert decision(partial_rollout(), "1.0.0", site_id=OUT_10) == ("1.1.0", "")
+    assert decision(partial_rollout(), "1.1.0", site_id=OUT_10) == (None, "not_in_rollout")
+
+
+def test_a_partial_rollout_reaches_about_its_share_of_sites() -> None:
+    versions = partial_rollout()
+    plugin = make_plugin()
+    offered = sum(
+        decide(plugin, versions, SiteRequest("1.1.0", site_id=f"site-{n}"))[0] is not None
+        for n in range(5_000)
+    )
+
+    assert 400 <= offered <= 600
+
+
+def test_a_site_outside_the_rollout_is_not_pointed_at_the_held_back_version() -> None:
+    """The bundled bridge (class-igny8-bridge.php) installs whatever latest_version/download_url
+    say, and WordPress installs update["package"] if new_version is above the installed one."""
+    answer = check_update(make_plugin(), partial_rollout(), site("1.1.0", site_id=OUT_10), LINKS)
+
+    assert (answer["update_available"], answer["reason"]) == (False, "not_in_rollout")
+    assert answer["latest_version"] != "1.2.0"
+    assert answer["download_url"] != download("1.2.0")
+    assert answer["update"]["new_version"] != "1.2.0"
+
+
+def test_anonymous_sites_only_get_full_rollouts() -> None:
+    assert decision(partial_rollout(), "1.0.0") == ("1.1.0", "")
+    assert decision(partial_rollout(), "1.1.0") == (None, "not_in_rollout")
+    full = stored(make_version("1.0.0"), make_version("1.2.0"))
+    assert decision(full, "1.0.0") == ("1.2.0", "")
+
+
+def test_a_zero_percent_rollout_reaches_nobody() -> None:
+    versions = stored(make_version("1.0.0"), make_version("1.2.0", rollout_percent=0))
+
+    assert all(
+        decision(versions, "1.0.0", site_id=s) == (None, "not_in_rollout") for s in sites(0, False, 50)
+    )
+
+
+@pytest.mark.parametrize(
+    ("wp_version", "php_version", "expected"),
+    [
+        pytest.param("6.5.2", "8.2", ("1.2.0", ""), id="fits-the-newest"),
+        pytest.param("6.2", "8.2", ("1.1.0", ""), id="old-wp-gets-the-next-that-fits"),
+        pytest.param("6.5", "7.4", ("1.1.0", ""), id="old-php-gets-the-next-that-fits"),
+        pytest.param(None, None, ("1.2.0", ""), id="unknown-environment-is-not-held-back"),
+    ],
+)
+def test_requirements_skip_versions_the_site_cannot_run(
+    wp_version: str | None, php_version: str | None, expected: tuple[str | None, str]
+) -> None:
+    versions = stored(
+        make_version("1.0.0"),
+        make_version("1.1.0", requires="6.0", requires_php="7.4"),
+        make_version("1.2.0", requires="6.5", requires_php="8.1"),
+    )
+
+    assert decision(versions, "1.0.0", wp_version=wp_version, php_version=php_version) == expected
+
+
+@pytest.mark.parametrize(
+    ("wp_version", "php_version", "reason"),
+    [("6.4.3", "8.2", "requires_wp"), ("6.5", "8.0.30", "requires_php")],
+)
+def test_a_site_that_cannot_run_the_update_is_told_why(
+    wp_version: str, php_version: str, reason: str
+) -> None:
+    versions = stored(make_version("1.1.0"), make_version("1.2.0", requires="6.5", requires_php="8.1"))
+
+    assert decision(versions, "1.1.0", wp_version=wp_version, php_version=php_version) == (None, reason)
+
+
+def test_a_pulled_version_above_the_site_is_never_offered() -> None:
+    versions = stored(make_version("1.0.0"), make_version("1.1.0"), make_version("1.2.0", Status.PULLED))
+
+    assert decision(versions, "1.1.0") == (None, "pulled")
+    assert decision(versions, "1.0.0") == ("1.1.0", "")
+
+
+def test_a_site_on_a_pulled_version_is_told_so() -> None:
+    versions = stored(make_version("1.0.0"), make_version("1.1.0", Status.PULLED))
+
+    assert decision(versions, "1.1.0") == (None, "pulled")
+
+
+def test_a_site_on_a_pulled_version_gets_the_next_release() -> None:
+    versions = stored(make_version("1.1.0", Status.PULLED), make_version("1.1.1"))
+
+    assert decision(versions, "1.1.0") == ("1.1.1", "")
+
+
+def test_a_site_on_a_version_never_published() -> None:
+    versions = stored(make_version("1.0.0"), make_version("1.1.0"))
+
+    assert decision(versions, "1.0.5") == ("1.1.0", "")
+    assert decision(versions, "1.1.5") == (None, "unknown_version")
+
+
+def test_nothing_offered_at_all() -> None:
+    versions = stored(make_version("1.0.0", Status.STAGED))
+
+    assert decision(versions, "0.9.0") == (None, "no_release")
+    assert decision([], "0.9.0") == (None, "no_release")
+
+
+def test_offer_above_keeps_a_rollback_from_sites_already_on_its_code() -> None:
+    versions = stored(
+        make_version("1.0.0"),
+        make_version("1.1.0"),
+        make_version("1.2.0"),
+        make_version("1.2.1", rollback_of="1.1.0", offer_above="1.1.0"),
+    )
+
+    assert decision(versions, "1.2.0") == ("1.2.1", "")
+    assert decision(versions, "1.1.0") == ("1.2.0", "")
+    assert decision(versions, "1.0.0") == ("1.2.0", "")
+
+
+def test_a_beta_site_up_to_date_on_a_beta_only_plugin() -> None:
+    """Once something is released the site gets the update item (WordPress' auto-update toggle)."""
+    versions = stored(make_version("2.0.0-beta1", channel="beta"))
+
+    answer = check_update(make_plugin(), versions, site("2.0.0-beta1", channel="beta"), LINKS)
+
+    assert (answer["update_available"], answer["reason"]) == (False, "up_to_date")
+    assert answer["latest_version"] == "2.0.0-beta1"
+    assert answer["update"]["new_version"] == "2.0.0-beta1"
+
+
+def test_a_beta_site_is_told_the_latest_on_its_channels() -> None:
+    versions = stored(make_version("1.2.0"), make_version("2.0.0-beta1", channel="beta"))
+
+    answer = check_update(make_plugin(), versions, site("2.0.0-beta1", channel="beta"), LINKS)
+
+    assert (answer["update_available"], answer["reason"]) == (False, "up_to_date")
+    assert answer["latest_version"] == "2.0.0-beta1"
+    assert answer["update"]["new_version"] == "2.0.0-beta1"
+
+
+def test_a_beta_site_is_offered_and_forced_by_beta_releases() -> None:
+    versions = stored(
+        make_version("1.2.0"),
+        make_version("2.0.0-beta1", channel="beta", force_update=True),
+        make_version("2.0.0-beta2", channel="beta"),
+    )
+
+    beta = check_update(make_plugin(), versions, site("1.2.0", channel="beta"), LINKS)
+    stable = check_update(make_plugin(), versions, site("1.2.0"), LINKS)
+
+    assert (beta["update_available"], beta["latest_version"], beta["force_update"]) == (
+        True,
+        "2.0.0-beta2",
+        True,
+    )
+    assert beta["update"]["autoupdate"] is True
+    assert (stable["update_available"], stable["latest_version"], stable["force_update"]) == (
+        False,
+        "1.2.0",
+        False,
+    )
+
+
+def test_a_forced_version_above_the_offer_forces_nothing() -> None:
+    versions = stored(
+        make_version("1.0.0"),
+        make_version("1.1.0"),
+        make_version("1.2.0", rollout_percent=10, force_update=True),
+    )
+
+    answer = check_update(make_plugin(), versions, site("1.0.0", site_id=OUT_10), LINKS)
+
+    assert (answer["update_available"], answer["latest_version"], answer["force_update"]) == (
+        True,
+        "1.1.0",
+        False,
+    )
+
+
+# --- site_request: what a site sends ---------------------------------------------------------------
+
+
+def request(**fields: Any) -> SiteRequest:
+    values: dict[str, Any] = {
+        "current": "1.0.0",
+        "channel": None,
+        "site_id": None,
+        "wp_version": None,
+        "php_version": None,
+        "user_agent": None,
+    }
+    return site_request(**{**values, **fields})
+
+
+def test_a_full_site_request() -> None:
+    assert request(
+        current=" 1.2.0 ",
+        channel="beta",
+        site_id="shop.example.com:42",
+        wp_version="6.5.2",
+        php_version="8.2.10",
+    ) == SiteRequest("1.2.0", "beta", "shop.example.com:42", "6.5.2", "8.2.10")
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        pytest.param({"channel": "nightly"}, "invalid_channel", id="nightly"),
+        pytest.param({"channel": ""}, "invalid_channel", id="empty-channel"),
+        pytest.param({"site_id": "my site"}, "invalid_site_id", id="spaces"),
+        pytest.param({"site_id": "a" * 200}, "invalid_site_id", id="200-chars"),
+        pytest.param({"site_id": "../"}, "invalid_site_id", id="dot-dot-slash"),
+        pytest.param({"site_id": "site/../../etc"}, "invalid_site_id", id="path"),
+        pytest.param({"site_id": ""}, "invalid_site_id", id="empty-site-id"),
+        pytest.param({"wp_version": "latest"}, "invalid_wp_version", id="wp-latest"),
+        pytest.param({"wp_version": "6.5;DROP"}, "invalid_wp_version", id="wp-garbage"),
+        pytest.param({"php_version": "eight"}, "invalid_php_version", id="php-garbage"),
+        pytest.param({"php_version": "8..2"}, "invalid_php_version", id="php-empty-part"),
+        pytest.param({"current": None}, "missing_parameter", id="no-current"),
+        pytest.param({"current": "banana"}, "invalid_version", id="bad-current"),
+    ],
+)
+def test_garbage_from_a_site_is_a_client_error(fields: dict[str, Any], code: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        request(**fields)
+
+    assert refused.value.code == code
+
+
+def test_the_wordpress_user_agent_tells_the_wp_version() -> None:
+    assert request(user_agent="WordPress/6.5.2; https://example.com").wp_version == "6.5.2"
+    assert request(user_agent="WordPress/6.5.2; https://x.test", wp_version="6.6").wp_version == "6.6"
+    assert request(user_agent="curl/8.4.0").wp_version is None
+
+
+def test_the_user_agents_wp_version_holds_back_an_update_it_cannot_run() -> None:
+    versions = stored(make_version("1.1.0"), make_version("1.2.0", requires="6.6"))
+    req = request(current="1.1.0", user_agent="WordPress/6.5.2; https://example.com")
+
+    assert decide(make_plugin(), versions, req) == (None, "requires_wp")
 
 
 # --- current_version parameter -----------------------------------------------------------------------
@@ -366,12 +692,12 @@ def history() -> list[PluginVersion]:
 
 
 def test_an_unpinned_download_serves_the_latest_release(history: list[PluginVersion]) -> None:
-    assert choose_download(history, None, SLUG).version == "1.3.0"
+    assert choose_download(history, None, SLUG, NOW).version == "1.3.0"
 
 
 @pytest.mark.parametrize("pinned", ["1.0.0", "1.2.0", "1.3.0"])
 def test_a_pinned_download_serves_exactly_that_version(history: list[PluginVersion], pinned: str) -> None:
-    chosen = choose_download(history, pinned, SLUG)
+    chosen = choose_download(history, pinned, SLUG, NOW)
 
     assert chosen.version == pinned
     assert chosen.file_path.endswith(f"-v{pinned}.zip")
@@ -380,14 +706,14 @@ def test_a_pinned_download_serves_exactly_that_version(history: list[PluginVersi
 @pytest.mark.parametrize("pinned", ["1.4.0", "1.5.0", "1.6.0", "9.9.9"])
 def test_versions_never_released_cannot_be_downloaded(history: list[PluginVersion], pinned: str) -> None:
     with pytest.raises(NotFound) as missing:
-        choose_download(history, pinned, SLUG)
+        choose_download(history, pinned, SLUG, NOW)
 
     assert missing.value.code == "no_such_version"
 
 
 def test_a_pulled_version_is_gone(history: list[PluginVersion]) -> None:
     with pytest.raises(Gone) as gone:
-        choose_download(history, "1.1.0", SLUG)
+        choose_download(history, "1.1.0", SLUG, NOW)
 
     assert gone.value.code == "pulled"
 
@@ -395,14 +721,44 @@ def test_a_pulled_version_is_gone(history: list[PluginVersion]) -> None:
 @pytest.mark.parametrize("pinned", ["latest", "../1.2.0", "", "1.2.0;rm"])
 def test_a_malformed_pinned_version_is_a_client_error(history: list[PluginVersion], pinned: str) -> None:
     with pytest.raises(InvalidInput) as refused:
-        choose_download(history, pinned, SLUG)
+        choose_download(history, pinned, SLUG, NOW)
 
     assert refused.value.code == "invalid_version"
 
 
+def test_an_unpinned_download_serves_the_newest_full_stable_release() -> None:
+    versions = stored(
+        make_version("1.0.0"),
+        make_version("1.1.0", Status.UPDATE_READY),
+        make_version("1.2.0", rollout_percent=10),
+        make_version("1.3.0", Status.PULLED),
+        make_version("2.0.0-beta1", channel="beta"),
+    )
+
+    assert choose_download(versions, None, SLUG, NOW).version == "1.1.0"
+
+
+def test_a_pinned_download_ignores_the_rollout_of_that_version() -> None:
+    versions = stored(make_version("1.1.0"), make_version("1.2.0", rollout_percent=10))
+
+    assert choose_download(versions, "1.2.0", SLUG, NOW).version == "1.2.0"
+
+
+def test_a_pinned_download_of_an_expired_package_is_gone_from_its_moment() -> None:
+    expires = NOW + timedelta(days=30)
+    versions = stored(
+        make_version("1.0.0", Status.DEPRECATED, package_expires_at=expires), make_version("1.3.0")
+    )
+
+    assert choose_download(versions, "1.0.0", SLUG, expires - timedelta(seconds=1)).version == "1.0.0"
+    with pytest.raises(Gone) as gone:
+        choose_download(versions, "1.0.0", SLUG, expires)
+    assert gone.value.code == "expired"
+
+
 def test_an_unpinned_download_without_a_release_is_not_found() -> None:
     with pytest.raises(NotFound) as missing:
-        choose_download(stored(make_version("1.0.0", Status.DRAFT)), None, SLUG)
+        choose_download(stored(make_version("1.0.0", Status.DRAFT)), None, SLUG, NOW)
 
     assert missing.value.code == "no_release"
 
@@ -433,7 +789,7 @@ def test_the_upgrade_notice_is_this_versions_paragraph(version: str, notice: str
 def test_the_upgrade_notice_reaches_the_update_offer() -> None:
     versions = stored(make_version("1.0.0"), make_version("1.2.0", sections={"upgrade_notice": NOTICES}))
 
-    item = check_update(make_plugin(), versions, "1.0.0", LINKS)["update"]
+    item = check_update(make_plugin(), versions, site("1.0.0"), LINKS)["update"]
 
     assert item["upgrade_notice"] == "Security fix: update now.\nSecond line."
 

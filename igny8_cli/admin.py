@@ -1,0 +1,113 @@
+"""What the commands ask of the admin API, each written once over ``AdminApi.call``.
+
+Paths are built here and only here, and waiting for the packager (after an upload or a
+rollback, both of which put a source under ``sources/``) is one loop polled by ``source_key``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from igny8_cli.client import AdminApi
+from igny8_cli.errors import CliError
+
+#: Seconds between polls while waiting for the packager (an S3 event, a queue and a Lambda away).
+POLL_INTERVAL = 0.5
+
+#: Statuses under which sites are offered a version.
+OFFERED = frozenset({"released", "update_ready"})
+
+
+def plugin_path(slug: str) -> str:
+    return f"/admin/plugins/{quote(slug, safe='')}"
+
+
+def version_path(slug: str, version: str) -> str:
+    return f"{plugin_path(slug)}/versions/{quote(version, safe='')}"
+
+
+def get_plugin(api: AdminApi, slug: str) -> dict[str, Any] | None:
+    """The plugin and its versions; None while the packager has not registered the slug yet."""
+    try:
+        return api.call("GET", plugin_path(slug))
+    except CliError as error:
+        if error.status == 404 and error.code == "not_found":
+            return None
+        raise
+
+
+def find_version(document: Mapping[str, Any] | None, version: str) -> dict[str, Any] | None:
+    for record in (document or {}).get("versions", []):
+        if record.get("version") == version:
+            return dict(record)
+    return None
+
+
+def latest_on(document: Mapping[str, Any] | None, channel: str) -> str | None:
+    """The version the server offers on ``channel``, from the plugin's ``latest`` map."""
+    latest = ((document or {}).get("plugin") or {}).get("latest") or {}
+    value = latest.get(channel)
+    return str(value) if value else None
+
+
+def change_version(
+    api: AdminApi, slug: str, version: str, action: str | None, body: Mapping[str, Any]
+) -> dict[str, Any]:
+    """POST a transition (``release``, ``pull``, ...) or, with ``action`` None, PATCH the version.
+
+    Returns the whole answer: ``{"version": V}`` plus whatever the action reports
+    (``installations_notified`` for push-update).
+    """
+    if action is None:
+        return api.call("PATCH", version_path(slug, version), body)
+    return api.call("POST", f"{version_path(slug, version)}/{action}", body)
+
+
+def rollback(api: AdminApi, slug: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    return api.call("POST", f"{plugin_path(slug)}/rollback", body)
+
+
+def audit(api: AdminApi, slug: str) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = api.call("GET", f"{plugin_path(slug)}/audit").get("entries", [])
+    return entries
+
+
+def wait_for_package(api: AdminApi, slug: str, key: str, timeout: float) -> dict[str, Any]:
+    """Poll until the packager has built (or refused) the source at ``key``."""
+    deadline = time.monotonic() + timeout
+    while (packaged := packaging_outcome(api, slug, key)) is None:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise CliError(
+                "timeout",
+                f"the packager has not finished {key} after {timeout:g} s; "
+                f"check later with `igny8-plugins status {slug}`",
+                details={"source_key": key},
+            )
+        time.sleep(min(POLL_INTERVAL, remaining))
+    return packaged
+
+
+def packaging_outcome(api: AdminApi, slug: str, key: str) -> dict[str, Any] | None:
+    """The version built from ``key``; None while the packager has not got to it yet."""
+    document = get_plugin(api, slug)
+    if document is None:
+        # A first upload of a slug: the plugin only exists once the packager registered it.
+        return None
+    for version in document.get("versions", []):
+        if version.get("source_key") == key and version.get("status") != "pending":
+            if version.get("status") == "failed":
+                raise _packaging_failed(key, version.get("failure_code"), version.get("failure_reason"))
+            return dict(version)
+    failure = document.get("plugin", {}).get("last_failure")
+    if failure and failure.get("source_key") == key:
+        raise _packaging_failed(key, failure.get("code"), failure.get("message"))
+    return None
+
+
+def _packaging_failed(key: str, code: str | None, reason: str | None) -> CliError:
+    message = f"packaging failed: {reason or 'no reason given'}"
+    return CliError(code or "failed", message, details={"source_key": key})
