@@ -3,7 +3,9 @@
 from chalice.app import Chalice
 
 from chalicelib.api.admin import admin
+from chalicelib.api.dashboard import dashboard
 from chalicelib.api.public import public
+from chalicelib.api.sites import site
 from chalicelib.events.packager import packager
 from chalicelib.observability import configure_logging, log_context
 
@@ -13,4 +15,6 @@ configure_logging()
 app.register_middleware(log_context, "all")
 app.register_blueprint(public)
 app.register_blueprint(admin)
+app.register_blueprint(site)
+app.register_blueprint(dashboard)
 app.register_blueprint(packager)

@@ -29,6 +29,14 @@ class Settings:
     installations_table: str
     idempotency_table: str
     audit_table: str
+    sites_table: str
+    counters_table: str
+    #: Downloads one site may start per plugin per hour, unless the plugin sets its own limit.
+    site_downloads_per_hour: int
+    #: Downloads one source address may start per plugin per hour without a site key.
+    anonymous_downloads_per_hour: int
+    #: How long a rotated site key keeps working, so a site can pick up its new one.
+    site_key_overlap_seconds: int
     artifacts_bucket: str
     packager_queue: str
     #: Secrets Manager secret with the private signing keys (packager only).
@@ -77,6 +85,10 @@ def _positive_int(name: str) -> int:
     return value
 
 
+def _int_or(name: str, default: int) -> int:
+    return _positive_int(name) if name in os.environ else default
+
+
 def load_settings() -> Settings:
     """Build settings from the environment, rejecting values that would fail later and obscurely."""
     admin_auth = _env("ADMIN_AUTH", "iam")
@@ -99,6 +111,11 @@ def load_settings() -> Settings:
         installations_table=_env("INSTALLATIONS_TABLE"),
         idempotency_table=_env("IDEMPOTENCY_TABLE"),
         audit_table=_env("AUDIT_TABLE"),
+        sites_table=_env("SITES_TABLE"),
+        counters_table=_env("COUNTERS_TABLE"),
+        site_downloads_per_hour=_int_or("SITE_DOWNLOADS_PER_HOUR", 10),
+        anonymous_downloads_per_hour=_int_or("ANONYMOUS_DOWNLOADS_PER_HOUR", 30),
+        site_key_overlap_seconds=_int_or("SITE_KEY_OVERLAP_SECONDS", 3600),
         artifacts_bucket=_env("ARTIFACTS_BUCKET"),
         packager_queue=_env("PACKAGER_QUEUE"),
         signing_keys_secret=_env("SIGNING_KEYS_SECRET"),
@@ -107,9 +124,7 @@ def load_settings() -> Settings:
         admin_token_sha256=token_hash,
         public_base_url=os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
         download_url_ttl=ttl,
-        public_cache_seconds=_positive_int("PUBLIC_CACHE_SECONDS")
-        if "PUBLIC_CACHE_SECONDS" in os.environ
-        else 60,
+        public_cache_seconds=_int_or("PUBLIC_CACHE_SECONDS", 60),
         log_level=os.environ.get("LOG_LEVEL", "INFO"),
         packager_limits={
             field: _positive_int(env) for env, field in PACKAGER_LIMIT_ENV.items() if env in os.environ

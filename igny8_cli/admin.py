@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from igny8_cli.client import AdminApi
 from igny8_cli.errors import CliError
@@ -27,6 +27,10 @@ def plugin_path(slug: str) -> str:
 
 def version_path(slug: str, version: str) -> str:
     return f"{plugin_path(slug)}/versions/{quote(version, safe='')}"
+
+
+def site_path(site_id: str) -> str:
+    return f"/admin/sites/{quote(site_id, safe='')}"
 
 
 def get_plugin(api: AdminApi, slug: str) -> dict[str, Any] | None:
@@ -75,6 +79,27 @@ def audit(api: AdminApi, slug: str) -> list[dict[str, Any]]:
     return entries
 
 
+def create_site(api: AdminApi, body: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"site", "api_key"}``: the only answer that ever carries the new site's key."""
+    return api.call("POST", "/admin/sites", body)
+
+
+def list_sites(api: AdminApi) -> dict[str, Any]:
+    """``{"sites": [...]}``, with any stray ``api_key`` dropped: a listing never shows a key."""
+    document = api.call("GET", "/admin/sites")
+    sites = [_without_key(site) for site in document.get("sites") or []]
+    return {**_without_key(document), "sites": sites}
+
+
+def site_action(api: AdminApi, site_id: str, action: str) -> dict[str, Any]:
+    """POST ``rotate`` (answers with the new key) or ``revoke`` for one site."""
+    return api.call("POST", f"{site_path(site_id)}/{action}", {})
+
+
+def stats(api: AdminApi, slug: str, days: int) -> dict[str, Any]:
+    return api.call("GET", f"{plugin_path(slug)}/stats?{urlencode({'days': days})}")
+
+
 def wait_for_package(api: AdminApi, slug: str, key: str, timeout: float) -> dict[str, Any]:
     """Poll until the packager has built (or refused) the source at ``key``."""
     deadline = time.monotonic() + timeout
@@ -111,3 +136,7 @@ def packaging_outcome(api: AdminApi, slug: str, key: str) -> dict[str, Any] | No
 def _packaging_failed(key: str, code: str | None, reason: str | None) -> CliError:
     message = f"packaging failed: {reason or 'no reason given'}"
     return CliError(code or "failed", message, details={"source_key": key})
+
+
+def _without_key(document: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in document.items() if name != "api_key"}

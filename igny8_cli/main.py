@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import click
 from rich.console import Console
@@ -127,6 +128,33 @@ _source = click.argument("path", type=click.Path(exists=True, path_type=Path))
 _force_update = click.option("--force-update", is_flag=True, help="Mark the update mandatory for sites.")
 
 
+class _SiteUrl(click.ParamType[str, Any]):
+    """An http(s) URL with a host, checked before any request is sent."""
+
+    name = "url"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value)
+        try:
+            parts = urlsplit(text)
+            parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+        except ValueError:
+            parts = None
+        if (
+            parts is None
+            or parts.scheme not in {"http", "https"}
+            or not parts.hostname
+            or text != text.strip()
+        ):
+            self.fail(
+                f"{text!r} is not an http(s) URL with a host, e.g. https://shop.example.com", param, ctx
+            )
+        return text
+
+
+_yes = click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+
+
 @cli.command()
 @_source
 @_slug
@@ -208,7 +236,7 @@ def deprecate(app: App, *, slug: str, version: str) -> None:
 
 @cli.command()
 @_version_target
-@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@_yes
 @click.pass_obj
 def pull(app: App, *, slug: str, version: str, yes: bool) -> None:
     """Withdraw a bad version: every site stops being offered it, downloads answer 410."""
@@ -314,6 +342,67 @@ def emergency(
     document |= {"verify": report.as_json(), "sites": sites}
     app.out.result(document, partial(_render_emergency, report=report, steps=steps.done, sites=sites))
     _exit_unless(steps.ok)
+
+
+@cli.group()
+def sites() -> None:
+    """Register the sites allowed to call the API, and manage their API keys."""
+
+
+@sites.command("create")
+@click.argument("name")
+@click.option("--url", required=True, type=_SiteUrl(), help="The site's address (http or https).")
+@click.option("--site-id", help="Choose the site id [default: the server picks one].")
+@click.pass_obj
+def sites_create(app: App, *, name: str, url: str, site_id: str | None) -> None:
+    """Register a site; its API key is shown this once."""
+    answer = admin.create_site(app.target.admin_api(), _given(name=name, url=url, site_id=site_id))
+    app.out.result(answer, partial(_render_key, answer=answer, rotated=None))
+
+
+@sites.command("list")
+@click.pass_obj
+def sites_list(app: App) -> None:
+    """Every site, with its key prefix (never its key) and status."""
+    document = admin.list_sites(app.target.admin_api())
+    app.out.result(document, partial(render.site_list, sites=document["sites"]))
+
+
+@sites.command("rotate")
+@click.argument("site_id")
+@click.pass_obj
+def sites_rotate(app: App, *, site_id: str) -> None:
+    """Issue a new API key; the previous one keeps working for a grace period."""
+    answer = admin.site_action(app.target.admin_api(), site_id, "rotate")
+    until = answer.get("previous_key_valid_until") or (answer.get("site") or {}).get(
+        "previous_key_valid_until"
+    )
+    grace = f"the previous key keeps working until {until}" if until else "the previous key no longer works"
+    app.out.result(answer, partial(_render_key, answer=answer, rotated=f"key rotated: {grace}"))
+
+
+@sites.command("revoke")
+@click.argument("site_id")
+@_yes
+@click.pass_obj
+def sites_revoke(app: App, *, site_id: str, yes: bool) -> None:
+    """Shut a site out: its API key stops working at once."""
+    if not (yes or app.out.as_json):
+        click.confirm(f"Revoke site {site_id}? Its API key stops working at once.", abort=True)
+    answer = admin.site_action(app.target.admin_api(), site_id, "revoke")
+    app.out.result(answer, partial(render.site, site=answer.get("site") or {}))
+
+
+@cli.command()
+@click.argument("slug")
+@click.option(
+    "--days", type=click.IntRange(min=1), default=30, show_default=True, help="How many days back to count."
+)
+@click.pass_obj
+def stats(app: App, *, slug: str, days: int) -> None:
+    """Downloads, installations, versions, updates, health and adoption of a plugin."""
+    document = admin.stats(app.target.admin_api(), slug, days)
+    app.out.result(document, partial(render.stats, document=document))
 
 
 def main() -> None:
@@ -429,3 +518,9 @@ def _render_emergency(
     failed = ", ".join(step.name for step in steps if not step.ok)
     verdict = f"FAILED: {failed}" if failed else "released, forced and pushed to every site"
     render.line(console, f"emergency {report.slug} {report.version}: {verdict}")
+
+
+def _render_key(console: Console, *, answer: Mapping[str, Any], rotated: str | None) -> None:
+    render.new_key(
+        console, site_doc=answer.get("site") or {}, api_key=str(answer.get("api_key")), rotated=rotated
+    )

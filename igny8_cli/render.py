@@ -154,3 +154,186 @@ def _percent(value: Any) -> str | None:
 def _minutes(timestamp: str | None) -> str | None:
     """ISO-8601 cut to minutes: enough to tell releases apart, and it leaves room for failure reasons."""
     return timestamp[:16].replace("T", " ") if timestamp else None
+
+
+#: Printed under every API key, the one time the server hands it out.
+KEY_WARNING = "Store it now: it will not be shown again."
+
+#: Cells of the widest bar; bars use eighth blocks, so a share moves it by 1/160.
+BAR_WIDTH = 20
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+
+#: Sites listed by id under "sites below the forced version" before the rest is only counted.
+_SITES_SHOWN = 10
+
+
+def site(console: Console, *, site: Mapping[str, Any]) -> None:
+    """One site on one line: id, name, url, key prefix, status and its latest change."""
+    parts = [str(site.get("site_id")), f"{site.get('name')}", f"{site.get('url')}"]
+    parts += [f"key {site.get('key_prefix') or '-'}...", f"{site.get('status')}"]
+    parts.append(f"created {_minutes(site.get('created_at')) or '-'}")
+    if site.get("rotated_at"):
+        parts.append(f"rotated {_minutes(site['rotated_at'])}")
+    if site.get("revoked_at"):
+        parts.append(f"revoked {_minutes(site['revoked_at'])}")
+    line(console, "  ".join(parts))
+
+
+def site_list(console: Console, *, sites: Sequence[Mapping[str, Any]]) -> None:
+    if not sites:
+        line(console, "no sites yet: add one with `igny8-plugins sites create NAME --url URL`")
+        return
+    rows = (
+        (
+            s.get("site_id"),
+            s.get("name"),
+            s.get("url"),
+            f"{s['key_prefix']}..." if s.get("key_prefix") else None,
+            Text(str(s.get("status")), style="green" if s.get("status") == "active" else "red"),
+            _minutes(s.get("created_at")),
+            _changed(s),
+        )
+        for s in sites
+    )
+    headers = ("Site", "Name", "URL", "Key", "Status", "Created", "Rotated / revoked")
+    console.print(table(headers, rows, wrap=("Name", "URL")))
+
+
+def new_key(console: Console, *, site_doc: Mapping[str, Any], api_key: str, rotated: str | None) -> None:
+    """A created or rotated site and its key: the only output that ever holds a key."""
+    site(console, site=site_doc)
+    if rotated is not None:
+        line(console, rotated)
+    line(console, f"API key: {api_key}")
+    console.print(KEY_WARNING, style="bold yellow", markup=False)
+
+
+def stats(console: Console, *, document: Mapping[str, Any]) -> None:
+    """The plugin's report: headline numbers, versions, downloads per day, adoption, failing sites."""
+    line(
+        console,
+        f"{document.get('slug')}: last {document.get('days')} days "
+        f"(generated {_minutes(document.get('generated_at')) or '-'})",
+    )
+    console.print(table(("Headline", "Value"), _headline(document)))
+    downloads = _section(document, "downloads")
+    _heading(console, "Version distribution (installations)")
+    versions = document.get("version_distribution") or []
+    rows = [(v.get("version"), v.get("count"), _share(v.get("share")), v.get("share")) for v in versions]
+    _bars(console, ("Version", "Sites", "Share"), rows)
+    per_version = downloads.get("per_version") or {}
+    if per_version:
+        line(console, "downloads per version: " + ", ".join(f"{v} {n}" for v, n in per_version.items()))
+    _heading(console, "Downloads per day")
+    days = downloads.get("per_day") or []
+    peak = max((_number(d.get("count")) for d in days), default=0) or 1
+    _bars(
+        console,
+        ("Day", "Downloads"),
+        [(d.get("day"), d.get("count"), _number(d.get("count")) / peak) for d in days],
+    )
+    _adoption(console, _section(document, "adoption"))
+    _failing(console, _section(document, "health"))
+
+
+def _headline(document: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    installs, updates = _section(document, "installations"), _section(document, "updates")
+    health, forced = _section(document, "health"), _section(document, "forced")
+    active = f"{_or_zero(installs.get('active'))} active / {_or_zero(installs.get('total'))} total"
+    if installs.get("active_days") is not None:
+        active += f" (active: seen in the last {installs['active_days']} days)"
+    rate = _share(updates.get("success_rate"))
+    if rate is None:
+        rate = "no data (no updates offered)"
+    else:
+        rate += f" ({_or_zero(updates.get('succeeded'))} of {_or_zero(updates.get('offered'))} offered)"
+    if forced.get("version"):
+        below = f"{_or_zero(forced.get('sites_below'))} below {forced['version']}"
+        ids = [str(i) for i in forced.get("site_ids") or []]
+        if ids:
+            more = len(ids) - _SITES_SHOWN
+            below += ": " + ", ".join(ids[:_SITES_SHOWN]) + (f" and {more} more" if more > 0 else "")
+    else:
+        below = "no forced version"
+    return [
+        ("Downloads", _or_zero(_section(document, "downloads").get("total"))),
+        ("Installations", active),
+        ("Update success rate", rate),
+        ("Failing health checks", _or_zero(health.get("failing"))),
+        ("Sites below forced version", below),
+    ]
+
+
+def _adoption(console: Console, adoption: Mapping[str, Any]) -> None:
+    version_ = adoption.get("version")
+    if not version_:
+        _heading(console, "Adoption")
+        line(console, "no data")
+        return
+    released = _minutes(adoption.get("released_at"))
+    _heading(console, f"Adoption of {version_}" + (f" (released {released})" if released else ""))
+    curve = adoption.get("curve") or []
+    rows = [(f"{p.get('hours')} h", _share(p.get("share")), p.get("share")) for p in curve]
+    _bars(console, ("After", "Share"), rows)
+    hours = adoption.get("time_to_80_hours")
+    reached = f"{_number(hours):g} h" if isinstance(hours, int | float) else "not reached"
+    line(console, f"time to 80%: {reached}")
+
+
+def _failing(console: Console, health: Mapping[str, Any]) -> None:
+    _heading(console, "Failing sites")
+    failing = health.get("sites") or []
+    if not failing:
+        line(console, "none")
+        return
+    rows = ((s.get("site_id"), s.get("status"), _minutes(s.get("at"))) for s in failing)
+    console.print(table(("Site", "Status", "Last report"), rows))
+
+
+def _bars(console: Console, headers: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+    """A table of ``rows`` whose last item, a fraction (0-1), is drawn as a bar; "no data" if empty."""
+    if not rows:
+        line(console, "no data")
+        return
+    cells = [(*row[:-1], Text(bar(row[-1]), style="cyan")) for row in rows]
+    console.print(table((*headers, ""), cells))
+
+
+def bar(fraction: Any, width: int = BAR_WIDTH) -> str:
+    """``█`` blocks (and an eighth block for the rest) for a fraction of ``width`` cells."""
+    eighths = round(min(max(_number(fraction), 0.0), 1.0) * width * 8)
+    full, rest = divmod(eighths, 8)
+    return "█" * full + (_EIGHTHS[rest] if rest else "")
+
+
+def _heading(console: Console, text: str) -> None:
+    console.print()
+    console.print(text, style="bold", markup=False)
+
+
+def _section(document: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    value = document.get(name)
+    return value if isinstance(value, Mapping) else {}
+
+
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
+def _or_zero(value: Any) -> Any:
+    return 0 if value is None else value
+
+
+def _share(value: Any) -> str | None:
+    """0.75 -> "75%", 1/3 -> "33.3%"; None (no data) stays None."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    return f"{value * 100:.1f}".removesuffix(".0") + "%"
+
+
+def _changed(site_doc: Mapping[str, Any]) -> str | None:
+    if site_doc.get("revoked_at"):
+        return f"revoked {_minutes(site_doc['revoked_at'])}"
+    if site_doc.get("rotated_at"):
+        return f"rotated {_minutes(site_doc['rotated_at'])}"
+    return None

@@ -33,6 +33,8 @@ OUTPUT_ENV: dict[str, str] = {
     "InstallationsTableName": "INSTALLATIONS_TABLE",
     "IdempotencyTableName": "IDEMPOTENCY_TABLE",
     "AuditTableName": "AUDIT_TABLE",
+    "SitesTableName": "SITES_TABLE",
+    "CountersTableName": "COUNTERS_TABLE",
     "ArtifactsBucketName": "ARTIFACTS_BUCKET",
     "PackagerQueueName": "PACKAGER_QUEUE",
     "SigningKeysSecretName": "SIGNING_KEYS_SECRET",

@@ -24,6 +24,8 @@ _ENV = {
     "INSTALLATIONS_TABLE": "igny8-plugins-test-plugin-installations",
     "IDEMPOTENCY_TABLE": "igny8-plugins-test-idempotency",
     "AUDIT_TABLE": "igny8-plugins-test-audit",
+    "SITES_TABLE": "igny8-plugins-test-sites",
+    "COUNTERS_TABLE": "igny8-plugins-test-counters",
     "ARTIFACTS_BUCKET": f"igny8-plugins-test-artifacts-{MOTO_ACCOUNT}",
     "PACKAGER_QUEUE": "igny8-plugins-test-packager",
     "SIGNING_KEYS_SECRET": "igny8-plugins-test-signing-keys",

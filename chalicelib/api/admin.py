@@ -7,7 +7,7 @@ principal, or the local admin).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,10 +16,12 @@ from chalice.app import Blueprint, Response
 from chalicelib.adapters import now, repository, store
 from chalicelib.api.auth import iam, require_admin
 from chalicelib.api.http import json_body, route
+from chalicelib.api.sites import sites
 from chalicelib.logic.errors import InvalidInput, NotFound
-from chalicelib.logic.model import CHANNELS, Platform, Plugin, PluginVersion, check_slug
-from chalicelib.logic.plugins import create_plugin
+from chalicelib.logic.model import CHANNELS, Platform, Plugin, PluginVersion, Site, check_slug
+from chalicelib.logic.plugins import configure, create_plugin
 from chalicelib.logic.releases import TRANSITIONS, Releases, ReleaseSettings
+from chalicelib.logic.stats import plugin_stats
 from chalicelib.settings import get_settings
 
 admin = Blueprint(__name__)
@@ -92,6 +94,8 @@ def plugin_json(p: Plugin) -> dict[str, Any]:
         "description": p.description,
         "is_active": p.is_active,
         "latest": p.latest,
+        "private": p.private,
+        "downloads_per_hour": p.downloads_per_hour,
         "last_failure": None
         if failure is None
         else {
@@ -194,7 +198,7 @@ for _action in TRANSITIONS:
 
 
 @route(admin, "/admin/plugins/{slug}/versions/{version}", methods=["PATCH"], authorizer=iam)
-def configure(slug: str, version: str) -> dict[str, Any]:
+def configure_version(slug: str, version: str) -> dict[str, Any]:
     settings = _settings(json_body(admin.current_request.raw_body), "rollout_percent")
     return {"version": version_json(_releases().apply(check_slug(slug), version, None, settings))}
 
@@ -212,6 +216,68 @@ def rollback(slug: str) -> Response:
         )
     plan = releases.rollback(check_slug(slug), to, force_update=force, exclude_target_sites=exclude)
     return Response(body=plan, status_code=202)
+
+
+@route(admin, "/admin/plugins/{slug}", methods=["PATCH"], authorizer=iam)
+def configure_plugin(slug: str) -> dict[str, Any]:
+    """Plugin-wide settings: ``private`` (downloads and info need a site key) and
+    ``downloads_per_hour`` (per site, instead of the service default)."""
+    actor = _admin()
+    body = json_body(admin.current_request.raw_body)
+    plugin = configure(repository(), check_slug(slug), body, now(), actor)
+    return {"plugin": plugin_json(plugin)}
+
+
+@route(admin, "/admin/plugins/{slug}/stats", methods=["GET"], authorizer=iam)
+def stats(slug: str) -> dict[str, Any]:
+    _admin()
+    params: Mapping[str, str] = admin.current_request.query_params or {}
+    raw = params.get("days", "30")
+    if not raw.isdigit() or not 1 <= int(raw) <= 365:
+        raise InvalidInput("days must be an integer from 1 to 365", code="invalid_days")
+    return plugin_stats(repository(), _plugin(slug).slug, now(), int(raw))
+
+
+def site_json(site: Site) -> dict[str, Any]:
+    """A site as admins see it: never its key or key hash, only the key's first characters."""
+    return {
+        "site_id": site.site_id,
+        "name": site.name,
+        "url": site.url,
+        "key_prefix": site.key_prefix,
+        "status": "revoked" if site.revoked_at else "active",
+        "created_at": _iso(site.created_at),
+        "rotated_at": _iso(site.rotated_at),
+        "revoked_at": _iso(site.revoked_at),
+        "previous_key_valid_until": _iso(site.previous_key_valid_until),
+    }
+
+
+@route(admin, "/admin/sites", methods=["GET"], authorizer=iam)
+def list_sites() -> dict[str, Any]:
+    _admin()
+    return {"sites": [site_json(s) for s in repository().sites()]}
+
+
+@route(admin, "/admin/sites", methods=["POST"], authorizer=iam)
+def create_site() -> Response:
+    created, key = sites(_admin()).create(json_body(admin.current_request.raw_body))
+    return Response(body={"site": site_json(created), "api_key": key}, status_code=201)
+
+
+@route(admin, "/admin/sites/{site_id}/rotate", methods=["POST"], authorizer=iam)
+def rotate_site(site_id: str) -> dict[str, Any]:
+    rotated, key = sites(_admin()).rotate(site_id)
+    return {
+        "site": site_json(rotated),
+        "api_key": key,
+        "previous_key_valid_until": _iso(rotated.previous_key_valid_until),
+    }
+
+
+@route(admin, "/admin/sites/{site_id}/revoke", methods=["POST"], authorizer=iam)
+def revoke_site(site_id: str) -> dict[str, Any]:
+    return {"site": site_json(sites(_admin()).revoke(site_id))}
 
 
 @route(admin, "/admin/plugins/{slug}/audit", methods=["GET"], authorizer=iam)

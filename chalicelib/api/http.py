@@ -14,7 +14,15 @@ from typing import Any, TypeVar
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.logic.errors import Conflict, DomainError, Gone, InvalidInput, NotFound, Unauthorized
+from chalicelib.logic.errors import (
+    Conflict,
+    DomainError,
+    Gone,
+    InvalidInput,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+)
 from chalicelib.logic.updates import Links
 from chalicelib.settings import get_settings
 
@@ -26,6 +34,7 @@ _STATUS: dict[type[DomainError], int] = {
     NotFound: 404,
     Conflict: 409,
     Gone: 410,
+    TooManyRequests: 429,
 }
 
 #: Site and admin bodies are small; anything bigger is refused before parsing.
@@ -50,7 +59,8 @@ def route(blueprint: Blueprint, path: str, **options: Any) -> Callable[[View], V
                 return view(**params)
             except DomainError as exc:
                 status = next(s for cls, s in _STATUS.items() if isinstance(exc, cls))
-                return error_response(status, exc.code, exc.message)
+                retry = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+                return error_response(status, exc.code, exc.message, retry)
 
         blueprint.route(path, **options)(handle)
         return view

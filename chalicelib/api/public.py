@@ -7,10 +7,13 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.adapters import now, repository, store
+from chalicelib.adapters import now, repository
+from chalicelib.api.downloads import serve_download
 from chalicelib.api.http import cacheable, links, route
+from chalicelib.api.sites import claimed_site, site_of
 from chalicelib.logic.errors import NotFound
 from chalicelib.logic.model import Plugin, check_platform, check_slug
+from chalicelib.logic.telemetry import Telemetry
 from chalicelib.logic.updates import (
     check_update,
     choose_download,
@@ -53,25 +56,27 @@ def check_update_view(slug: str) -> Response:
         php_version=_query("php_version"),
         user_agent=request.headers.get("user-agent"),
     )
+    caller = claimed_site(request)
     answer = check_update(plugin, repository().versions(plugin.slug), site, _links())
+    if caller is not None and answer["update_available"]:
+        Telemetry(repository(), now()).record_offer(caller.site_id, plugin.slug, answer["latest_version"])
     return cacheable(answer, request, personal=site.site_id is not None)
 
 
 @route(public, "/plugins/{slug}/info", methods=["GET"])
 def info_view(slug: str) -> Response:
     plugin = _plugin(slug)
+    if plugin.private:
+        site_of(public.current_request)
     answer = plugin_info(plugin, repository().versions(plugin.slug), _links())
     return cacheable(answer, public.current_request, personal=False)
 
 
 @route(public, "/plugins/{slug}/download", methods=["GET"])
 def download_view(slug: str) -> Response:
-    plugin = _plugin(slug)
-    chosen = choose_download(repository().versions(plugin.slug), _query("version"), plugin.slug, now())
-    url = store().presign_download(
-        chosen.file_path, f"{plugin.slug}-v{chosen.version}.zip", get_settings().download_url_ttl
-    )
-    return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "no-store"})
+    request = public.current_request
+    served = serve_download(_plugin(slug), _query("version"), claimed_site(request), request)
+    return Response(body="", status_code=302, headers={"Location": served.url, "Cache-Control": "no-store"})
 
 
 @route(public, "/plugins/{slug}/signature", methods=["GET"])

@@ -54,6 +54,8 @@ class PluginModel(Model):
     updated_at = UTCDateTimeAttribute()
     revision = NumberAttribute(default=0)
     rollout_salt = UnicodeAttribute(default="")
+    private = BooleanAttribute(default=False)
+    downloads_per_hour = NumberAttribute(null=True)
     platform_index = PlatformIndex()
 
 
@@ -131,9 +133,45 @@ class InstallationModel(Model):
     pending_update = UnicodeAttribute(null=True)
     update_offered_at = UTCDateTimeAttribute(null=True)
     update_notified_at = UTCDateTimeAttribute(null=True)
+    offered_version = UnicodeAttribute(null=True)
+    version_reported_at = UTCDateTimeAttribute(null=True)
+    wp_version = UnicodeAttribute(null=True)
+    php_version = UnicodeAttribute(null=True)
+    site_url = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     slug_index = InstallationSlugIndex()
+
+
+class SiteModel(Model):
+    class Meta:
+        table_name = "unbound-sites"
+        region = "us-east-1"
+
+    site_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    url = UnicodeAttribute()
+    key_sha256 = UnicodeAttribute()
+    key_prefix = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    rotated_at = UTCDateTimeAttribute(null=True)
+    revoked_at = UTCDateTimeAttribute(null=True)
+    previous_key_sha256 = UnicodeAttribute(default="")
+    previous_key_valid_until = UTCDateTimeAttribute(null=True)
+    revision = NumberAttribute(default=0)
+
+
+class CounterModel(Model):
+    """A counter: rate-limit windows (with a TTL) and download statistics."""
+
+    class Meta:
+        table_name = "unbound-counters"
+        region = "us-east-1"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    hits = NumberAttribute(default=0)
+    expires_at = NumberAttribute(null=True)
 
 
 class AuditModel(Model):
@@ -161,6 +199,8 @@ def bind(settings: Settings) -> None:
         (PluginVersionModel, settings.versions_table),
         (InstallationModel, settings.installations_table),
         (AuditModel, settings.audit_table),
+        (SiteModel, settings.sites_table),
+        (CounterModel, settings.counters_table),
     ):
         model.Meta.table_name = name
         model.Meta.region = settings.region

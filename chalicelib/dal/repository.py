@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import secrets
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 
 from chalicelib.dal.models import (
     AuditModel,
+    CounterModel,
     FailureAttribute,
     InstallationModel,
     PluginModel,
     PluginVersionModel,
+    SiteModel,
     bind,
 )
 from chalicelib.logic.errors import Conflict
@@ -23,6 +25,7 @@ from chalicelib.logic.model import (
     Platform,
     Plugin,
     PluginVersion,
+    Site,
     Status,
 )
 from chalicelib.logic.versions import sort_key
@@ -60,6 +63,8 @@ class DynamoRepository:
             updated_at=plugin.updated_at,
             revision=plugin.revision + 1,
             rollout_salt=plugin.rollout_salt,
+            private=plugin.private,
+            downloads_per_hour=plugin.downloads_per_hour,
         )
         condition = (
             PluginModel.slug.does_not_exist()
@@ -137,6 +142,57 @@ class DynamoRepository:
         _conditional_save(item, condition, f"{version.slug} {version.version} {state}; reload and retry")
         version.revision = int(item.revision)
 
+    # sites -----------------------------------------------------------------------------------
+    def get_site(self, site_id: str) -> Site | None:
+        try:
+            return _site(SiteModel.get(site_id, consistent_read=True))
+        except SiteModel.DoesNotExist:
+            return None
+
+    def sites(self) -> list[Site]:
+        return sorted((_site(item) for item in SiteModel.scan()), key=lambda site: site.created_at)
+
+    def save_site(self, site: Site) -> None:
+        item = SiteModel(
+            site.site_id,
+            name=site.name,
+            url=site.url,
+            key_sha256=site.key_sha256,
+            key_prefix=site.key_prefix,
+            created_at=site.created_at,
+            rotated_at=site.rotated_at,
+            revoked_at=site.revoked_at,
+            previous_key_sha256=site.previous_key_sha256,
+            previous_key_valid_until=site.previous_key_valid_until,
+            revision=site.revision + 1,
+        )
+        condition = (
+            SiteModel.site_id.does_not_exist() if site.revision == 0 else SiteModel.revision == site.revision
+        )
+        _conditional_save(item, condition, f"site {site.site_id} changed meanwhile; reload and retry")
+        site.revision += 1
+
+    # counters --------------------------------------------------------------------------------
+    def take(self, pk: str, sk: str, limit: int, expires_at: int) -> bool:
+        """Count one more in ``(pk, sk)`` if it stays within ``limit``, atomically: of many
+        parallel callers exactly ``limit`` succeed."""
+        try:
+            CounterModel(pk, sk).update(
+                actions=[CounterModel.hits.add(1), CounterModel.expires_at.set(expires_at)],
+                condition=CounterModel.hits.does_not_exist() | (CounterModel.hits < limit),
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == _CONDITIONAL_FAILED:
+                return False
+            raise
+        return True
+
+    def add(self, pk: str, sk: str, amount: int = 1) -> None:
+        CounterModel(pk, sk).update(actions=[CounterModel.hits.add(amount)])
+
+    def counts(self, pk: str, sk_from: str) -> dict[str, int]:
+        return {item.sk: int(item.hits) for item in CounterModel.query(pk, CounterModel.sk >= sk_from)}
+
     # audit -----------------------------------------------------------------------------------
     def append_audit(self, entry: AuditEntry) -> None:
         AuditModel(
@@ -165,6 +221,12 @@ class DynamoRepository:
         ]
 
     # installations ---------------------------------------------------------------------------
+    def get_installation(self, site_id: str, slug: str) -> Installation | None:
+        try:
+            return _installation(InstallationModel.get(site_id, slug, consistent_read=True))
+        except InstallationModel.DoesNotExist:
+            return None
+
     def installations_of(self, slug: str) -> list[Installation]:
         return [_installation(item) for item in InstallationModel.slug_index.query(slug)]
 
@@ -179,12 +241,19 @@ class DynamoRepository:
             pending_update=installation.pending_update,
             update_offered_at=installation.update_offered_at,
             update_notified_at=installation.update_notified_at,
+            offered_version=installation.offered_version,
+            version_reported_at=installation.version_reported_at,
+            wp_version=installation.wp_version,
+            php_version=installation.php_version,
+            site_url=installation.site_url,
             created_at=installation.created_at,
             updated_at=installation.updated_at,
         ).save()
 
 
-def _conditional_save(item: PluginModel | PluginVersionModel, condition: Condition, message: str) -> None:
+def _conditional_save(
+    item: PluginModel | PluginVersionModel | SiteModel, condition: Condition, message: str
+) -> None:
     try:
         item.save(condition=condition)
     except PutError as exc:
@@ -211,6 +280,8 @@ def _plugin(item: PluginModel) -> Plugin:
         updated_at=item.updated_at,
         revision=int(item.revision),
         rollout_salt=item.rollout_salt,
+        private=item.private,
+        downloads_per_hour=None if item.downloads_per_hour is None else int(item.downloads_per_hour),
     )
 
 
@@ -257,6 +328,22 @@ def _version(item: PluginVersionModel) -> PluginVersion:
     )
 
 
+def _site(item: SiteModel) -> Site:
+    return Site(
+        site_id=item.site_id,
+        name=item.name,
+        url=item.url,
+        key_sha256=item.key_sha256,
+        key_prefix=item.key_prefix,
+        created_at=item.created_at,
+        rotated_at=item.rotated_at,
+        revoked_at=item.revoked_at,
+        previous_key_sha256=item.previous_key_sha256,
+        previous_key_valid_until=item.previous_key_valid_until,
+        revision=int(item.revision),
+    )
+
+
 def _installation(item: InstallationModel) -> Installation:
     return Installation(
         site_id=item.site_id,
@@ -268,6 +355,11 @@ def _installation(item: InstallationModel) -> Installation:
         pending_update=item.pending_update,
         update_offered_at=item.update_offered_at,
         update_notified_at=item.update_notified_at,
+        offered_version=item.offered_version,
+        version_reported_at=item.version_reported_at,
+        wp_version=item.wp_version,
+        php_version=item.php_version,
+        site_url=item.site_url,
         created_at=item.created_at,
         updated_at=item.updated_at,
     )

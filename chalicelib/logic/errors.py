@@ -33,3 +33,11 @@ class Conflict(DomainError):
 
 class Gone(DomainError):
     code = "gone"
+
+
+class TooManyRequests(DomainError):
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -95,6 +95,24 @@ class AuditEntry:
 
 
 @dataclass
+class Site:
+    """A WordPress install allowed to call the site endpoints. Only key hashes are kept."""
+
+    site_id: str
+    name: str
+    url: str
+    key_sha256: str
+    key_prefix: str
+    created_at: datetime
+    rotated_at: datetime | None = None
+    revoked_at: datetime | None = None
+    #: The key before the last rotation, valid until ``previous_key_valid_until``.
+    previous_key_sha256: str = ""
+    previous_key_valid_until: datetime | None = None
+    revision: int = 0
+
+
+@dataclass
 class Installation:
     """One site running one plugin (the seed's PluginInstallation)."""
 
@@ -109,6 +127,12 @@ class Installation:
     pending_update: str | None = None
     update_offered_at: datetime | None = None
     update_notified_at: datetime | None = None
+    #: The version last offered by check-update, and when the site first reported its version.
+    offered_version: str | None = None
+    version_reported_at: datetime | None = None
+    wp_version: str | None = None
+    php_version: str | None = None
+    site_url: str | None = None
 
 
 @dataclass
@@ -125,6 +149,10 @@ class Plugin:
     last_failure: Failure | None = None
     #: Keys the staged-rollout hash, so each plugin's rollout picks its own sites.
     rollout_salt: str = ""
+    #: Private plugins: download, download-url and info need a valid site key.
+    private: bool = False
+    #: Downloads per site per hour for this plugin (None: the service default).
+    downloads_per_hour: int | None = None
     #: Optimistic-concurrency counter: a save succeeds only over the revision it read (0: new).
     revision: int = 0
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from chalicelib.logic.errors import Conflict, InvalidInput
+from chalicelib.logic.errors import Conflict, InvalidInput, NotFound
 from chalicelib.logic.model import AuditEntry, Platform, Plugin, check_platform, check_slug
 from chalicelib.logic.ports import Repository
 
@@ -58,6 +58,42 @@ def create_plugin(repo: Repository, body: dict[str, Any], now: datetime, actor: 
         )
     )
     return plugin
+
+
+def configure(repo: Repository, slug: str, body: dict[str, Any], now: datetime, actor: str) -> Plugin:
+    unknown = set(body) - {"private", "downloads_per_hour", "name", "description"}
+    if unknown:
+        raise InvalidInput(f"unknown fields: {', '.join(sorted(unknown))}", code="invalid_input")
+    private, limit = body.get("private"), body.get("downloads_per_hour")
+    if private is not None and not isinstance(private, bool):
+        raise InvalidInput("private must be true or false", code="invalid_private")
+    if limit is not None and (
+        isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 10_000
+    ):
+        raise InvalidInput("downloads_per_hour must be an integer from 1 to 10000", code="invalid_limit")
+    for field in ("name", "description"):
+        if field in body and (not isinstance(body[field], str) or len(body[field]) > 10_000):
+            raise InvalidInput(f"{field} must be text", code=f"invalid_{field}")
+    before: dict[str, Any] = {}
+
+    def change(plugin: Plugin) -> bool:
+        before.update(private=plugin.private, downloads_per_hour=plugin.downloads_per_hour)
+        for field, value in body.items():
+            setattr(plugin, field, value)
+        plugin.updated_at = now
+        return True
+
+    plugin = update_plugin(repo, slug, change, _no_plugin(slug))
+    after = {"private": plugin.private, "downloads_per_hour": plugin.downloads_per_hour}
+    repo.append_audit(AuditEntry(slug, now, actor, "configure-plugin", None, before, after))
+    return plugin
+
+
+def _no_plugin(slug: str) -> Callable[[], Plugin]:
+    def fail() -> Plugin:
+        raise NotFound(f"no plugin {slug!r}")
+
+    return fail
 
 
 def update_plugin(

@@ -10,7 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
-from chalicelib.logic.model import AuditEntry, Installation, Plugin, PluginVersion
+from chalicelib.logic.model import AuditEntry, Installation, Plugin, PluginVersion, Site
 
 
 class Repository(Protocol):
@@ -44,6 +44,26 @@ class Repository(Protocol):
         ...
 
     def installations_of(self, slug: str) -> list[Installation]: ...
+
+    def get_installation(self, site_id: str, slug: str) -> Installation | None: ...
+
+    def get_site(self, site_id: str) -> Site | None: ...
+
+    def sites(self) -> list[Site]: ...
+
+    def save_site(self, site: Site) -> None:
+        """Write over the stored ``site.revision`` (0: only if absent), then bump it."""
+        ...
+
+    def take(self, pk: str, sk: str, limit: int, expires_at: int) -> bool:
+        """Atomically count one more in ``(pk, sk)`` unless that would pass ``limit``."""
+        ...
+
+    def add(self, pk: str, sk: str, amount: int = 1) -> None: ...
+
+    def counts(self, pk: str, sk_from: str) -> dict[str, int]:
+        """Every counter of ``pk`` whose sort key is ``sk_from`` or later."""
+        ...
 
     def save_installation(self, installation: Installation) -> None: ...
 

@@ -1,0 +1,211 @@
+"""The admin dashboard (seed §10.2): one HTML page drawing the admin JSON API's stats in a browser.
+
+``GET /admin/dashboard`` serves ``dashboard.html``, which fetches ``plugins`` and
+``plugins/{slug}/stats`` relative to itself (same origin, with the browser's credentials).
+
+Credentials depend on the stage, exactly as for every other admin route:
+
+- **IAM mode** (deployed): the routes carry API Gateway's IAM authorizer, so the page and the JSON
+  it fetches need a SigV4-signed request (e.g. through a signing proxy); ``require_admin`` refuses a
+  request without an IAM identity. There is no login form and no session: ``/admin/session`` and
+  ``/admin/logout`` answer 404.
+- **Token mode** (the local stack): a browser cannot send ``Authorization: Bearer``, so without
+  credentials the page answers 401 with a login form. ``POST /admin/session`` checks the token
+  exactly as ``require_admin`` does (constant time, against the configured SHA-256) and sets it as
+  an ``HttpOnly; SameSite=Strict`` cookie, which ``require_admin`` accepts instead of the header.
+  The token travels only in a POST body or that cookie, never in a URL, so request logs never
+  hold it; it is never echoed in a response.
+"""
+
+from __future__ import annotations
+
+import html
+import secrets
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.api.auth import ADMIN_COOKIE, iam, require_admin, token_is_valid
+from chalicelib.api.http import MAX_BODY_BYTES, json_body, route
+from chalicelib.logic.errors import InvalidInput, NotFound, Unauthorized
+from chalicelib.settings import get_settings
+
+dashboard = Blueprint(__name__)
+
+PAGE = Path(__file__).with_name("dashboard.html")
+
+
+@cache
+def _page_template() -> str:
+    return PAGE.read_text(encoding="utf-8")
+
+
+def _html(status: int, body: str, nonce: str, extra: dict[str, str] | None = None) -> Response:
+    """An HTML answer no one caches or frames, running only our own inline code."""
+    csp = (
+        "default-src 'none'; "
+        f"script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "
+        "connect-src 'self'; img-src 'self' data:; form-action 'self'; "
+        "base-uri 'none'; frame-ancestors 'none'"
+    )
+    return Response(
+        body=body,
+        status_code=status,
+        headers={
+            "Content-Type": "text/html; charset=utf-8",
+            "Cache-Control": "no-store",
+            "Content-Security-Policy": csp,
+            "X-Frame-Options": "DENY",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+            **(extra or {}),
+        },
+    )
+
+
+_LOGIN = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>IGNY8 plugins · admin sign-in</title>
+<link rel="icon" href="data:,">
+<style nonce="{nonce}">
+  body {{ font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: #f4f6f9;
+         color: #1f2933; margin: 0; display: flex; min-height: 100vh; align-items: center; justify-content: center; }}
+  form {{ background: #fff; padding: 28px 32px; border-radius: 10px; box-shadow: 0 2px 12px rgba(0,0,0,.08);
+          width: min(360px, 90vw); }}
+  h1 {{ font-size: 18px; margin: 0 0 16px; }}
+  label {{ display: block; font-weight: 600; margin-bottom: 6px; }}
+  input {{ width: 100%; box-sizing: border-box; padding: 9px 10px; border: 1px solid #c5ccd6; border-radius: 6px;
+           font: inherit; }}
+  button {{ margin-top: 16px; width: 100%; padding: 9px; border: 0; border-radius: 6px; background: #2563eb;
+            color: #fff; font: inherit; font-weight: 600; cursor: pointer; }}
+  .message {{ background: #fdecec; color: #9b1c1c; padding: 8px 10px; border-radius: 6px; margin-bottom: 14px; }}
+  .hint {{ color: #52606d; font-size: 13px; margin-top: 12px; }}
+</style>
+</head>
+<body>
+<form id="login" method="post" action="session">
+  <h1>IGNY8 plugin distribution · admin</h1>
+  {message}
+  <label for="token">Admin token</label>
+  <input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
+  <button type="submit">Sign in</button>
+  <p class="hint">The local stack writes its token next to <code>stack.json</code> (<code>admin_token_file</code>).</p>
+</form>
+<script nonce="{nonce}">
+  // The form posts next to the dashboard; from ".../dashboard/" that is one level up.
+  if (location.pathname.endsWith("/")) document.getElementById("login").action = "../session";
+</script>
+</body>
+</html>
+"""
+
+
+def _login_page(message: str | None = None) -> Response:
+    nonce = secrets.token_urlsafe(16)
+    text = f'<p class="message" role="alert">{html.escape(message)}</p>' if message else ""
+    return _html(401, _LOGIN.format(nonce=nonce, message=text), nonce)
+
+
+def _secure(headers: Any) -> bool:
+    return (headers.get("x-forwarded-proto") or "").split(",")[0].strip().lower() == "https"
+
+
+def _cookie(value: str, headers: Any, *, clear: bool = False) -> str:
+    parts = [f"{ADMIN_COOKIE}={value}", "HttpOnly", "SameSite=Strict", "Path=/"]
+    if clear:
+        parts += ["Max-Age=0", "Expires=Thu, 01 Jan 1970 00:00:00 GMT"]
+    if _secure(headers):
+        parts.append("Secure")
+    return "; ".join(parts)
+
+
+def _submitted_token(raw: str | bytes | None, content_type: str) -> str:
+    """The ``token`` field of a form-urlencoded or JSON body."""
+    if raw and len(raw) > MAX_BODY_BYTES:
+        raise InvalidInput(f"request body is larger than {MAX_BODY_BYTES} bytes", code="body_too_large")
+    if content_type.split(";", maxsplit=1)[0].strip().lower() == "application/json":
+        value = json_body(raw).get("token")
+        return value if isinstance(value, str) else ""
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw or ""
+        fields = parse_qs(text, max_num_fields=20)
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidInput("the login form could not be read", code="invalid_input") from None
+    return (fields.get("token") or [""])[0]
+
+
+def _token_mode_only() -> None:
+    if get_settings().admin_auth != "token":
+        raise NotFound("admin sessions exist only with token authentication (the local stack)")
+
+
+@route(dashboard, "/admin/dashboard", methods=["GET"], authorizer=iam)
+def dashboard_page() -> Response:
+    """The page (401 login form in token mode without credentials)."""
+    settings = get_settings()
+    request = dashboard.current_request
+    try:
+        require_admin(settings, request.context, request.headers)
+    except Unauthorized:
+        if settings.admin_auth != "token":
+            raise
+        return _login_page()
+    nonce = secrets.token_urlsafe(16)
+    body = _page_template().replace("{{nonce}}", nonce).replace("{{auth}}", html.escape(settings.admin_auth))
+    return _html(200, body, nonce)
+
+
+@route(
+    dashboard,
+    "/admin/session",
+    methods=["POST"],
+    authorizer=iam,
+    content_types=["application/x-www-form-urlencoded", "application/json"],
+)
+def create_session() -> Response:
+    """Sign in with the admin token (token mode): a cookie and a 303 back to the dashboard."""
+    _token_mode_only()
+    request = dashboard.current_request
+    try:
+        token = _submitted_token(request.raw_body, request.headers.get("content-type") or "")
+    except InvalidInput:
+        return _login_page("The sign-in form could not be read; please try again.")
+    if not token_is_valid(get_settings(), token):
+        return _login_page("That admin token is not valid.")
+    return Response(
+        body="",
+        status_code=303,
+        headers={
+            "Location": "dashboard",
+            "Set-Cookie": _cookie(quote(token.strip(), safe=""), request.headers),
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@route(
+    dashboard,
+    "/admin/logout",
+    methods=["POST"],
+    authorizer=iam,
+    content_types=["application/x-www-form-urlencoded", "application/json"],
+)
+def logout() -> Response:
+    """Forget the session cookie (token mode) and go back to the login form."""
+    _token_mode_only()
+    request = dashboard.current_request
+    return Response(
+        body="",
+        status_code=303,
+        headers={
+            "Location": "dashboard",
+            "Set-Cookie": _cookie("", request.headers, clear=True),
+            "Cache-Control": "no-store",
+        },
+    )

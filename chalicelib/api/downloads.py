@@ -1,0 +1,45 @@
+"""Serving a package: private plugins, rate limits, the version, a fresh presigned URL, the count.
+
+One path for the public ``download`` (302) and the site ``download-url`` (JSON).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from chalice.app import Request
+
+from chalicelib.adapters import now, repository, store
+from chalicelib.logic.errors import Unauthorized
+from chalicelib.logic.model import Plugin, PluginVersion, Site
+from chalicelib.logic.ratelimit import allow
+from chalicelib.logic.telemetry import Telemetry
+from chalicelib.logic.updates import choose_download
+from chalicelib.settings import get_settings
+
+
+@dataclass(frozen=True)
+class Served:
+    version: PluginVersion
+    url: str
+    expires_at: str
+
+
+def serve_download(plugin: Plugin, pinned: str | None, caller: Site | None, request: Request) -> Served:
+    settings = get_settings()
+    if plugin.private and caller is None:
+        raise Unauthorized(f"{plugin.slug} is private: send X-IGNY8-Site-ID and X-IGNY8-API-Key")
+    moment = now()
+    if caller is not None:
+        limit = plugin.downloads_per_hour or settings.site_downloads_per_hour
+        allow(repository(), f"site#{caller.site_id}#{plugin.slug}", limit, moment)
+    else:
+        source = (request.context.get("identity") or {}).get("sourceIp") or "unknown"
+        allow(repository(), f"ip#{source}#{plugin.slug}", settings.anonymous_downloads_per_hour, moment)
+    chosen = choose_download(repository().versions(plugin.slug), pinned, plugin.slug, moment)
+    ttl = settings.download_url_ttl
+    url = store().presign_download(chosen.file_path, f"{plugin.slug}-v{chosen.version}.zip", ttl)
+    Telemetry(repository(), moment).record_download(plugin.slug, chosen.version)
+    expires = (moment + timedelta(seconds=ttl)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return Served(version=chosen, url=url, expires_at=expires)

@@ -1,0 +1,100 @@
+"""Site routes (seed §3.2), called by the plugin on each site with ``X-IGNY8-Site-ID`` and
+``X-IGNY8-API-Key``: register-installation, health-check, download-url, track-download."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from chalice.app import Blueprint, Request, Response
+
+from chalicelib.adapters import now, repository
+from chalicelib.api.downloads import serve_download
+from chalicelib.api.http import json_body, route
+from chalicelib.logic.errors import NotFound
+from chalicelib.logic.model import Plugin, Site, check_slug
+from chalicelib.logic.sites import Sites
+from chalicelib.logic.telemetry import Telemetry, validated
+from chalicelib.settings import get_settings
+
+site = Blueprint(__name__)
+
+
+def sites(actor: str = "") -> Sites:
+    overlap = timedelta(seconds=get_settings().site_key_overlap_seconds)
+    return Sites(repository(), now(), overlap, actor)
+
+
+def site_of(request: Request) -> Site:
+    """The site these request headers prove, or ``Unauthorized``."""
+    return sites().authenticate(
+        request.headers.get("x-igny8-site-id"), request.headers.get("x-igny8-api-key")
+    )
+
+
+def claimed_site(request: Request) -> Site | None:
+    """As ``site_of`` when a key is sent, else None: a site id alone claims nothing (check-update
+    still buckets it for rollouts), while a key that does not match is always refused."""
+    return None if request.headers.get("x-igny8-api-key") is None else site_of(request)
+
+
+def _plugin(slug: str) -> Plugin:
+    plugin = repository().get_plugin(check_slug(slug))
+    if plugin is None or not plugin.is_active:
+        raise NotFound(f"no plugin {slug!r}")
+    return plugin
+
+
+def _authenticated(slug: str) -> tuple[Site, Plugin, dict[str, Any]]:
+    request = site.current_request
+    return site_of(request), _plugin(slug), json_body(request.raw_body)
+
+
+def _installation_json(installation: Any) -> dict[str, Any]:
+    return {
+        "site_id": installation.site_id,
+        "slug": installation.slug,
+        "current_version": installation.current_version,
+        "is_active": installation.is_active,
+        "health_status": installation.health_status,
+        "pending_update": installation.pending_update,
+    }
+
+
+@route(site, "/plugins/{slug}/register-installation", methods=["POST"])
+def register_installation(slug: str) -> dict[str, Any]:
+    caller, plugin, body = _authenticated(slug)
+    installation = Telemetry(repository(), now()).register(caller.site_id, plugin.slug, body)
+    return {"installation": _installation_json(installation)}
+
+
+@route(site, "/plugins/{slug}/health-check", methods=["POST"])
+def health_check(slug: str) -> dict[str, Any]:
+    caller, plugin, body = _authenticated(slug)
+    installation = Telemetry(repository(), now()).health(caller.site_id, plugin.slug, body)
+    return {"installation": _installation_json(installation)}
+
+
+@route(site, "/plugins/{slug}/download-url", methods=["GET"])
+def download_url(slug: str) -> dict[str, Any]:
+    request = site.current_request
+    params: Mapping[str, str] = request.query_params or {}
+    version = params.get("version")
+    served = serve_download(_plugin(slug), version, site_of(request), request)
+    return {
+        "url": served.url,
+        "expires_at": served.expires_at,
+        "version": served.version.version,
+        "sha256": served.version.sha256,
+        "file_size": served.version.file_size,
+    }
+
+
+@route(site, "/plugins/{slug}/track-download", methods=["POST"])
+def track_download(slug: str) -> Response:
+    """The site confirms it installed a download (served downloads are counted when served)."""
+    caller, plugin, body = _authenticated(slug)
+    fields = validated(body, ("version",))
+    Telemetry(repository(), now()).register(caller.site_id, plugin.slug, {"version": fields["version"]})
+    return Response(body="", status_code=204)

@@ -1,0 +1,136 @@
+"""Sites and their API keys.
+
+A key is a recognisable prefix plus 256 random bits, shown once, stored only as its SHA-256
+(the key is high-entropy, so a fast hash is enough) and compared in constant time. Rotation keeps
+the previous key valid for a short overlap, so a site can pick up its new one; revocation ends
+both at once. No key or key hash ever reaches a log line or an error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlparse
+
+from chalicelib.logic.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from chalicelib.logic.model import SITE_ID_RE, AuditEntry, Site
+from chalicelib.logic.ports import Repository
+
+KEY_PREFIX = "igny8_sk_"
+#: Audit entries about sites live under this pseudo-slug.
+AUDIT_SCOPE = "_sites"
+_REFUSED = "the site id or API key is not valid"
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def check_url(value: Any) -> str:
+    parsed = urlparse(value) if isinstance(value, str) and len(value) <= 2000 else None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise InvalidInput("url must be an http(s) URL with a host", code="invalid_url")
+    return str(value)
+
+
+class Sites:
+    def __init__(self, repo: Repository, now: datetime, overlap: timedelta, actor: str = "") -> None:
+        self.repo = repo
+        self.now = now
+        self.overlap = overlap
+        self.actor = actor
+
+    def create(self, body: dict[str, Any]) -> tuple[Site, str]:
+        unknown = set(body) - {"name", "url", "site_id"}
+        if unknown:
+            raise InvalidInput(f"unknown fields: {', '.join(sorted(unknown))}", code="invalid_input")
+        name = body.get("name")
+        if not isinstance(name, str) or not name.strip() or len(name) > 200:
+            raise InvalidInput("name is required (1-200 characters)", code="invalid_name")
+        site_id = body.get("site_id") or f"site_{secrets.token_hex(8)}"
+        if not isinstance(site_id, str) or not SITE_ID_RE.fullmatch(site_id):
+            raise InvalidInput(
+                "site_id must be letters, digits, '_', '.', ':' or '-'", code="invalid_site_id"
+            )
+        key = KEY_PREFIX + secrets.token_urlsafe(32)
+        site = Site(
+            site_id=site_id,
+            name=name.strip(),
+            url=check_url(body.get("url")),
+            key_sha256=_digest(key),
+            key_prefix=key[: len(KEY_PREFIX) + 6],
+            created_at=self.now,
+        )
+        try:
+            self.repo.save_site(site)
+        except Conflict:
+            raise Conflict(f"site {site_id!r} already exists", code="site_exists") from None
+        self._audit("create-site", site)
+        return site, key
+
+    def rotate(self, site_id: str) -> tuple[Site, str]:
+        site = self._active(site_id)
+        key = KEY_PREFIX + secrets.token_urlsafe(32)
+        rotated = dataclasses.replace(
+            site,
+            key_sha256=_digest(key),
+            key_prefix=key[: len(KEY_PREFIX) + 6],
+            rotated_at=self.now,
+            previous_key_sha256=site.key_sha256,
+            previous_key_valid_until=self.now + self.overlap,
+        )
+        self.repo.save_site(rotated)
+        self._audit("rotate-site-key", rotated)
+        return rotated, key
+
+    def revoke(self, site_id: str) -> Site:
+        site = self._active(site_id)
+        revoked = dataclasses.replace(site, revoked_at=self.now, previous_key_valid_until=None)
+        self.repo.save_site(revoked)
+        self._audit("revoke-site", revoked)
+        return revoked
+
+    def authenticate(self, site_id: str | None, key: str | None) -> Site:
+        """The site these headers prove to be, or ``Unauthorized`` (one message for every cause,
+        so a caller learns nothing about which part was wrong)."""
+        if not site_id or not key or not SITE_ID_RE.fullmatch(site_id) or len(key) > 200:
+            raise Unauthorized("site endpoints need X-IGNY8-Site-ID and X-IGNY8-API-Key")
+        site = self.repo.get_site(site_id)
+        digest = _digest(key)
+        if site is None or site.revoked_at is not None:
+            hmac.compare_digest(digest, digest)  # spend the same time as a real comparison
+            raise Unauthorized(_REFUSED)
+        current = hmac.compare_digest(digest, site.key_sha256)
+        previous = bool(site.previous_key_sha256) and hmac.compare_digest(digest, site.previous_key_sha256)
+        if current or (
+            previous
+            and site.previous_key_valid_until is not None
+            and self.now < site.previous_key_valid_until
+        ):
+            return site
+        raise Unauthorized(_REFUSED)
+
+    def _active(self, site_id: str) -> Site:
+        site = self.repo.get_site(site_id)
+        if site is None:
+            raise NotFound(f"no site {site_id!r}")
+        if site.revoked_at is not None:
+            raise Conflict(f"site {site_id!r} is revoked", code="site_revoked")
+        return site
+
+    def _audit(self, action: str, site: Site) -> None:
+        self.repo.append_audit(
+            AuditEntry(
+                slug=AUDIT_SCOPE,
+                at=self.now,
+                actor=self.actor,
+                action=action,
+                version=None,
+                before={},
+                after={"site_id": site.site_id, "key_prefix": site.key_prefix},
+            )
+        )
