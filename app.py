@@ -7,12 +7,12 @@ from chalicelib.api.dashboard import dashboard
 from chalicelib.api.public import public
 from chalicelib.api.sites import site
 from chalicelib.events.packager import packager
-from chalicelib.observability import configure_logging, log_context
+from chalicelib.observability import configure_logging, observe
 
 # Powertools' Logger owns logging; Chalice's own handler would print every line twice.
 app = Chalice(app_name="igny8-plugins", configure_logs=False)
 configure_logging()
-app.register_middleware(log_context, "all")
+app.register_middleware(observe, "all")
 app.register_blueprint(public)
 app.register_blueprint(admin)
 app.register_blueprint(site)

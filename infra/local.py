@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +30,9 @@ from typing import Any
 import boto3
 from chalice.config import Config
 from chalice.local import ChaliceRequestHandler, LocalDevServer
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from moto.server import ThreadedMotoServer
+from werkzeug.serving import make_server
 
 from chalicelib.dal.repository import DynamoRepository
 from chalicelib.settings import get_settings
@@ -114,6 +116,32 @@ def _write_state(local: LocalStack, state_dir: Path) -> None:
         "admin_token_file": str(token_file),
     }
     (state_dir / "stack.json").write_text(json.dumps(state, indent=2) + "\n")
+
+
+class AtomicDynamoMotoServer(ThreadedMotoServer):
+    """moto's server, with DynamoDB requests applied one at a time.
+
+    DynamoDB makes each conditional write atomic, and the download rate limits rely on that (of 50
+    parallel requests exactly the allowance pass); moto's backends are not thread-safe, so two
+    concurrent requests could both pass one condition. Other services keep their concurrency
+    (an SQS long poll must not hold anyone up).
+    """
+
+    def _server_entry(self) -> None:
+        app = DomainDispatcherApplication(create_backend_app)
+        lock = threading.Lock()
+
+        def serialized(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+            if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
+                return app(environ, start_response)  # type: ignore[no-any-return]
+            with lock:
+                return list(app(environ, start_response))
+
+        self._server = make_server(
+            self._ip_address, self._port, serialized, True, request_handler=MotoRequestHandler
+        )
+        self._server_ready_event.set()
+        self._server.serve_forever()
 
 
 class _LambdaContext:
@@ -222,7 +250,7 @@ def _api_handler() -> type:
 @contextmanager
 def running(host: str, port: int, moto_port: int, state_dir: Path = STATE_DIR) -> Iterator[LocalStack]:
     """Start moto, the resources, the packager poller and the API; stop them all on exit."""
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+    moto = AtomicDynamoMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
     moto.start()
     server = None
     poller = None

@@ -16,6 +16,7 @@ from chalicelib.logic.model import Plugin, PluginVersion, Site
 from chalicelib.logic.ratelimit import allow
 from chalicelib.logic.telemetry import Telemetry
 from chalicelib.logic.updates import choose_download
+from chalicelib.observability import count
 from chalicelib.settings import get_settings
 
 
@@ -41,5 +42,6 @@ def serve_download(plugin: Plugin, pinned: str | None, caller: Site | None, requ
     ttl = settings.download_url_ttl
     url = store().presign_download(chosen.file_path, f"{plugin.slug}-v{chosen.version}.zip", ttl)
     Telemetry(repository(), moment).record_download(plugin.slug, chosen.version)
+    count("Download")
     expires = (moment + timedelta(seconds=ttl)).strftime("%Y-%m-%dT%H:%M:%SZ")
     return Served(version=chosen, url=url, expires_at=expires)

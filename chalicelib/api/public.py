@@ -21,6 +21,7 @@ from chalicelib.logic.updates import (
     plugin_info,
     site_request,
 )
+from chalicelib.observability import count
 from chalicelib.settings import get_settings
 from chalicelib.signing import published_keys
 
@@ -58,8 +59,11 @@ def check_update_view(slug: str) -> Response:
     )
     caller = claimed_site(request)
     answer = check_update(plugin, repository().versions(plugin.slug), site, _links())
-    if caller is not None and answer["update_available"]:
-        Telemetry(repository(), now()).record_offer(caller.site_id, plugin.slug, answer["latest_version"])
+    count("CheckUpdate")
+    if answer["update_available"]:
+        count("UpdateOffered")
+        if caller is not None:
+            Telemetry(repository(), now()).record_offer(caller.site_id, plugin.slug, answer["latest_version"])
     return cacheable(answer, request, personal=site.site_id is not None)
 
 

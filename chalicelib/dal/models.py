@@ -135,6 +135,8 @@ class InstallationModel(Model):
     update_notified_at = UTCDateTimeAttribute(null=True)
     offered_version = UnicodeAttribute(null=True)
     version_reported_at = UTCDateTimeAttribute(null=True)
+    last_reported_at = UTCDateTimeAttribute(null=True)
+    health_message = UnicodeAttribute(null=True)
     wp_version = UnicodeAttribute(null=True)
     php_version = UnicodeAttribute(null=True)
     site_url = UnicodeAttribute(null=True)

@@ -21,8 +21,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from chalice.app import Blueprint, SQSEvent
 
 from chalicelib.adapters import idempotency_store, now, repository, signer, store
-from chalicelib.logic.ingest import Ingestor, Upload
+from chalicelib.logic.ingest import IngestFailed, Ingestor, Upload
 from chalicelib.logic.packaging import Limits
+from chalicelib.observability import count
 from chalicelib.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -83,9 +84,13 @@ def _package(upload: dict[str, str]) -> dict[str, str]:
     """Package one S3 object, named by its identity (what the idempotency key is made of)."""
     with tempfile.TemporaryDirectory(prefix="igny8-packager-") as workdir:
         limits = Limits(**get_settings().packager_limits)
-        record = Ingestor(repository(), store(), signer(), Path(workdir), now, limits=limits).ingest(
-            Upload.of(upload)
-        )
+        ingestor = Ingestor(repository(), store(), signer(), Path(workdir), now, limits=limits)
+        try:
+            record = ingestor.ingest(Upload.of(upload))
+        except IngestFailed:
+            count("PackagingFailed")
+            raise
+    count("Packaged")
     return {
         "slug": record.slug,
         "version": record.version,

@@ -130,6 +130,9 @@ class Installation:
     #: The version last offered by check-update, and when the site first reported its version.
     offered_version: str | None = None
     version_reported_at: datetime | None = None
+    #: When the site last registered or sent a health check (an offer alone is not a report).
+    last_reported_at: datetime | None = None
+    health_message: str | None = None
     wp_version: str | None = None
     php_version: str | None = None
     site_url: str | None = None

@@ -23,7 +23,7 @@ from chalicelib.logic.ports import Repository
 KEY_PREFIX = "igny8_sk_"
 #: Audit entries about sites live under this pseudo-slug.
 AUDIT_SCOPE = "_sites"
-_REFUSED = "the site id or API key is not valid"
+_REFUSED = "X-IGNY8-Site-ID and X-IGNY8-API-Key must name a site and its valid key"
 
 
 def _digest(key: str) -> str:
@@ -98,7 +98,7 @@ class Sites:
         """The site these headers prove to be, or ``Unauthorized`` (one message for every cause,
         so a caller learns nothing about which part was wrong)."""
         if not site_id or not key or not SITE_ID_RE.fullmatch(site_id) or len(key) > 200:
-            raise Unauthorized("site endpoints need X-IGNY8-Site-ID and X-IGNY8-API-Key")
+            raise Unauthorized(_REFUSED)
         site = self.repo.get_site(site_id)
         digest = _digest(key)
         if site is None or site.revoked_at is not None:

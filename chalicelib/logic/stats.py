@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.logic.model import DOWNLOADABLE, OFFERED, Installation, PluginVersion
+from chalicelib.logic.model import DEFAULT_CHANNEL, DOWNLOADABLE, OFFERED, Installation, PluginVersion
 from chalicelib.logic.ports import Repository
 from chalicelib.logic.telemetry import downloads_key
 from chalicelib.logic.versions import version_compare
@@ -31,7 +31,11 @@ def plugin_stats(repo: Repository, slug: str, now: datetime, days: int) -> dict[
         day, _, version = key.partition("#")
         per_day[day] = per_day.get(day, 0) + count
         per_version[version] = per_version.get(version, 0) + count
-    active = [i for i in installations if i.is_active and now - _seen(i) <= timedelta(days=ACTIVE_DAYS)]
+    active = [
+        i
+        for i in installations
+        if i.is_active and (heard := _heard(i)) is not None and now - heard <= timedelta(days=ACTIVE_DAYS)
+    ]
     return {
         "slug": slug,
         "generated_at": _iso(now),
@@ -44,16 +48,20 @@ def plugin_stats(repo: Repository, slug: str, now: datetime, days: int) -> dict[
         "installations": {"total": len(installations), "active": len(active), "active_days": ACTIVE_DAYS},
         "version_distribution": _distribution(active),
         "updates": _updates(installations),
-        "health": _health(installations),
+        "health": _health(active),
         "forced": _forced(versions, active),
         "adoption": _adoption(versions, active),
     }
 
 
-def _seen(installation: Installation) -> datetime:
-    """When the site last told us anything (registration or health check)."""
-    moments = [m for m in (installation.last_health_check, installation.version_reported_at) if m]
-    return max(moments, default=installation.updated_at)
+def _heard(installation: Installation) -> datetime | None:
+    """When the site last told us anything itself (a check-update offer alone does not count)."""
+    moments = (
+        installation.last_reported_at,
+        installation.last_health_check,
+        installation.version_reported_at,
+    )
+    return max((m for m in moments if m is not None), default=None)
 
 
 def _distribution(active: list[Installation]) -> list[dict[str, Any]]:
@@ -81,16 +89,25 @@ def _updates(installations: list[Installation]) -> dict[str, Any]:
     return {"offered": len(offered), "succeeded": len(succeeded), "success_rate": rate}
 
 
-def _health(installations: list[Installation]) -> dict[str, Any]:
-    failing = [i for i in installations if i.health_status == "error"]
+def _health(active: list[Installation]) -> dict[str, Any]:
+    failing = [i for i in active if i.health_status == "error"]
     sites = [
-        {"site_id": i.site_id, "status": i.health_status, "at": _iso(i.last_health_check)} for i in failing
+        {
+            "site_id": i.site_id,
+            "status": i.health_status,
+            "at": _iso(i.last_health_check),
+            "message": i.health_message,
+        }
+        for i in failing
     ]
     return {"failing": len(failing), "sites": sites}
 
 
 def _forced(versions: list[PluginVersion], active: list[Installation]) -> dict[str, Any]:
-    forced = next((v for v in versions if v.force_update and v.status in DOWNLOADABLE), None)
+    forced = next(
+        (v for v in versions if v.force_update and v.status in DOWNLOADABLE and v.channel == DEFAULT_CHANNEL),
+        None,
+    )
     if forced is None:
         return {"version": None, "sites_below": 0, "site_ids": []}
     below = [
@@ -103,7 +120,9 @@ def _forced(versions: list[PluginVersion], active: list[Installation]) -> dict[s
 
 def _adoption(versions: list[PluginVersion], active: list[Installation]) -> dict[str, Any]:
     """Share of active sites on the latest release (or above), hour by hour since its release."""
-    latest = next((v for v in versions if v.status in OFFERED and v.released_at), None)
+    latest = next(
+        (v for v in versions if v.status in OFFERED and v.released_at and v.channel == DEFAULT_CHANNEL), None
+    )
     if latest is None or latest.released_at is None or not active:
         return {"version": None, "released_at": None, "curve": [], "time_to_80_hours": None}
     released = latest.released_at

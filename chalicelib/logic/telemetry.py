@@ -117,7 +117,9 @@ class Telemetry:
             installation.pending_update = None
         if health is not None:
             installation.health_status = health
+            installation.health_message = fields.get("message")
             installation.last_health_check = self.now
+        installation.last_reported_at = self.now
         installation.updated_at = self.now
         self.repo.save_installation(installation)
         return installation

@@ -21,7 +21,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from chalicelib.logic.errors import Conflict, InvalidInput
-from chalicelib.logic.model import AuditEntry, Installation, Plugin, PluginVersion
+from chalicelib.logic.model import AuditEntry, Installation, Plugin, PluginVersion, Site
 from chalicelib.logic.ports import PutResult, Signature, SourceObject
 from chalicelib.logic.versions import sort_key
 
@@ -43,6 +43,10 @@ class FakeRepository:
         self._plugins: dict[str, Plugin] = {}
         self._versions: dict[tuple[str, str], PluginVersion] = {}
         self._installations: dict[tuple[str, str], Installation] = {}
+        self._sites: dict[str, Site] = {}
+        #: (pk, sk) -> hits, and the expiry ``take`` set (the fake never expires anything).
+        self.counters: dict[tuple[str, str], int] = {}
+        self.expires: dict[tuple[str, str], int] = {}
         self.audit_log: list[AuditEntry] = []
 
     # plugins -------------------------------------------------------------------------------
@@ -96,8 +100,46 @@ class FakeRepository:
             copy.deepcopy(i) for (site, plugin), i in sorted(self._installations.items()) if plugin == slug
         ]
 
+    def get_installation(self, site_id: str, slug: str) -> Installation | None:
+        return copy.deepcopy(self._installations.get((site_id, slug)))
+
     def save_installation(self, installation: Installation) -> None:
         self._installations[(installation.site_id, installation.slug)] = copy.deepcopy(installation)
+
+    # sites -------------------------------------------------------------------------------------
+    def get_site(self, site_id: str) -> Site | None:
+        return copy.deepcopy(self._sites.get(site_id))
+
+    def sites(self) -> list[Site]:
+        return sorted(
+            (copy.deepcopy(site) for site in self._sites.values()), key=lambda site: site.created_at
+        )
+
+    def save_site(self, site: Site) -> None:
+        """Conditional on ``site.revision`` (0: only if absent), like ``DynamoRepository.save_site``."""
+        stored = self._sites.get(site.site_id)
+        if (stored.revision if stored else 0) != site.revision:
+            raise Conflict(f"site {site.site_id} changed meanwhile", code="concurrent_change")
+        site.revision += 1
+        self._sites[site.site_id] = copy.deepcopy(site)
+
+    # counters ----------------------------------------------------------------------------------
+    def take(self, pk: str, sk: str, limit: int, expires_at: int) -> bool:
+        """Like the DynamoDB update conditioned on ``hits`` absent or ``< limit``: a refused take
+        changes nothing."""
+        key = (pk, sk)
+        if key in self.counters and self.counters[key] >= limit:
+            return False
+        self.counters[key] = self.counters.get(key, 0) + 1
+        self.expires[key] = expires_at
+        return True
+
+    def add(self, pk: str, sk: str, amount: int = 1) -> None:
+        self.counters[(pk, sk)] = self.counters.get((pk, sk), 0) + amount
+
+    def counts(self, pk: str, sk_from: str) -> dict[str, int]:
+        """Every counter of ``pk`` with sort key ``>= sk_from``, in sort-key order."""
+        return {sk: hits for (p, sk), hits in sorted(self.counters.items()) if p == pk and sk >= sk_from}
 
     # test helpers (not part of the port) -------------------------------------------------------
     def put_version(self, version: PluginVersion) -> None:
