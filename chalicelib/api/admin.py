@@ -15,10 +15,10 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.adapters import now, repository, store
 from chalicelib.api.auth import iam, require_admin
-from chalicelib.api.http import json_body, route
+from chalicelib.api.http import find_plugin, json_body, route
 from chalicelib.api.sites import sites
-from chalicelib.logic.errors import InvalidInput, NotFound
-from chalicelib.logic.model import CHANNELS, Platform, Plugin, PluginVersion, Site, check_slug
+from chalicelib.logic.errors import InvalidInput
+from chalicelib.logic.model import CHANNELS, Platform, Plugin, PluginVersion, Site, check_slug, iso
 from chalicelib.logic.plugins import configure, create_plugin
 from chalicelib.logic.releases import TRANSITIONS, Releases, ReleaseSettings
 from chalicelib.logic.stats import plugin_stats
@@ -37,17 +37,6 @@ def _admin() -> str:
 
 def _releases() -> Releases:
     return Releases(repository(), store(), now(), actor=_admin())
-
-
-def _plugin(slug: str) -> Plugin:
-    plugin = repository().get_plugin(check_slug(slug))
-    if plugin is None:
-        raise NotFound(f"no plugin {slug!r}")
-    return plugin
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def version_json(v: PluginVersion) -> dict[str, Any]:
@@ -71,9 +60,9 @@ def version_json(v: PluginVersion) -> dict[str, Any]:
         "requires": v.requires,
         "tested": v.tested,
         "requires_php": v.requires_php,
-        "created_at": _iso(v.created_at),
-        "released_at": _iso(v.released_at),
-        "package_expires_at": _iso(v.package_expires_at),
+        "created_at": iso(v.created_at),
+        "released_at": iso(v.released_at),
+        "package_expires_at": iso(v.package_expires_at),
         "main_file": v.main_file,
         "update_uri": v.update_uri,
         "text_domain": v.text_domain,
@@ -102,10 +91,10 @@ def plugin_json(p: Plugin) -> dict[str, Any]:
             "source_key": failure.source_key,
             "code": failure.code,
             "message": failure.message,
-            "at": _iso(failure.at),
+            "at": iso(failure.at),
         },
-        "created_at": _iso(p.created_at),
-        "updated_at": _iso(p.updated_at),
+        "created_at": iso(p.created_at),
+        "updated_at": iso(p.updated_at),
     }
 
 
@@ -138,7 +127,7 @@ def create_plugin_view() -> Response:
 @route(admin, "/admin/plugins/{slug}", methods=["GET"], authorizer=iam)
 def plugin_status(slug: str) -> dict[str, Any]:
     _admin()
-    plugin = _plugin(slug)
+    plugin = find_plugin(slug, active_only=False)
     return {"plugin": plugin_json(plugin), "versions": [version_json(v) for v in repository().versions(slug)]}
 
 
@@ -147,7 +136,7 @@ def create_version(slug: str) -> Response:
     """A draft with its changelog and channel, before its source is uploaded (seed §3.3)."""
     releases = _releases()
     body = json_body(admin.current_request.raw_body)
-    record = releases.create_version(_plugin(slug), body)
+    record = releases.create_version(find_plugin(slug, active_only=False), body)
     return Response(body={"version": version_json(record)}, status_code=201)
 
 
@@ -155,7 +144,7 @@ def create_version(slug: str) -> Response:
 def upload_url(slug: str, version: str) -> dict[str, Any]:
     """A presigned PUT to sources/: the S3 trigger then packages what is put there."""
     actor = _admin()
-    plugin = _plugin(slug)
+    plugin = find_plugin(slug, active_only=False)
     record = repository().get_version(slug, version)
     body = json_body(admin.current_request.raw_body)
     channel = body.get("channel") or (record.channel if record else None)
@@ -172,7 +161,7 @@ def upload_url(slug: str, version: str) -> dict[str, Any]:
         metadata["channel"] = channel
     url, headers = store().presign_upload(key, metadata, UPLOAD_URL_TTL)
     expires = datetime.now(UTC) + timedelta(seconds=UPLOAD_URL_TTL)
-    return {"url": url, "method": "PUT", "headers": headers, "key": key, "expires_at": _iso(expires)}
+    return {"url": url, "method": "PUT", "headers": headers, "key": key, "expires_at": iso(expires)}
 
 
 def _transition_view(action: str) -> Callable[..., dict[str, Any]]:
@@ -235,7 +224,7 @@ def stats(slug: str) -> dict[str, Any]:
     raw = params.get("days", "30")
     if not raw.isdigit() or not 1 <= int(raw) <= 365:
         raise InvalidInput("days must be an integer from 1 to 365", code="invalid_days")
-    return plugin_stats(repository(), _plugin(slug).slug, now(), int(raw))
+    return plugin_stats(repository(), find_plugin(slug, active_only=False).slug, now(), int(raw))
 
 
 def site_json(site: Site) -> dict[str, Any]:
@@ -246,10 +235,10 @@ def site_json(site: Site) -> dict[str, Any]:
         "url": site.url,
         "key_prefix": site.key_prefix,
         "status": "revoked" if site.revoked_at else "active",
-        "created_at": _iso(site.created_at),
-        "rotated_at": _iso(site.rotated_at),
-        "revoked_at": _iso(site.revoked_at),
-        "previous_key_valid_until": _iso(site.previous_key_valid_until),
+        "created_at": iso(site.created_at),
+        "rotated_at": iso(site.rotated_at),
+        "revoked_at": iso(site.revoked_at),
+        "previous_key_valid_until": iso(site.previous_key_valid_until),
     }
 
 
@@ -271,7 +260,7 @@ def rotate_site(site_id: str) -> dict[str, Any]:
     return {
         "site": site_json(rotated),
         "api_key": key,
-        "previous_key_valid_until": _iso(rotated.previous_key_valid_until),
+        "previous_key_valid_until": iso(rotated.previous_key_valid_until),
     }
 
 

@@ -12,7 +12,7 @@ from chalice.app import Request
 
 from chalicelib.adapters import now, repository, store
 from chalicelib.logic.errors import Unauthorized
-from chalicelib.logic.model import Plugin, PluginVersion, Site
+from chalicelib.logic.model import Plugin, PluginVersion, Site, iso
 from chalicelib.logic.ratelimit import allow
 from chalicelib.logic.telemetry import Telemetry
 from chalicelib.logic.updates import choose_download
@@ -43,5 +43,4 @@ def serve_download(plugin: Plugin, pinned: str | None, caller: Site | None, requ
     url = store().presign_download(chosen.file_path, f"{plugin.slug}-v{chosen.version}.zip", ttl)
     Telemetry(repository(), moment).record_download(plugin.slug, chosen.version)
     count("Download")
-    expires = (moment + timedelta(seconds=ttl)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return Served(version=chosen, url=url, expires_at=expires)
+    return Served(version=chosen, url=url, expires_at=iso(moment + timedelta(seconds=ttl)) or "")

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.adapters import repository
 from chalicelib.logic.errors import (
     Conflict,
     DomainError,
@@ -23,6 +24,7 @@ from chalicelib.logic.errors import (
     TooManyRequests,
     Unauthorized,
 )
+from chalicelib.logic.model import Plugin, check_slug
 from chalicelib.logic.updates import Links
 from chalicelib.settings import get_settings
 
@@ -105,3 +107,11 @@ def links(context: dict[str, Any], headers: Any) -> Links:
         return Links(settings.public_base_url)
     domain = context.get("domainName") or headers.get("host", "localhost")
     return Links(f"https://{domain}/{context.get('stage', 'api')}")
+
+
+def find_plugin(slug: str, *, active_only: bool = True) -> Plugin:
+    """The plugin a route names; sites never see a deactivated one, admins do."""
+    plugin = repository().get_plugin(check_slug(slug))
+    if plugin is None or (active_only and not plugin.is_active):
+        raise NotFound(f"no plugin {slug!r}")
+    return plugin

@@ -9,10 +9,10 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.adapters import now, repository
 from chalicelib.api.downloads import serve_download
-from chalicelib.api.http import cacheable, links, route
+from chalicelib.api.http import cacheable, find_plugin, links, route
 from chalicelib.api.sites import claimed_site, site_of
 from chalicelib.logic.errors import NotFound
-from chalicelib.logic.model import Plugin, check_platform, check_slug
+from chalicelib.logic.model import check_platform
 from chalicelib.logic.telemetry import Telemetry
 from chalicelib.logic.updates import (
     check_update,
@@ -28,13 +28,6 @@ from chalicelib.signing import published_keys
 public = Blueprint(__name__)
 
 
-def _plugin(slug: str) -> Plugin:
-    plugin = repository().get_plugin(check_slug(slug))
-    if plugin is None or not plugin.is_active:
-        raise NotFound(f"no plugin {slug!r}")
-    return plugin
-
-
 def _query(name: str) -> str | None:
     params: Mapping[str, str] = public.current_request.query_params or {}
     return params.get(name)
@@ -48,7 +41,7 @@ def _links() -> Any:
 @route(public, "/plugins/{slug}/check-update", methods=["GET"])
 def check_update_view(slug: str) -> Response:
     request = public.current_request
-    plugin = _plugin(slug)
+    plugin = find_plugin(slug)
     site = site_request(
         current=_query("current_version"),
         channel=_query("channel"),
@@ -69,7 +62,7 @@ def check_update_view(slug: str) -> Response:
 
 @route(public, "/plugins/{slug}/info", methods=["GET"])
 def info_view(slug: str) -> Response:
-    plugin = _plugin(slug)
+    plugin = find_plugin(slug)
     if plugin.private:
         site_of(public.current_request)
     answer = plugin_info(plugin, repository().versions(plugin.slug), _links())
@@ -79,14 +72,14 @@ def info_view(slug: str) -> Response:
 @route(public, "/plugins/{slug}/download", methods=["GET"])
 def download_view(slug: str) -> Response:
     request = public.current_request
-    served = serve_download(_plugin(slug), _query("version"), claimed_site(request), request)
+    served = serve_download(find_plugin(slug), _query("version"), claimed_site(request), request)
     return Response(body="", status_code=302, headers={"Location": served.url, "Cache-Control": "no-store"})
 
 
 @route(public, "/plugins/{slug}/signature", methods=["GET"])
 def signature_view(slug: str) -> Response:
     """The package's detached signature as a ``.sig`` file, the form WordPress fetches."""
-    plugin = _plugin(slug)
+    plugin = find_plugin(slug)
     chosen = choose_download(repository().versions(plugin.slug), _query("version"), plugin.slug, now())
     if not chosen.signature:
         raise NotFound(f"{plugin.slug} {chosen.version} has no signature", code="unsigned")

@@ -11,9 +11,8 @@ from chalice.app import Blueprint, Request, Response
 
 from chalicelib.adapters import now, repository
 from chalicelib.api.downloads import serve_download
-from chalicelib.api.http import json_body, route
-from chalicelib.logic.errors import NotFound
-from chalicelib.logic.model import Plugin, Site, check_slug
+from chalicelib.api.http import find_plugin, json_body, route
+from chalicelib.logic.model import Plugin, Site
 from chalicelib.logic.sites import Sites
 from chalicelib.logic.telemetry import Telemetry, validated
 from chalicelib.settings import get_settings
@@ -39,16 +38,9 @@ def claimed_site(request: Request) -> Site | None:
     return None if request.headers.get("x-igny8-api-key") is None else site_of(request)
 
 
-def _plugin(slug: str) -> Plugin:
-    plugin = repository().get_plugin(check_slug(slug))
-    if plugin is None or not plugin.is_active:
-        raise NotFound(f"no plugin {slug!r}")
-    return plugin
-
-
 def _authenticated(slug: str) -> tuple[Site, Plugin, dict[str, Any]]:
     request = site.current_request
-    return site_of(request), _plugin(slug), json_body(request.raw_body)
+    return site_of(request), find_plugin(slug), json_body(request.raw_body)
 
 
 def _installation_json(installation: Any) -> dict[str, Any]:
@@ -81,7 +73,7 @@ def download_url(slug: str) -> dict[str, Any]:
     request = site.current_request
     params: Mapping[str, str] = request.query_params or {}
     version = params.get("version")
-    served = serve_download(_plugin(slug), version, site_of(request), request)
+    served = serve_download(find_plugin(slug), version, site_of(request), request)
     return {
         "url": served.url,
         "expires_at": served.expires_at,

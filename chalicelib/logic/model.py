@@ -49,6 +49,11 @@ REPLACEABLE = frozenset({Status.DRAFT, Status.FAILED})
 INITIAL = frozenset({Status.DRAFT, Status.TESTING, Status.STAGED, Status.RELEASED})
 
 
+def iso(moment: datetime | None) -> str | None:
+    """Every timestamp the API and the audit trail show: UTC, to the second, with a Z."""
+    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def check_slug(slug: str) -> str:
     if not SLUG_RE.fullmatch(slug):
         raise InvalidInput(f"{slug!r} is not a valid plugin slug", code="invalid_slug")

@@ -25,6 +25,7 @@ from chalicelib.logic.model import (
     PluginVersion,
     Status,
     check_version,
+    iso,
 )
 from chalicelib.logic.plugins import update_plugin
 from chalicelib.logic.ports import ArtifactStore, Repository
@@ -78,12 +79,8 @@ def snapshot(version: PluginVersion) -> dict[str, Any]:
         "channel": version.channel,
         "rollout_percent": version.rollout_percent,
         "force_update": version.force_update,
-        "released_at": _iso(version.released_at),
+        "released_at": iso(version.released_at),
     }
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
 
 
 class Releases:
@@ -203,7 +200,7 @@ class Releases:
             self.repo.save_version(expires, expected=version)
             self.store.set_expirable(version.file_path, expirable=True)
             self._audit(
-                "expire", expires, snapshot(version), {"package_expires_at": _iso(expires.package_expires_at)}
+                "expire", expires, snapshot(version), {"package_expires_at": iso(expires.package_expires_at)}
             )
             expiring.append(version.version)
         return expiring

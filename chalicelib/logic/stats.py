@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.logic.model import DEFAULT_CHANNEL, DOWNLOADABLE, OFFERED, Installation, PluginVersion
+from chalicelib.logic.model import DEFAULT_CHANNEL, DOWNLOADABLE, OFFERED, Installation, PluginVersion, iso
 from chalicelib.logic.ports import Repository
 from chalicelib.logic.telemetry import downloads_key
 from chalicelib.logic.versions import version_compare
@@ -14,10 +14,6 @@ from chalicelib.logic.versions import version_compare
 ACTIVE_DAYS = 7
 #: An offered update counts as a success when the site reports it within this many days.
 SUCCESS_DAYS = 7
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
 
 
 def plugin_stats(repo: Repository, slug: str, now: datetime, days: int) -> dict[str, Any]:
@@ -38,7 +34,7 @@ def plugin_stats(repo: Repository, slug: str, now: datetime, days: int) -> dict[
     ]
     return {
         "slug": slug,
-        "generated_at": _iso(now),
+        "generated_at": iso(now),
         "days": days,
         "downloads": {
             "total": sum(per_version.values()),
@@ -95,7 +91,7 @@ def _health(active: list[Installation]) -> dict[str, Any]:
         {
             "site_id": i.site_id,
             "status": i.health_status,
-            "at": _iso(i.last_health_check),
+            "at": iso(i.last_health_check),
             "message": i.health_message,
         }
         for i in failing
@@ -142,7 +138,7 @@ def _adoption(versions: list[PluginVersion], active: list[Installation]) -> dict
             time_to_80 = round(hours, 2)
     return {
         "version": latest.version,
-        "released_at": _iso(released),
+        "released_at": iso(released),
         "curve": curve,
         "time_to_80_hours": time_to_80,
     }

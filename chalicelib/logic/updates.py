@@ -23,6 +23,7 @@ from chalicelib.logic.model import (
     PluginVersion,
     Status,
     check_version,
+    iso,
 )
 from chalicelib.logic.packaging import version_entry
 from chalicelib.logic.rollout import admits, wordpress_version_from_user_agent
@@ -209,7 +210,7 @@ def check_update(
         "requires": shown.requires,
         "tested": shown.tested,
         "requires_php": shown.requires_php,
-        "released_at": _iso(shown.released_at),
+        "released_at": iso(shown.released_at),
         "update": wordpress_update_item(plugin, shown, links, forced),
     }
 
@@ -281,7 +282,7 @@ def plugin_info(plugin: Plugin, versions: list[PluginVersion], links: Links) -> 
         "tested": offered.tested,
         "requires_php": offered.requires_php,
         "last_updated": _wp_date(offered.released_at),
-        "released_at": _iso(offered.released_at),
+        "released_at": iso(offered.released_at),
         "sections": {name: text for name, text in sections.items() if text},
         "upgrade_notice": upgrade_notice(offered),
         "download_link": download,
@@ -351,16 +352,12 @@ def latest_for_platform(
         "info_url": links.info(plugin.slug),
         "file_size": offered.file_size,
         "sha256": offered.sha256,
-        "released_at": _iso(offered.released_at),
+        "released_at": iso(offered.released_at),
     }
 
 
 def _later(a: datetime | None, b: datetime | None) -> bool:
     return a is not None and (b is None or a > b)
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _wp_date(moment: datetime | None) -> str | None:
