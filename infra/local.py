@@ -320,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines
     with running(args.host, args.port, args.moto_port, args.state_dir) as local:
         version = None if args.no_seed else seed(local)
-        api = local.api_url
+        api, state_dir = local.api_url, args.state_dir
         print(
             f"\nIGNY8 plugin distribution is running at {api}  (AWS stand-in: {local.aws_endpoint_url})\n"
             + (f"Seeded igny8-wp-bridge {version}. Try:\n" if version else "Try:\n")
@@ -328,6 +328,8 @@ def main(argv: list[str] | None = None) -> int:
             + f"  curl '{api}/plugins/igny8-wp-bridge/info/'\n"
             + f"  curl -L -o bridge.zip '{api}/plugins/igny8-wp-bridge/download/'\n"
             + "  .venv/bin/igny8-plugins status igny8-wp-bridge\n"
+            + "  .venv/bin/igny8-plugins sites create 'My blog' --url https://blog.example\n"
+            + f"Dashboard: {api}/admin/dashboard  (admin token: {state_dir / 'admin-token'})\n"
             + "Ctrl-C stops everything.\n",
             flush=True,
         )
