@@ -182,3 +182,47 @@ def test_no_key_ever_reaches_a_log_line(
     assert logged  # the requests above were logged
     for secret in (key, rotated, key[len("igny8_sk_") :]):
         assert secret not in logged
+
+
+BAD_ADMIN_INPUT: list[tuple[str, str, dict[str, Any] | None, int, str]] = [
+    ("POST", "/admin/plugins", {"slug": "new-plugin"}, 400, "invalid_name"),
+    ("POST", "/admin/plugins", {"slug": "Bad Slug!", "name": "X"}, 400, "invalid_slug"),
+    ("POST", "/admin/plugins", {"slug": "p", "name": "X", "platform": "joomla"}, 400, "invalid_platform"),
+    ("POST", "/admin/sites", {"name": "", "url": "https://a.example"}, 400, "invalid_name"),
+    ("POST", "/admin/sites", {"name": "A", "url": "javascript:alert(1)"}, 400, "invalid_url"),
+    (
+        "POST",
+        "/admin/sites",
+        {"name": "A", "url": "https://a.example", "site_id": "../x"},
+        400,
+        "invalid_site_id",
+    ),
+    ("POST", "/admin/sites/site_nope/rotate", {}, 404, "not_found"),
+    ("POST", f"/admin/plugins/{SLUG}/versions", {"version": "banana"}, 400, "invalid_version"),
+    ("POST", f"/admin/plugins/{SLUG}/versions", {"version": "1.0.0"}, 409, "version_exists"),
+    (
+        "POST",
+        f"/admin/plugins/{SLUG}/versions/1.0.0/upload",
+        {"channel": "nightly"},
+        400,
+        "invalid_channel",
+    ),
+    ("GET", f"/admin/plugins/{SLUG}/stats?days=0", None, 400, "invalid_days"),
+    ("GET", f"/admin/plugins/{SLUG}/stats?days=lots", None, 400, "invalid_days"),
+    ("PATCH", f"/admin/plugins/{SLUG}", {"downloads_per_hour": 0}, 400, "invalid_limit"),
+    ("PATCH", f"/admin/plugins/{SLUG}", {"colour": "red"}, 400, "invalid_input"),
+    ("POST", f"/admin/plugins/{SLUG}/rollback", {"to": "9.9.9"}, 404, "no_rollback_target"),
+]
+
+
+def test_bad_admin_input_is_refused_and_changes_nothing(world: World) -> None:
+    """Each refusal is a 4xx JSON error naming the problem, and leaves plugins and sites as they were."""
+
+    def state() -> tuple[Any, ...]:
+        return (world.admin("GET", f"/admin/plugins/{SLUG}")[1], world.admin("GET", "/admin/sites")[1])
+
+    before = state()
+    answers = [(path, *world.admin(method, path, body)) for method, path, body, _, _ in BAD_ADMIN_INPUT]
+    got = [(status, answer.get("error", {}).get("code")) for _, status, answer in answers]
+    assert got == [(status, code) for *_, status, code in BAD_ADMIN_INPUT], answers
+    assert state() == before
