@@ -18,7 +18,15 @@ from chalicelib.api.auth import iam, require_admin
 from chalicelib.api.http import find_plugin, json_body, route
 from chalicelib.api.sites import sites
 from chalicelib.logic.errors import InvalidInput
-from chalicelib.logic.model import CHANNELS, Platform, Plugin, PluginVersion, Site, check_slug, iso
+from chalicelib.logic.model import (
+    Platform,
+    Plugin,
+    PluginVersion,
+    Site,
+    check_channel,
+    check_slug,
+    iso,
+)
 from chalicelib.logic.plugins import configure, create_plugin
 from chalicelib.logic.releases import TRANSITIONS, Releases, ReleaseSettings
 from chalicelib.logic.stats import plugin_stats
@@ -148,8 +156,8 @@ def upload_url(slug: str, version: str) -> dict[str, Any]:
     record = repository().get_version(slug, version)
     body = json_body(admin.current_request.raw_body)
     channel = body.get("channel") or (record.channel if record else None)
-    if channel is not None and channel not in CHANNELS:
-        raise InvalidInput(f"channel must be one of {', '.join(CHANNELS)}", code="invalid_channel")
+    if channel is not None:
+        check_channel(channel)
     changelog = body.get("changelog") or (record.changelog if record else "")
     if not isinstance(changelog, str) or len(changelog) > 1500:
         raise InvalidInput("changelog must be text of at most 1500 characters", code="invalid_changelog")

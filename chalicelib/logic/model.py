@@ -68,6 +68,12 @@ def check_version(text: str) -> str:
         raise InvalidInput(str(exc), code="invalid_version") from exc
 
 
+def check_channel(value: Any) -> str:
+    if value not in CHANNELS:
+        raise InvalidInput(f"channel must be one of {', '.join(CHANNELS)}", code="invalid_channel")
+    return str(value)
+
+
 def check_platform(value: str) -> Platform:
     try:
         return Platform(value)

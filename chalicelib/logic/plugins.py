@@ -83,13 +83,15 @@ def configure(repo: Repository, slug: str, body: dict[str, Any], now: datetime, 
         plugin.updated_at = now
         return True
 
-    plugin = update_plugin(repo, slug, change, _no_plugin(slug))
+    plugin = update_plugin(repo, slug, change, missing_plugin(slug))
     after = {"private": plugin.private, "downloads_per_hour": plugin.downloads_per_hour}
     repo.append_audit(AuditEntry(slug, now, actor, "configure-plugin", None, before, after))
     return plugin
 
 
-def _no_plugin(slug: str) -> Callable[[], Plugin]:
+def missing_plugin(slug: str) -> Callable[[], Plugin]:
+    """For ``update_plugin``'s ``new``: changing a plugin that does not exist is a 404."""
+
     def fail() -> Plugin:
         raise NotFound(f"no plugin {slug!r}")
 

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.logic.errors import Conflict, InvalidInput, NotFound
 from chalicelib.logic.model import (
-    CHANNELS,
     DEFAULT_CHANNEL,
     DOWNLOADABLE,
     OFFERED,
@@ -24,10 +22,11 @@ from chalicelib.logic.model import (
     Plugin,
     PluginVersion,
     Status,
+    check_channel,
     check_version,
     iso,
 )
-from chalicelib.logic.plugins import update_plugin
+from chalicelib.logic.plugins import missing_plugin, update_plugin
 from chalicelib.logic.ports import ArtifactStore, Repository
 from chalicelib.logic.versions import version_compare
 
@@ -65,8 +64,8 @@ class ReleaseSettings:
             and 0 <= self.rollout_percent <= 100
         ):
             raise InvalidInput("rollout percent must be an integer from 0 to 100", code="invalid_percent")
-        if self.channel is not None and self.channel not in CHANNELS:
-            raise InvalidInput(f"channel must be one of {', '.join(CHANNELS)}", code="invalid_channel")
+        if self.channel is not None:
+            check_channel(self.channel)
         if self.force_update is not None and not isinstance(self.force_update, bool):
             raise InvalidInput("force_update must be true or false", code="invalid_force_update")
         return self
@@ -181,16 +180,15 @@ class Releases:
             plugin.latest, plugin.updated_at = offered, self.now
             return True
 
-        update_plugin(self.repo, slug, point, _missing(slug))
+        update_plugin(self.repo, slug, point, missing_plugin(slug))
 
-    def apply_retention(self, slug: str) -> list[str]:
+    def apply_retention(self, slug: str) -> None:
         """Let old deprecated packages expire; the newest released ones and every rollback target
         stay. Their records remain as tombstones, and downloads of them answer 410."""
         versions = self.repo.versions(slug)
         ever_released = [v for v in versions if v.released_at is not None and v.status in DOWNLOADABLE]
         keep = {v.version for v in ever_released[:KEEP_RELEASED]}
         keep |= {v.rollback_of for v in versions if v.rollback_of}
-        expiring = []
         for version in versions:
             if version.status is not Status.DEPRECATED or version.version in keep:
                 continue
@@ -202,8 +200,6 @@ class Releases:
             self._audit(
                 "expire", expires, snapshot(version), {"package_expires_at": iso(expires.package_expires_at)}
             )
-            expiring.append(version.version)
-        return expiring
 
     def rollback(
         self, slug: str, to: str, *, force_update: bool, exclude_target_sites: bool
@@ -306,10 +302,3 @@ def next_patch(version: str) -> str:
 
 def _pick(new: Any, old: Any) -> Any:
     return old if new is None else new
-
-
-def _missing(slug: str) -> Callable[[], Plugin]:
-    def fail() -> Plugin:
-        raise NotFound(f"no plugin {slug!r}")
-
-    return fail

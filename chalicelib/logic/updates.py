@@ -14,7 +14,6 @@ from urllib.parse import quote
 
 from chalicelib.logic.errors import Gone, InvalidInput, NotFound
 from chalicelib.logic.model import (
-    CHANNELS,
     DEFAULT_CHANNEL,
     DOWNLOADABLE,
     OFFERED,
@@ -22,6 +21,7 @@ from chalicelib.logic.model import (
     Plugin,
     PluginVersion,
     Status,
+    check_channel,
     check_version,
     iso,
 )
@@ -56,8 +56,8 @@ def site_request(
     user_agent: str | None,
 ) -> SiteRequest:
     """Validate what a site sent (query, headers, WordPress' User-Agent); 400 on garbage."""
-    if channel is not None and channel not in CHANNELS:
-        raise InvalidInput(f"channel must be one of {', '.join(CHANNELS)}", code="invalid_channel")
+    if channel is not None:
+        check_channel(channel)
     if site_id is not None and not SITE_ID_RE.fullmatch(site_id):
         raise InvalidInput("X-IGNY8-Site-ID is not a valid site id", code="invalid_site_id")
     wp_version = wp_version or wordpress_version_from_user_agent(user_agent)
