@@ -35,7 +35,8 @@ def store() -> S3ArtifactStore:
 
 @lru_cache(maxsize=1)
 def signer() -> SecretsManagerSigner:
-    return SecretsManagerSigner(get_settings().signing_keys_secret)
+    settings = get_settings()
+    return SecretsManagerSigner(settings.signing_keys_secret, settings.signing_public_keys_parameter)
 
 
 @lru_cache(maxsize=1)

@@ -8,6 +8,7 @@ parameters cache both values for a few minutes, so a rotation takes effect withi
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 from aws_lambda_powertools.utilities import parameters
@@ -25,8 +26,9 @@ class SigningUnavailable(DomainError):
 
 
 class SecretsManagerSigner:
-    def __init__(self, secret_name: str) -> None:
+    def __init__(self, secret_name: str, public_parameter: str) -> None:
         self.secret_name = secret_name
+        self.public_parameter = public_parameter
 
     def sign(self, message: bytes) -> Signature:
         material: Any = parameters.get_secret(self.secret_name, transform="json", max_age=_SECRET_MAX_AGE)
@@ -41,9 +43,20 @@ class SecretsManagerSigner:
         private = Ed25519PrivateKey.from_private_bytes(base64.b64decode(key["private_key"]))
         return Signature(key_id=str(active), value=base64.b64encode(private.sign(message)).decode())
 
+    def trust_anchor(self) -> bytes:
+        roots = published_keys(self.public_parameter).get("roots") or []
+        if not roots:
+            raise SigningUnavailable(
+                f"no root key published in {self.public_parameter}; run `python -m infra.keys ensure --stage <stage>`"
+            )
+        return json.dumps({"roots": roots}, indent=2, sort_keys=True).encode() + b"\n"
 
-def published_keys(parameter_name: str) -> list[dict[str, Any]]:
-    """The public keys sites may trust, active and retired (old signatures keep verifying)."""
+
+def published_keys(parameter_name: str) -> dict[str, Any]:
+    """What ``GET /api/keys/`` publishes: the public keys, active and retired (old signatures keep
+    verifying), the root keys, and the key list signed by the root (what sites actually trust)."""
     value: Any = parameters.get_parameter(parameter_name, transform="json", max_age=_PUBLIC_MAX_AGE)
-    keys = value.get("keys", []) if isinstance(value, dict) else []
-    return [key for key in keys if isinstance(key, dict)]
+    if not isinstance(value, dict):
+        return {"keys": []}
+    keys = [key for key in value.get("keys", []) if isinstance(key, dict)]
+    return {**value, "keys": keys}

@@ -6,6 +6,10 @@
 The private keys live in the stack's Secrets Manager secret (read only by the packager); the
 public keys, with their ids, in its SSM parameter (read by the API for ``GET /api/keys/``).
 Retired keys stay published so signatures made with them keep verifying.
+
+A root key, in a secret of its own that no function may read, signs the list of signing keys
+each time it changes. Sites pin the root (the packager writes it into ``igny8-trust.json``), so a
+rotation reaches every site through ``GET /api/keys/`` without a new bridge.
 """
 
 from __future__ import annotations
@@ -43,27 +47,61 @@ def new_key(now: datetime | None = None) -> dict[str, str]:
     }
 
 
+def key_list_statement(material: dict[str, Any], now: datetime | None = None) -> str:
+    """The signed statement of which signing keys exist and their status, as the exact JSON text the
+    root signs: sites verify the signature over these bytes, then parse them (no canonical JSON)."""
+    keys = [
+        {
+            "key_id": key["key_id"],
+            "algorithm": "ed25519",
+            "public_key": key["public_key"],
+            "created_at": key["created_at"],
+            "status": "active" if key["key_id"] == material["active"] else "retired",
+        }
+        for key in material["keys"]
+    ]
+    issued = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return json.dumps({"purpose": "igny8-signing-keys", "issued_at": issued, "keys": keys}, sort_keys=True)
+
+
 class KeyStore:
+    """The stage's two tiers of keys: a root key (used only here, by an operator) certifies the
+    package-signing keys, so sites that pin the root accept a rotated signing key without an update."""
+
     def __init__(
-        self, secret_name: str, parameter_name: str, session: boto3.session.Session | None = None
+        self,
+        secret_name: str,
+        parameter_name: str,
+        root_secret_name: str,
+        session: boto3.session.Session | None = None,
     ) -> None:
         session = session or boto3.session.Session()
         self._secrets: SecretsManagerClient = session.client("secretsmanager")
         self._ssm: SSMClient = session.client("ssm")
         self.secret_name = secret_name
         self.parameter_name = parameter_name
+        self.root_secret_name = root_secret_name
 
     @classmethod
     def of_stack(cls, outputs: Mapping[str, str], session: boto3.session.Session | None = None) -> KeyStore:
-        return cls(outputs["SigningKeysSecretName"], outputs["SigningPublicKeysParameterName"], session)
+        return cls(
+            outputs["SigningKeysSecretName"],
+            outputs["SigningPublicKeysParameterName"],
+            outputs["SigningRootKeySecretName"],
+            session,
+        )
 
     def ensure(self) -> str:
-        """The active key id, creating the first key when the secret holds none."""
-        material = self._material()
-        return str(material["active"]) if material.get("active") else self.rotate()
+        """The active key id, creating the root and the first signing key when there are none."""
+        material = self._material(self.secret_name)
+        if not material.get("active"):
+            return self.rotate()
+        if not self._root()["keys"]:
+            self._publish(material)  # a stage from before the root existed gets one now
+        return str(material["active"])
 
     def rotate(self) -> str:
-        material = self._material()
+        material = self._material(self.secret_name)
         key = new_key()
         material["keys"] = [*material.get("keys", []), key]
         material["active"] = key["key_id"]
@@ -71,26 +109,38 @@ class KeyStore:
         self._publish(material)
         return key["key_id"]
 
-    def _material(self) -> dict[str, Any]:
-        value = self._secrets.get_secret_value(SecretId=self.secret_name)["SecretString"]
+    def _root(self) -> dict[str, Any]:
+        root = self._material(self.root_secret_name)
+        root.setdefault("keys", [])
+        return root
+
+    def _root_key(self) -> dict[str, str]:
+        root = self._root()
+        if not root["keys"]:
+            root["keys"].append(new_key())
+            self._secrets.put_secret_value(SecretId=self.root_secret_name, SecretString=json.dumps(root))
+        return dict(root["keys"][-1])
+
+    def _material(self, secret_name: str) -> dict[str, Any]:
+        value = self._secrets.get_secret_value(SecretId=secret_name)["SecretString"]
         material = json.loads(value)
         if not isinstance(material, dict):
-            raise ValueError(f"secret {self.secret_name} does not hold a key set")
+            raise ValueError(f"secret {secret_name} does not hold a key set")
         return material
 
     def _publish(self, material: dict[str, Any]) -> None:
-        public = [
-            {
-                "key_id": key["key_id"],
-                "algorithm": "ed25519",
-                "public_key": key["public_key"],
-                "created_at": key["created_at"],
-                "status": "active" if key["key_id"] == material["active"] else "retired",
-            }
-            for key in material["keys"]
-        ]
+        root = self._root_key()
+        statement = key_list_statement(material)
+        signer = Ed25519PrivateKey.from_private_bytes(base64.b64decode(root["private_key"]))
+        published = {
+            "keys": json.loads(statement)["keys"],
+            "roots": [{"key_id": root["key_id"], "algorithm": "ed25519", "public_key": root["public_key"]}],
+            "key_list": statement,
+            "key_list_root_id": root["key_id"],
+            "key_list_signature": base64.b64encode(signer.sign(statement.encode())).decode(),
+        }
         self._ssm.put_parameter(
-            Name=self.parameter_name, Value=json.dumps({"keys": public}), Type="String", Overwrite=True
+            Name=self.parameter_name, Value=json.dumps(published), Type="String", Overwrite=True
         )
 
 

@@ -321,7 +321,9 @@ class Ingestor:
         out = self.workdir / "out"
         out.mkdir()
         build = build_wordpress_package if source.platform is Platform.WORDPRESS else build_generic_package
-        built = build(archive, source.slug, attempt.version, out, self.limits)
+        built = build(
+            archive, source.slug, attempt.version, out, self.limits, trust_anchor=self.signer.trust_anchor()
+        )
         attempt.version = check_version(built.version)
         if attempt.version != built.version:
             raise InvalidInput(f"version {built.version!r} is not normalized", code="invalid_version")

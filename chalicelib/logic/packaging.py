@@ -833,6 +833,11 @@ def _readme_parts(files: Iterable[tuple[str, ...]]) -> tuple[str, ...] | None:
     return candidates[0] if candidates else None
 
 
+#: A top-level file the packager overwrites with the stage's trust anchor (its root public keys),
+#: so a client that verifies packages pins the keys of the service that built it.
+TRUST_FILE = ("igny8-trust.json",)
+
+
 def _write_package(
     archive: zipfile.ZipFile,
     target: zipfile.ZipFile,
@@ -842,6 +847,7 @@ def _write_package(
     main: tuple[str, ...],
     readme: tuple[str, ...] | None,
     stamper: _Stamping | None,
+    trust_anchor: bytes | None,
     budget: _Budget,
     limits: Limits,
 ) -> _Output:
@@ -859,6 +865,8 @@ def _write_package(
             target.mkdir(_zip_info(name, is_dir=True))
             continue
         chunks = _inflate(archive, files[parts], budget, limits)
+        if parts == TRUST_FILE and trust_anchor is not None:
+            chunks = iter((trust_anchor,))
         if parts not in (main, readme) and (stamper is None or not stamper.holds(parts)):
             _write_file(target, name, chunks)
             continue
@@ -1150,6 +1158,7 @@ def _build(
     limits: Limits,
     *,
     flavour: _Flavour,
+    trust_anchor: bytes | None,
 ) -> BuiltPackage:
     entries = _plugin_entries(archive, limits)
     found = flavour.find(archive, entries)
@@ -1173,6 +1182,7 @@ def _build(
                 main=found.main,
                 readme=readme,
                 stamper=stamper,
+                trust_anchor=trust_anchor,
                 budget=_Budget(limits.max_total_bytes),
                 limits=limits,
             )
@@ -1277,7 +1287,14 @@ def _tar_to_zip(source: Path, scratch: Path, limits: Limits) -> None:
 
 
 def _build_from_tar(
-    source: Path, slug: str, version: str | None, workdir: Path, limits: Limits, *, flavour: _Flavour
+    source: Path,
+    slug: str,
+    version: str | None,
+    workdir: Path,
+    limits: Limits,
+    *,
+    flavour: _Flavour,
+    trust_anchor: bytes | None,
 ) -> BuiltPackage:
     handle, temporary = tempfile.mkstemp(prefix=f".{slug}-", suffix=".source.zip.part", dir=workdir)
     os.close(handle)
@@ -1290,25 +1307,40 @@ def _build_from_tar(
         # The ratio was measured on the gzip stream; the scratch ZIP's own deflate says nothing.
         scratch_limits = replace(limits, max_compression_ratio=2**62)
         with zipfile.ZipFile(scratch) as archive:
-            return _build(archive, slug, version, workdir, scratch_limits, flavour=flavour)
+            return _build(
+                archive, slug, version, workdir, scratch_limits, flavour=flavour, trust_anchor=trust_anchor
+            )
     finally:
         scratch.unlink(missing_ok=True)
 
 
 def build_wordpress_package(
-    source: Path, slug: str, version: str | None, workdir: Path, limits: Limits = DEFAULT_LIMITS
+    source: Path,
+    slug: str,
+    version: str | None,
+    workdir: Path,
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    trust_anchor: bytes | None = None,
 ) -> BuiltPackage:
     """Package ``source`` (a .zip or .tar.gz) as ``{workdir}/{slug}-v{version}.zip``.
 
     Nothing but that file is left behind, and nothing is ever written outside ``workdir``.
     ``version`` None means "release what the header says" and leaves every file untouched.
     Raises PackagingError (``code`` in REASON_CODES) for any archive that must not reach a site.
+    A top-level ``igny8-trust.json`` in the source is replaced by ``trust_anchor`` when given.
     """
-    return _package(source, slug, version, workdir, limits, flavour=_WordPress())
+    return _package(source, slug, version, workdir, limits, flavour=_WordPress(), trust_anchor=trust_anchor)
 
 
 def build_generic_package(
-    source: Path, slug: str, version: str | None, workdir: Path, limits: Limits = DEFAULT_LIMITS
+    source: Path,
+    slug: str,
+    version: str | None,
+    workdir: Path,
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    trust_anchor: bytes | None = None,
 ) -> BuiltPackage:
     """Package a ``custom`` (site SDK) or ``shopify`` source as ``{workdir}/{slug}-v{version}.zip``.
 
@@ -1317,11 +1349,18 @@ def build_generic_package(
     its top-level "version" (only that value's text changes). ``version`` None releases what the
     manifest says and leaves every file untouched.
     """
-    return _package(source, slug, version, workdir, limits, flavour=_Generic())
+    return _package(source, slug, version, workdir, limits, flavour=_Generic(), trust_anchor=trust_anchor)
 
 
 def _package(
-    source: Path, slug: str, version: str | None, workdir: Path, limits: Limits, *, flavour: _Flavour
+    source: Path,
+    slug: str,
+    version: str | None,
+    workdir: Path,
+    limits: Limits,
+    *,
+    flavour: _Flavour,
+    trust_anchor: bytes | None,
 ) -> BuiltPackage:
     """The pipeline every kind of plugin goes through: vet, open (zip or .tar.gz), build."""
     _check_slug(slug)
@@ -1333,7 +1372,9 @@ def _package(
     with source.open("rb") as raw:
         magic = raw.read(len(_GZIP_MAGIC))
     if magic == _GZIP_MAGIC:
-        return _build_from_tar(source, slug, version, workdir, limits, flavour=flavour)
+        return _build_from_tar(
+            source, slug, version, workdir, limits, flavour=flavour, trust_anchor=trust_anchor
+        )
     try:
         archive = zipfile.ZipFile(source)
     except zipfile.BadZipFile as exc:
@@ -1346,6 +1387,6 @@ def _package(
     with archive:
         try:
             _check_layout(source, archive)
-            return _build(archive, slug, version, workdir, limits, flavour=flavour)
+            return _build(archive, slug, version, workdir, limits, flavour=flavour, trust_anchor=trust_anchor)
         except _BROKEN_ARCHIVE as exc:
             raise PackagingError("corrupt_archive", f"{source.name} cannot be read: {exc}") from exc

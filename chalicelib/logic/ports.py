@@ -89,6 +89,11 @@ class Signer(Protocol):
         """Sign ``message`` (for packages: the raw 48-byte SHA-384 digest) with the active key."""
         ...
 
+    def trust_anchor(self) -> bytes:
+        """The stage's root public keys as ``igny8-trust.json`` holds them in a package: what a
+        client pins to accept the signing keys the root certifies (see ``GET /api/keys/``)."""
+        ...
+
 
 class PutResult(StrEnum):
     CREATED = "created"

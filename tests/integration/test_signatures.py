@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
+import json
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import boto3
@@ -124,3 +127,41 @@ def test_signature_of_an_unknown_or_unreleased_version_is_a_json_404(
         assert response.status_code == 404
         assert response.json_body["error"]["code"] == "no_such_version"
     assert client.http.get(f"/plugins/{SLUG}/signature?version=banana").status_code == 400
+
+
+def _certified_keys(client: Client, roots: list[dict]) -> dict[str, dict]:
+    """The signing keys as a site accepts them: only from the key list its pinned root signed."""
+    published = client.http.get("/keys").json_body
+    root = next(r for r in roots if r["key_id"] == published["key_list_root_id"])
+    Ed25519PublicKey.from_public_bytes(base64.b64decode(root["public_key"])).verify(
+        base64.b64decode(published["key_list_signature"]), published["key_list"].encode()
+    )
+    return {key["key_id"]: key for key in json.loads(published["key_list"])["keys"]}
+
+
+def test_the_package_pins_the_stage_root_and_a_rotation_reaches_it_through_the_signed_key_list(
+    client: Client, packager: Packager, aws: dict[str, str]
+) -> None:
+    bucket = aws["ArtifactsBucketName"]
+    old = _publish(client, packager, bucket, "1.0.0")
+    with zipfile.ZipFile(io.BytesIO(_package(bucket, "1.0.0"))) as archive:
+        pinned = json.loads(archive.read(f"{SLUG}/igny8-trust.json"))["roots"]
+    assert [root["key_id"] for root in pinned] == [
+        r["key_id"] for r in client.http.get("/keys").json_body["roots"]
+    ]
+    assert old["signature_key_id"] in _certified_keys(client, pinned)
+
+    new_key = KeyStore.of_stack(aws).rotate()
+    adapters.reset()
+    new = _publish(client, packager, bucket, "1.1.0")
+    certified = _certified_keys(client, pinned)  # the root pinned by 1.0.0 certifies the new key
+    assert certified[new_key]["status"] == "active"
+    assert _verifies(_package(bucket, "1.1.0"), new["signature"], certified[new_key]["public_key"])
+
+    # A list the root did not sign is worthless: one changed byte fails verification.
+    published = client.http.get("/keys").json_body
+    forged = published["key_list"].replace(new_key, "f" * 16)
+    with pytest.raises(InvalidSignature):
+        Ed25519PublicKey.from_public_bytes(base64.b64decode(pinned[0]["public_key"])).verify(
+            base64.b64decode(published["key_list_signature"]), forged.encode()
+        )

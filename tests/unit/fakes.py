@@ -35,6 +35,9 @@ class FakeSigner:
     def sign(self, message: bytes) -> Signature:
         return Signature(key_id=self.key_id, value=base64.b64encode(self.private.sign(message)).decode())
 
+    def trust_anchor(self) -> bytes:
+        return b'{"roots": [{"key_id": "test-root", "public_key": "test"}]}\n'
+
 
 class FakeRepository:
     """``chalicelib.logic.ports.Repository`` in memory."""

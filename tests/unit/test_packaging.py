@@ -111,6 +111,18 @@ def bridge_files(prefix: str = "") -> dict[str, bytes | str]:
     return files
 
 
+def shipped_names() -> list[str]:
+    """What a site receives of the bundled bridge: its source less .distignore's development files."""
+    names = {""}
+    for file in BRIDGE.rglob("*"):
+        parts = file.relative_to(BRIDGE).parts
+        if not file.is_file() or parts[0] in ("tests", ".distignore"):
+            continue
+        names.update("/".join(parts[:depth]) + "/" for depth in range(1, len(parts)))
+        names.add("/".join(parts))
+    return sorted(names)
+
+
 def build(
     tmp_path: Path,
     files: dict[str, bytes | str],
@@ -152,14 +164,8 @@ def test_bundled_plugin_packages_as_is_from_a_root_level_source(tmp_path: Path) 
     names = [info.filename for info in entries(package)]
     assert {name.split("/")[0] for name in names} == {SLUG}
     assert names == sorted(names)
-    assert names == [
-        f"{SLUG}/",
-        f"{SLUG}/igny8-wp-bridge.php",
-        f"{SLUG}/includes/",
-        f"{SLUG}/includes/class-igny8-bridge.php",
-        f"{SLUG}/readme.txt",
-        f"{SLUG}/uninstall.php",
-    ]
+    assert names == [f"{SLUG}/{name}" for name in shipped_names()]
+    assert f"{SLUG}/includes/class-igny8-bridge.php" in names
     assert package.path == tmp_path / "work" / "igny8-wp-bridge-v1.0.0.zip"
     assert package.version == "1.0.0"
     assert package.stamped == ()
@@ -828,14 +834,8 @@ def test_the_bundled_distignore_is_applied(tmp_path: Path) -> None:
     package = build(tmp_path, files)
 
     names = [info.filename.removeprefix(f"{SLUG}/") for info in entries(package)]
-    assert names == [
-        "",
-        "igny8-wp-bridge.php",
-        "includes/",
-        "includes/class-igny8-bridge.php",
-        "readme.txt",
-        "uninstall.php",
-    ]
+    assert names == shipped_names()
+    assert not any(name.startswith("tests") for name in names)
 
 
 def test_a_distignore_adds_anchored_unanchored_and_folder_patterns(tmp_path: Path) -> None:
@@ -978,3 +978,23 @@ def test_a_tar_source_writes_nothing_outside_the_workdir(tmp_path: Path) -> None
     package = build_wordpress_package(source, SLUG, "1.0.1", workdir)
 
     assert sorted(tmp_path.rglob("*")) == sorted([*before, package.path])
+
+
+def test_the_trust_file_carries_the_stage_anchor_and_nothing_else_changes(tmp_path: Path) -> None:
+    anchor = b'{"roots": [{"key_id": "r1", "public_key": "AAAA"}]}\n'
+    files = {
+        "p.php": "<?php\n/*\n * Plugin Name: P\n * Version: 1.0.0\n */\n",
+        "igny8-trust.json": '{"roots": []}',
+        "includes/igny8-trust.json": '{"roots": []}',
+    }
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    source = make_zip(tmp_path / "source.zip", files)
+
+    stamped = build_wordpress_package(source, SLUG, "1.1.0", workdir, trust_anchor=anchor)
+    assert content(stamped, "igny8-trust.json") == anchor
+    assert content(stamped, "includes/igny8-trust.json") == b'{"roots": []}'  # only the top-level file
+
+    (workdir / f"{SLUG}-v1.1.0.zip").unlink()
+    untouched = build_wordpress_package(source, SLUG, "1.1.0", workdir)
+    assert content(untouched, "igny8-trust.json") == b'{"roots": []}'
