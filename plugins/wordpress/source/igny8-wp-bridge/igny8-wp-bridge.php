@@ -2,7 +2,7 @@
 /**
  * Plugin Name:       IGNY8 WordPress Bridge
  * Plugin URI:        https://igny8.com
- * Description:       Connects this site to IGNY8 and keeps IGNY8's plugins up to date from the IGNY8 plugin service.
+ * Description:       Connects this site to IGNY8 and keeps IGNY8's plugins up to date from the IGNY8 plugin service, verifying every package before it is installed.
  * Version:           1.0.0
  * Requires at least: 5.8
  * Requires PHP:      7.4
@@ -20,12 +20,18 @@ defined( 'ABSPATH' ) || exit;
 
 define( 'IGNY8_BRIDGE_VERSION', '1.0.0' );
 define( 'IGNY8_BRIDGE_FILE', __FILE__ );
+define( 'IGNY8_BRIDGE_DIR', plugin_dir_path( __FILE__ ) );
+define( 'IGNY8_BRIDGE_SLUG', 'igny8-wp-bridge' );
 
-// A staging or local stack can point the bridge elsewhere by defining this in wp-config.php.
-if ( ! defined( 'IGNY8_BRIDGE_API_URL' ) ) {
-	define( 'IGNY8_BRIDGE_API_URL', 'https://api.igny8.com/api/plugins/' );
-}
-
-require_once plugin_dir_path( __FILE__ ) . 'includes/class-igny8-bridge.php';
+// wp-config.php may fix the server (define IGNY8_BRIDGE_API_URL); else Settings > IGNY8 Bridge.
+require_once IGNY8_BRIDGE_DIR . 'includes/class-igny8-bridge-verifier.php';
+require_once IGNY8_BRIDGE_DIR . 'includes/class-igny8-bridge-backoff.php';
+require_once IGNY8_BRIDGE_DIR . 'includes/class-igny8-bridge-offer.php';
+require_once IGNY8_BRIDGE_DIR . 'includes/class-igny8-bridge-options.php';
+require_once IGNY8_BRIDGE_DIR . 'includes/class-igny8-bridge-client.php';
+require_once IGNY8_BRIDGE_DIR . 'includes/class-igny8-bridge-reporter.php';
+require_once IGNY8_BRIDGE_DIR . 'includes/class-igny8-bridge-updates.php';
+require_once IGNY8_BRIDGE_DIR . 'includes/class-igny8-bridge-settings.php';
+require_once IGNY8_BRIDGE_DIR . 'includes/class-igny8-bridge.php';
 
 Igny8_Bridge::instance()->register();
