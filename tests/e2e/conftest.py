@@ -1,5 +1,6 @@
 """The local stack as `make run` starts it (`python -m infra.local`, on free ports, in its own
-process: moto server, packager poller, Chalice's local server), one per test module."""
+process: moto server, packager poller, Chalice's local server), one per test module; and real
+WordPress sites (tests/e2e/wordpress.py) on one throwaway MariaDB per session."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ from typing import Any
 import boto3
 import pytest
 import requests
+
+from tests.e2e.wordpress import CoreTemplate, MariaDB, WordPressSite, missing_tools, running_mariadb
 
 ROOT = Path(__file__).resolve().parents[2]
 BRIDGE = ROOT / "plugins" / "wordpress" / "source" / "igny8-wp-bridge"
@@ -95,3 +98,64 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         log.close()
         with socket.socket() as probe:
             assert probe.connect_ex(("127.0.0.1", port)) != 0, "the API still listens after the stack stopped"
+
+
+# ---- Real WordPress ------------------------------------------------------------------------
+
+
+def require_wordpress() -> None:
+    """Skip, naming what is missing, when this machine cannot run a real WordPress site; fail
+    instead when CI is set, so CI can never silently skip the WordPress tests."""
+    missing = missing_tools()
+    if not missing:
+        return
+    message = (
+        "REAL WORDPRESS TESTS NOT RUN: missing "
+        + ", ".join(missing)
+        + " (apt-get install wordpress php-cli php-mysql php-curl php-zip php-xml php-mbstring"
+        " mariadb-server; .ci/run does)"
+    )
+    if os.environ.get("CI"):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def mariadb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MariaDB]:
+    """One throwaway MariaDB (unix socket, no TCP) for the whole session; a database per site."""
+    require_wordpress()
+    with running_mariadb(tmp_path_factory.mktemp("mariadb")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def wordpress_core(mariadb: MariaDB, tmp_path_factory: pytest.TempPathFactory) -> CoreTemplate:
+    """Debian's WordPress resolved into a writable copy once; sites hard-link to it."""
+    return CoreTemplate.build(tmp_path_factory.mktemp("wordpress-core"))
+
+
+@pytest.fixture
+def wordpress_site_factory(
+    mariadb: MariaDB, wordpress_core: CoreTemplate, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[..., WordPressSite]]:
+    """Makes fresh, installed, served sites (about a second each): keyword arguments go to
+    WordPressSite.create (wporg='online'|'offline', safe_ports=[...], title=...). Every site
+    made is stopped and its database dropped after the test."""
+    sites: list[WordPressSite] = []
+
+    def make(**kwargs: Any) -> WordPressSite:
+        site = WordPressSite.create(
+            mariadb, tmp_path_factory.mktemp("wp-site"), template=wordpress_core, **kwargs
+        )
+        sites.append(site)
+        return site
+
+    yield make
+    for site in sites:
+        site.stop()
+
+
+@pytest.fixture
+def wordpress_site(wordpress_site_factory: Callable[..., WordPressSite]) -> WordPressSite:
+    """One fresh site, online for wordpress.org, no extra safe ports."""
+    return wordpress_site_factory()
