@@ -24,12 +24,12 @@ import secrets
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import quote
 
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import ADMIN_COOKIE, iam, require_admin, token_is_valid
-from chalicelib.api.http import MAX_BODY_BYTES, json_body, route
+from chalicelib.api.http import BODY_TYPES, body_fields, route
 from chalicelib.logic.errors import InvalidInput, NotFound, Unauthorized
 from chalicelib.settings import get_settings
 
@@ -127,17 +127,8 @@ def _cookie(value: str, headers: Any, *, clear: bool = False) -> str:
 
 def _submitted_token(raw: str | bytes | None, content_type: str) -> str:
     """The ``token`` field of a form-urlencoded or JSON body."""
-    if raw and len(raw) > MAX_BODY_BYTES:
-        raise InvalidInput(f"request body is larger than {MAX_BODY_BYTES} bytes", code="body_too_large")
-    if content_type.split(";", maxsplit=1)[0].strip().lower() == "application/json":
-        value = json_body(raw).get("token")
-        return value if isinstance(value, str) else ""
-    try:
-        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw or ""
-        fields = parse_qs(text, max_num_fields=20)
-    except (UnicodeDecodeError, ValueError):
-        raise InvalidInput("the login form could not be read", code="invalid_input") from None
-    return (fields.get("token") or [""])[0]
+    value = body_fields(raw, content_type).get("token")
+    return value if isinstance(value, str) else ""
 
 
 def _token_mode_only() -> None:
@@ -166,7 +157,7 @@ def dashboard_page() -> Response:
     "/admin/session",
     methods=["POST"],
     authorizer=iam,
-    content_types=["application/x-www-form-urlencoded", "application/json"],
+    content_types=BODY_TYPES,
 )
 def create_session() -> Response:
     """Sign in with the admin token (token mode): a cookie and a 303 back to the dashboard."""
@@ -194,7 +185,7 @@ def create_session() -> Response:
     "/admin/logout",
     methods=["POST"],
     authorizer=iam,
-    content_types=["application/x-www-form-urlencoded", "application/json"],
+    content_types=BODY_TYPES,
 )
 def logout() -> Response:
     """Forget the session cookie (token mode) and go back to the login form."""

@@ -44,10 +44,12 @@ def check_update_view(slug: str) -> Response:
     plugin = find_plugin(slug)
     site = site_request(
         current=_query("current_version"),
+        installed_version=_query("installed_version"),
         channel=_query("channel"),
         site_id=request.headers.get("x-igny8-site-id"),
         wp_version=_query("wp_version"),
         php_version=_query("php_version"),
+        php=_query("php"),
         user_agent=request.headers.get("user-agent"),
     )
     caller = claimed_site(request)

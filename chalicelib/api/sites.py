@@ -11,10 +11,10 @@ from chalice.app import Blueprint, Request, Response
 
 from chalicelib.adapters import now, repository
 from chalicelib.api.downloads import serve_download
-from chalicelib.api.http import find_plugin, json_body, route
+from chalicelib.api.http import BODY_TYPES, body_fields, find_plugin, route
 from chalicelib.logic.model import Plugin, Site
 from chalicelib.logic.sites import Sites
-from chalicelib.logic.telemetry import Telemetry, validated
+from chalicelib.logic.telemetry import Telemetry
 from chalicelib.settings import get_settings
 
 site = Blueprint(__name__)
@@ -40,7 +40,11 @@ def claimed_site(request: Request) -> Site | None:
 
 def _authenticated(slug: str) -> tuple[Site, Plugin, dict[str, Any]]:
     request = site.current_request
-    return site_of(request), find_plugin(slug), json_body(request.raw_body)
+    return (
+        site_of(request),
+        find_plugin(slug),
+        body_fields(request.raw_body, request.headers.get("content-type")),
+    )
 
 
 def _installation_json(installation: Any) -> dict[str, Any]:
@@ -54,14 +58,16 @@ def _installation_json(installation: Any) -> dict[str, Any]:
     }
 
 
-@route(site, "/plugins/{slug}/register-installation", methods=["POST"])
+# The seed's plan names the same call ``register/`` in one place: both paths work.
+@route(site, "/plugins/{slug}/register", methods=["POST"], content_types=BODY_TYPES)
+@route(site, "/plugins/{slug}/register-installation", methods=["POST"], content_types=BODY_TYPES)
 def register_installation(slug: str) -> dict[str, Any]:
     caller, plugin, body = _authenticated(slug)
     installation = Telemetry(repository(), now()).register(caller.site_id, plugin.slug, body)
     return {"installation": _installation_json(installation)}
 
 
-@route(site, "/plugins/{slug}/health-check", methods=["POST"])
+@route(site, "/plugins/{slug}/health-check", methods=["POST"], content_types=BODY_TYPES)
 def health_check(slug: str) -> dict[str, Any]:
     caller, plugin, body = _authenticated(slug)
     installation = Telemetry(repository(), now()).health(caller.site_id, plugin.slug, body)
@@ -83,10 +89,9 @@ def download_url(slug: str) -> dict[str, Any]:
     }
 
 
-@route(site, "/plugins/{slug}/track-download", methods=["POST"])
+@route(site, "/plugins/{slug}/track-download", methods=["POST"], content_types=BODY_TYPES)
 def track_download(slug: str) -> Response:
     """The site confirms it installed a download (served downloads are counted when served)."""
     caller, plugin, body = _authenticated(slug)
-    fields = validated(body, ("version",))
-    Telemetry(repository(), now()).register(caller.site_id, plugin.slug, {"version": fields["version"]})
+    Telemetry(repository(), now()).installed(caller.site_id, plugin.slug, body)
     return Response(body="", status_code=204)

@@ -67,6 +67,22 @@ def validated(
     return checked
 
 
+def own_body(site_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The body without the seed's ``site_id`` field, which may only repeat the site the request's
+    headers proved (the seed's sites send it as a number): a body about another site is refused
+    before anything is read or written."""
+    if "site_id" not in body:
+        return body
+    claimed = body["site_id"]
+    if isinstance(claimed, bool) or not isinstance(claimed, str | int):
+        raise InvalidInput("site_id must be a string or an integer", code="invalid_body")
+    if str(claimed) != site_id:
+        raise InvalidInput(
+            "site_id in the body is not the site named by X-IGNY8-Site-ID", code="site_id_mismatch"
+        )
+    return {name: value for name, value in body.items() if name != "site_id"}
+
+
 def downloads_key(slug: str) -> str:
     return f"downloads#{slug}"
 
@@ -78,12 +94,18 @@ class Telemetry:
 
     def register(self, site_id: str, slug: str, body: dict[str, Any]) -> Installation:
         """On activation and after each upgrade: the site runs ``version`` now."""
-        fields = validated(body, ("version",), ("wp_version", "php_version", "site_url"))
+        fields = validated(own_body(site_id, body), ("version",), ("wp_version", "php_version", "site_url"))
         return self._report(site_id, slug, fields)
 
     def health(self, site_id: str, slug: str, body: dict[str, Any]) -> Installation:
-        fields = validated(body, ("version", "status"), ("wp_version", "php_version", "message"))
+        fields = validated(
+            own_body(site_id, body), ("version", "status"), ("wp_version", "php_version", "message")
+        )
         return self._report(site_id, slug, fields, health=fields["status"])
+
+    def installed(self, site_id: str, slug: str, body: dict[str, Any]) -> Installation:
+        """The site confirms it installed a download: it runs ``version`` now."""
+        return self._report(site_id, slug, validated(own_body(site_id, body), ("version",)))
 
     def record_offer(self, site_id: str, slug: str, version: str) -> None:
         """A check-update from a known site offered it ``version`` (for the update success rate)."""

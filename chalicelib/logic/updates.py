@@ -26,6 +26,7 @@ from chalicelib.logic.model import (
     iso,
 )
 from chalicelib.logic.packaging import version_entry
+from chalicelib.logic.readme_html import plain_text, render, render_changelog, render_faq
 from chalicelib.logic.rollout import admits, wordpress_version_from_user_agent
 from chalicelib.logic.versions import version_compare
 
@@ -54,19 +55,28 @@ def site_request(
     wp_version: str | None,
     php_version: str | None,
     user_agent: str | None,
+    installed_version: str | None = None,
+    php: str | None = None,
 ) -> SiteRequest:
-    """Validate what a site sent (query, headers, WordPress' User-Agent); 400 on garbage."""
+    """Validate what a site sent (query, headers, WordPress' User-Agent); 400 on garbage.
+
+    plugin-update-checker (PUC) names the site's version ``installed_version`` and sends PHP's own
+    ``phpversion()`` as ``php``. What a site states on purpose (``current_version``, ``wp_version``,
+    ``php_version``) must be a version; what its software reports by itself (the User-Agent, PUC's
+    ``php``, e.g. Debian's ``8.2.7-1~deb12u1``) is used when it reads as one and otherwise ignored,
+    as a site cannot change it.
+    """
     if channel is not None:
         check_channel(channel)
     if site_id is not None and not SITE_ID_RE.fullmatch(site_id):
         raise InvalidInput("X-IGNY8-Site-ID is not a valid site id", code="invalid_site_id")
-    wp_version = wp_version or wordpress_version_from_user_agent(user_agent)
     return SiteRequest(
-        current=parse_current_version(current),
+        current=parse_current_version(current, installed_version),
         channel=channel or DEFAULT_CHANNEL,
         site_id=site_id,
-        wp_version=_optional_version(wp_version, "wp_version"),
-        php_version=_optional_version(php_version, "php_version"),
+        wp_version=_optional_version(wp_version, "wp_version")
+        or _reported_version(wordpress_version_from_user_agent(user_agent)),
+        php_version=_optional_version(php_version, "php_version") or _reported_version(php),
     )
 
 
@@ -79,12 +89,28 @@ def _optional_version(value: str | None, name: str) -> str | None:
         raise InvalidInput(f"{name} {value!r} is not a version", code=f"invalid_{name}") from None
 
 
-def parse_current_version(value: str | None) -> str:
-    if value is None or not value.strip():
+def _reported_version(value: str | None) -> str | None:
+    try:
+        return None if value is None else check_version(value)
+    except InvalidInput:
+        return None
+
+
+def parse_current_version(value: str | None, alias: str | None = None) -> str:
+    """The site's version from ``current_version`` or PUC's ``installed_version`` (the same value
+    if both are given)."""
+    given = [check_version(v) for v in (value, alias) if v is not None and v.strip()]
+    if not given:
         raise InvalidInput(
-            "current_version is required, e.g. ?current_version=1.0.0", code="missing_parameter"
+            "current_version (or installed_version) is required, e.g. ?current_version=1.0.0",
+            code="missing_parameter",
         )
-    return check_version(value)
+    if len(given) == 2 and given[0] != given[1]:
+        raise InvalidInput(
+            f"current_version {given[0]!r} and installed_version {given[1]!r} disagree; send one",
+            code="conflicting_parameters",
+        )
+    return given[0]
 
 
 def latest_offered(versions: list[PluginVersion], channel: str = DEFAULT_CHANNEL) -> PluginVersion | None:
@@ -254,21 +280,26 @@ def wordpress_update_item(
 
 
 def upgrade_notice(version: PluginVersion) -> str:
-    """This version's paragraph of readme.txt's ``== Upgrade Notice ==`` (``= 1.2.0 =`` headings)."""
-    return version_entry(version.sections.get("upgrade_notice", ""), version.version)
+    """This version's paragraph of readme.txt's ``== Upgrade Notice ==`` (``= 1.2.0 =`` headings),
+    as text: WordPress shows it in a line of its own."""
+    return plain_text(version_entry(version.sections.get("upgrade_notice", ""), version.version))
 
 
 def plugin_info(plugin: Plugin, versions: list[PluginVersion], links: Links) -> dict[str, Any]:
-    """WordPress' ``plugins_api`` answer, with plugin-update-checker's field names alongside."""
+    """WordPress' ``plugins_api`` answer, with plugin-update-checker's field names alongside (PUC
+    requires ``name`` and ``version`` and reads ``download_url``, ``sections``, ``upgrade_notice``...).
+
+    Sections are HTML, as wordpress.org serves them: WordPress prints them unescaped."""
     offered = latest_offered(versions)
     if offered is None:
         raise NotFound(f"{plugin.slug} has no released version yet", code="no_release")
     download = links.download(plugin.slug, offered.version)
+    readme = offered.sections
     sections = {
-        "description": offered.sections.get("description") or offered.description or plugin.description,
-        "installation": offered.sections.get("installation", ""),
-        "changelog": offered.sections.get("changelog") or offered.changelog,
-        "faq": offered.sections.get("faq", ""),
+        "description": render(readme.get("description") or offered.description or plugin.description),
+        "installation": render(readme.get("installation", "")),
+        "changelog": render_changelog(offered.version, offered.changelog, readme.get("changelog", "")),
+        "faq": render_faq(readme.get("faq", "")),
     }
     return {
         "name": offered.plugin_name or plugin.name,

@@ -644,11 +644,12 @@ def test_plugin_info_has_the_fields_the_wordpress_details_modal_shows() -> None:
     assert info["version"] == "1.2.0"
     assert (info["requires"], info["tested"], info["requires_php"]) == ("5.8", "6.6", "7.4")
     assert info["last_updated"] == "2024-05-06 3:04pm GMT"
+    # HTML, as wordpress.org serves it; the release's own changelog under its version.
     assert info["sections"] == {
-        "description": "Connects your site.",
-        "installation": "Upload and activate.",
-        "changelog": "= 1.2.0 =\n* Changes of 1.2.0.",
-        "faq": "= Q? =\nA.",
+        "description": "<p>Connects your site.</p>",
+        "installation": "<p>Upload and activate.</p>",
+        "changelog": "<h4>1.2.0</h4>\n<ul>\n<li>Changes of 1.2.0.</li>\n</ul>",
+        "faq": "<dl>\n<dt><h3>Q?</h3></dt>\n<dd><p>A.</p>\n</dd>\n</dl>",
     }
     assert info["download_link"] == info["download_url"] == download("1.2.0")
     assert info["upgrade_notice"] == "Security fix."
@@ -663,7 +664,7 @@ def test_plugin_info_morning_times_and_missing_sections() -> None:
     info = plugin_info(make_plugin(description="From the plugin record."), versions, LINKS)
 
     assert info["last_updated"] == "2024-01-09 12:05am GMT"
-    assert info["sections"] == {"description": "From the plugin record."}
+    assert info["sections"] == {"description": "<p>From the plugin record.</p>"}
 
 
 def test_plugin_info_without_a_release_is_not_found() -> None:
@@ -775,7 +776,7 @@ NOTICES = (
 @pytest.mark.parametrize(
     ("version", "notice"),
     [
-        ("1.2.0", "Security fix: update now.\nSecond line."),
+        ("1.2.0", "Security fix: update now. Second line."),
         ("1.1.0", "Older notice."),
         ("11.2.0", "Far future."),
         ("1.2", ""),
@@ -791,7 +792,7 @@ def test_the_upgrade_notice_reaches_the_update_offer() -> None:
 
     item = check_update(make_plugin(), versions, site("1.0.0"), LINKS)["update"]
 
-    assert item["upgrade_notice"] == "Security fix: update now.\nSecond line."
+    assert item["upgrade_notice"] == "Security fix: update now. Second line."
 
 
 def test_no_upgrade_notice_section() -> None:
