@@ -115,7 +115,7 @@ _MARKDOWN.core.ruler.push("demote_top_headings", _demote_top_headings)
 
 def _bounded(markup: str) -> str:
     """At most ``MAX_MARKUP_CHARS``, cut at a line break, marked as cut."""
-    markup = markup.replace("\r\n", "\n").replace("\r", "\n").strip()
+    markup = markup.replace("\r\n", "\n").replace("\r", "\n")
     if len(markup) <= MAX_MARKUP_CHARS:
         return markup
     cut = markup.rfind("\n", 0, MAX_MARKUP_CHARS)
