@@ -6,6 +6,7 @@ pinned to one version: WordPress caches an offer for 12 hours, a presigned URL l
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,9 @@ from chalicelib.logic.packaging import version_entry
 from chalicelib.logic.readme_html import plain_text, render, render_changelog, render_faq
 from chalicelib.logic.rollout import admits, wordpress_version_from_user_agent
 from chalicelib.logic.versions import version_compare
+
+#: A release number at the start of a reported version, before a distribution's suffix.
+_RELEASE = re.compile(r"\d+(?:\.\d+)+(?=[-~+_]|$)")
 
 
 @dataclass(frozen=True)
@@ -90,10 +94,15 @@ def _optional_version(value: str | None, name: str) -> str | None:
 
 
 def _reported_version(value: str | None) -> str | None:
-    try:
-        return None if value is None else check_version(value)
-    except InvalidInput:
-        return None
+    """The whole value when it is a version (WordPress compares ``PHP_VERSION`` whole), else its
+    release number (``8.2.7`` of ``8.2.7-1~deb12u1``), else nothing."""
+    release = _RELEASE.match(value.strip()) if value is not None else None
+    for candidate in (value, release.group() if release else None):
+        try:
+            return None if candidate is None else check_version(candidate)
+        except InvalidInput:
+            continue
+    return None
 
 
 def parse_current_version(value: str | None, alias: str | None = None) -> str:

@@ -86,6 +86,53 @@ def test_register_and_health_refuse_fields_the_other_takes() -> None:
     assert repo.get_installation(SITE, SLUG) is None
 
 
+# the seed's site_id in the body ------------------------------------------------------------------
+
+NUMBERED = "123"
+REPORTS = ["register", "health", "installed"]
+
+
+def report(kind: str, repo: FakeRepository, **body: Any) -> Installation:
+    """A report of ``kind`` by site 123, authenticated by its headers, with a valid body plus ``body``."""
+    valid = {"version": "1.0.0"} | ({"status": "active"} if kind == "health" else {})
+    installation: Installation = getattr(Telemetry(repo, NOW), kind)(NUMBERED, SLUG, valid | body)
+    return installation
+
+
+@pytest.mark.parametrize("claimed", [NUMBERED, 123])
+@pytest.mark.parametrize("kind", REPORTS)
+def test_a_body_may_repeat_the_authenticated_site_id_as_text_or_number(claimed: Any, kind: str) -> None:
+    repo = FakeRepository()
+
+    report(kind, repo, site_id=claimed)
+
+    assert stored(repo, NUMBERED).current_version == "1.0.0"
+
+
+@pytest.mark.parametrize(
+    ("claimed", "code"),
+    [
+        (124, "site_id_mismatch"),
+        ("shop-2", "site_id_mismatch"),
+        ("", "site_id_mismatch"),
+        (" 123", "site_id_mismatch"),
+        (123.0, "invalid_body"),
+        (True, "invalid_body"),
+        (None, "invalid_body"),
+        ([123], "invalid_body"),
+    ],
+)
+@pytest.mark.parametrize("kind", REPORTS)
+def test_a_body_about_another_site_changes_nothing(claimed: Any, code: str, kind: str) -> None:
+    repo = FakeRepository()
+
+    with pytest.raises(InvalidInput) as caught:
+        report(kind, repo, site_id=claimed)
+
+    assert caught.value.code == code
+    assert repo.get_installation(NUMBERED, SLUG) is None
+
+
 # register --------------------------------------------------------------------------------------
 
 

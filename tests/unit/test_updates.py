@@ -585,6 +585,59 @@ def test_the_user_agents_wp_version_holds_back_an_update_it_cannot_run() -> None
     assert decide(make_plugin(), versions, req) == (None, "requires_wp")
 
 
+# --- plugin-update-checker's parameters ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("current", "installed"), [(None, "1.2.0"), ("1.2.0", "1.2.0"), ("", "1.2.0"), ("1.2.0", " 1.2.0 ")]
+)
+def test_installed_version_is_current_versions_alias(current: str | None, installed: str) -> None:
+    assert request(current=current, installed_version=installed).current == "1.2.0"
+
+
+def test_current_and_installed_version_that_disagree_are_a_client_error() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        request(current="1.2.0", installed_version="1.1.0")
+
+    assert refused.value.code == "conflicting_parameters"
+
+
+@pytest.mark.parametrize("installed", [None, "", "  "])
+def test_without_either_version_the_parameter_is_missing(installed: str | None) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        request(current=None, installed_version=installed)
+
+    assert refused.value.code == "missing_parameter"
+
+
+def test_pucs_php_tells_the_php_version_unless_the_site_states_one() -> None:
+    assert request(php="8.1.2-1ubuntu2.14").php_version == "8.1.2-1ubuntu2.14"
+    assert request(php="8.2.7-1~deb12u1").php_version == "8.2.7"  # "~" is no version character
+    assert request(php="8.2.7", php_version="7.4.33").php_version == "7.4.33"
+
+
+@pytest.mark.parametrize("php", ["", "eight", "8..2", "x" * 300])
+def test_a_php_value_that_is_no_version_is_ignored_not_refused(php: str) -> None:
+    assert request(php=php).php_version is None
+
+
+@pytest.mark.parametrize(
+    "user_agent",
+    ["WordPress/6..1; https://x.test", "WordPress/; x", "WordPress/-6.1; https://x.test", "WordPress"],
+)
+def test_a_user_agent_without_a_usable_version_is_ignored_not_refused(user_agent: str) -> None:
+    assert request(user_agent=user_agent).wp_version is None
+
+
+def test_pucs_php_holds_back_an_update_it_cannot_run() -> None:
+    versions = stored(make_version("1.1.0"), make_version("1.2.0", requires_php="8.3"))
+
+    assert decide(make_plugin(), versions, request(current="1.1.0", php="8.2.7-1~deb12u1")) == (
+        None,
+        "requires_php",
+    )
+
+
 # --- current_version parameter -----------------------------------------------------------------------
 
 
