@@ -99,7 +99,8 @@ final class Igny8_Bridge_Updates {
 	 * @return mixed
 	 */
 	public function inject( $transient ) {
-		return $this->apply( $transient, true );
+		$fresh = is_admin() && ! empty( $_GET['force-check'] ); // phpcs:ignore WordPress.Security.NonceVerification.Recommended -- a read-only refresh, as core's own.
+		return $this->apply( $transient, true, $fresh );
 	}
 
 	/**
@@ -109,7 +110,7 @@ final class Igny8_Bridge_Updates {
 	 * @return mixed
 	 */
 	public function inject_cached( $transient ) {
-		return $this->apply( $transient, false );
+		return $this->apply( $transient, false, false );
 	}
 
 	/**
@@ -117,9 +118,10 @@ final class Igny8_Bridge_Updates {
 	 *
 	 * @param mixed $transient The transient.
 	 * @param bool  $may_fetch Whether this may ask the service (else cached answers only).
+	 * @param bool  $fresh     Whether to skip the client's cross-request cache.
 	 * @return mixed
 	 */
-	private function apply( $transient, $may_fetch ) {
+	private function apply( $transient, $may_fetch, $fresh ) {
 		if ( ! is_object( $transient ) ) {
 			if ( ! $may_fetch ) {
 				return $transient;
@@ -132,7 +134,6 @@ final class Igny8_Bridge_Updates {
 		if ( ! isset( $transient->no_update ) || ! is_array( $transient->no_update ) ) {
 			$transient->no_update = array();
 		}
-		$fresh = $may_fetch && is_admin() && ! empty( $_GET['force-check'] ); // phpcs:ignore WordPress.Security.NonceVerification.Recommended -- a read-only refresh, as core's own.
 		foreach ( self::managed() as $file => $slug ) {
 			$version = self::disk_version( WP_PLUGIN_DIR . '/' . $file );
 			if ( '' === $version ) {
@@ -374,7 +375,7 @@ final class Igny8_Bridge_Updates {
 	 */
 	public function background_updates() {
 		$updates = get_site_transient( 'update_plugins' );
-		$updates = $this->inject( is_object( $updates ) ? $updates : new stdClass() );
+		$updates = $this->apply( is_object( $updates ) ? $updates : new stdClass(), true, true );
 		set_site_transient( 'update_plugins', $updates );
 		$enabled = (array) get_site_option( 'auto_update_plugins', array() );
 		$pending = false;
