@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from chalicelib.logic.rollout import admits
 from tests.e2e.conftest import BRIDGE, SLUG, Stack
-from tests.e2e.wordpress import WordPressSite
+from tests.e2e.wordpress import WordPressSite, scrape
 
 pytestmark = pytest.mark.e2e
 
@@ -457,3 +457,93 @@ def test_a_hanging_or_broken_server_costs_one_timeout_per_backoff_period(
         assert timings[0] >= 4.5, timings  # one 5-second timeout ...
     assert max(timings[1:]) < min(4.0, timings[0] + 1.0), timings  # ... then no more waiting
     _no_bridge_problems(site)
+
+
+# ---- settings, a new user's first steps --------------------------------------------------------
+
+
+def _settings_form(site: WordPressSite, session: requests.Session) -> tuple[str, list[tuple[str, str]]]:
+    page = site.admin_get(session, "options-general.php", page=SLUG)
+    assert page.status_code == 200
+    form = next(f for f in scrape(page.text).forms if f.attrs.get("action", "").endswith("options.php"))
+    fields = [(n, v) for n, v, a in form.fields if a.get("type") != "submit"]
+    return page.text, fields
+
+
+def test_a_new_user_connects_the_site_from_the_settings_page(
+    stack: Stack, wordpress_site_factory: SiteFactory
+) -> None:
+    bridged = _bridged(stack, wordpress_site_factory, connect=False)
+    site = bridged.site
+    site.delete_option("igny8_bridge_api_url")
+    created = json.loads(stack.cli("--json", "sites", "create", "by-hand", "--url", site.url).stdout)
+    session = site.login()
+
+    _, fields = _settings_form(site, session)
+    values = {"igny8_bridge_api_url": stack.api, "igny8_bridge_site_id": created["site"]["site_id"]}
+    values["igny8_bridge_api_key"] = created["api_key"]
+    saved = session.post(
+        site.admin_url("options.php"), data=[(n, values.get(n, v)) for n, v in fields], timeout=60
+    )
+    assert saved.status_code == 200 and "Settings saved." in saved.text
+    assert site.option("igny8_bridge_api_key") == created["api_key"]
+    page, fields = _settings_form(site, session)
+    assert created["api_key"] not in page, "the key is never printed back"
+    assert dict(fields)["igny8_bridge_api_key"] == ""
+
+    # Saving again with the key field empty keeps the key; a bad URL is refused, the old one kept.
+    values = {"igny8_bridge_api_url": "javascript:alert(1)"}
+    session.post(site.admin_url("options.php"), data=[(n, values.get(n, v)) for n, v in fields], timeout=60)
+    assert site.option("igny8_bridge_api_key") == created["api_key"]
+    assert site.option("igny8_bridge_api_url") == stack.api
+
+    test_form = next(f for f in scrape(page).forms if f.value("action") == "igny8_bridge_test")
+    tested = session.post(
+        site.admin_url("admin-post.php"),
+        data=[(n, v) for n, v, _ in test_form.fields],
+        timeout=60,
+    )
+    assert "Connected" in tested.text
+    _flush_reports(site)
+    assert (
+        Bridged(site, created["site"]["site_id"], created["api_key"], bridged.installed).installation(stack)[
+            "current_version"
+        ]
+        == bridged.installed
+    )
+
+    site.set_option("igny8_bridge_api_key", "igny8_wrong")
+    tested = session.post(
+        site.admin_url("admin-post.php"), data=[(n, v) for n, v, _ in test_form.fields], timeout=60
+    )
+    assert "refused (401)" in tested.text
+
+    forged = session.post(site.admin_url("admin-post.php"), data={"action": "igny8_bridge_test"}, timeout=60)
+    assert forged.status_code == 403  # no nonce, nothing done
+
+
+def test_the_constant_locks_the_server_url_and_uninstall_removes_everything(
+    stack: Stack, wordpress_site_factory: SiteFactory
+) -> None:
+    bridged = _bridged(stack, wordpress_site_factory)
+    site = bridged.site
+    config = site.root / "wp-config.php"
+    text = config.read_text()
+    config.write_text(text.replace("<?php", f"<?php\ndefine('IGNY8_BRIDGE_API_URL', '{stack.api}/');", 1))
+    site.set_option("igny8_bridge_api_url", "https://elsewhere.example/api")
+    site.reset_opcache()
+    session = site.login()
+    page, _ = _settings_form(site, session)
+    assert "Set by IGNY8_BRIDGE_API_URL in wp-config.php." in page
+    assert 'disabled="disabled"' in page
+    assert PLUGIN_FILE in site.refresh_updates()["no_update"]  # answered by the constant's server
+
+    site.deactivate(PLUGIN_FILE)
+    site.php("delete_plugins(array($args['file']));", args={"file": PLUGIN_FILE}, user=1)
+    leftovers = site.php_json(
+        "array_values(array_filter(array_keys(wp_load_alloptions()), function ($n) {"
+        " return 0 === strpos($n, 'igny8_bridge'); }))"
+    )
+    assert leftovers == []
+    assert not (site.plugins_dir / SLUG).exists()
+    assert site.php_json("wp_next_scheduled('igny8_bridge_background_updates')") is False
