@@ -32,8 +32,10 @@ class World:
         upload(self.bucket, f"sources/wordpress/{SLUG}/{version}/src.zip", source_zip(), status="released")
         assert all(outcome["ok"] for outcome in self.packager.run())
 
-    def new_site(self, name: str = "Blog") -> tuple[str, str]:
-        status, body = self.admin("POST", "/admin/sites", {"name": name, "url": "https://blog.example.com"})
+    def new_site(self, name: str = "Blog", **fields: str) -> tuple[str, str]:
+        status, body = self.admin(
+            "POST", "/admin/sites", {"name": name, "url": "https://blog.example.com", **fields}
+        )
         assert status == 201, body
         return body["site"]["site_id"], body["api_key"]
 
@@ -104,6 +106,69 @@ def test_site_endpoints_refuse_bad_credentials_and_bad_bodies_and_change_nothing
     )
     assert health.status_code == 400
     assert world.stats()["installations"]["total"] == 0
+
+
+def test_the_seeds_bodies_naming_their_own_site_are_accepted_on_every_report_path(world: World) -> None:
+    site = world.new_site(site_id="123")
+    for path, body in (
+        ("register-installation", {"site_id": 123, "version": "1.0.0"}),
+        ("register", {"site_id": "123", "version": "1.0.0"}),  # the seed's short path
+        ("health-check", {"site_id": 123, "version": "1.0.0", "status": "active"}),
+    ):
+        answer = world.site_call("POST", f"/plugins/{SLUG}/{path}", site, body)
+        assert answer.status_code == 200, (path, answer.body)
+        assert answer.json_body["installation"]["site_id"] == "123"
+    track = world.site_call(
+        "POST", f"/plugins/{SLUG}/track-download", site, {"site_id": 123, "version": "1.0.0"}
+    )
+    assert track.status_code == 204
+    assert world.stats()["installations"]["total"] == 1
+
+
+def test_a_body_naming_another_site_is_a_400_and_changes_nothing(world: World) -> None:
+    site, other = world.new_site("A", site_id="123"), world.new_site("B")
+    for path, body in (
+        ("register-installation", {"site_id": 124, "version": "1.0.0"}),
+        ("register", {"site_id": other[0], "version": "1.0.0"}),
+        ("health-check", {"site_id": "1234", "version": "1.0.0", "status": "active"}),
+        ("track-download", {"site_id": 12, "version": "1.0.0"}),
+    ):
+        answer = world.site_call("POST", f"/plugins/{SLUG}/{path}", site, body)
+        assert answer.status_code == 400, (path, answer.body)
+        assert answer.json_body["error"]["code"] == "site_id_mismatch"
+        assert set(answer.json_body["error"]) == {"code", "message"}
+    assert world.stats()["installations"]["total"] == 0
+
+
+def test_site_reports_may_be_form_encoded_as_wp_remote_post_sends_them(world: World) -> None:
+    site = world.new_site(site_id="123")
+
+    def post(path: str, body: str) -> Any:
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded; charset=UTF-8",
+            "X-IGNY8-Site-ID": site[0],
+            "X-IGNY8-API-Key": site[1],
+        }
+        return world.client.http.post(f"/plugins/{SLUG}/{path}", headers=headers, body=body)
+
+    for refused, code in (
+        ("version=1.0.0&version=1.0.1", "invalid_form"),
+        ("version=%FF", "invalid_form"),
+        ("site_id=124&version=1.0.0", "site_id_mismatch"),
+        ("version=1.0.0&colour=red", "invalid_body"),
+        ("version[]=1.0.0", "invalid_body"),
+        ("x=" + "a" * 70 * 1024, "body_too_large"),
+    ):
+        answer = post("register", refused)
+        assert (answer.status_code, answer.json_body["error"]["code"]) == (400, code), refused
+    assert world.stats()["installations"]["total"] == 0
+
+    registered = post("register", "site_id=123&version=1.0.0&wp_version=6.1.1&php_version=8.2.7")
+    assert registered.status_code == 200, registered.body
+    health = post("health-check", "site_id=123&version=1.0.0&status=error&message=Database+down")
+    assert health.status_code == 200, health.body
+    assert health.json_body["installation"]["health_status"] == "error"
+    assert world.stats()["health"]["failing"] == 1
 
 
 def test_the_eleventh_download_in_an_hour_is_refused_with_retry_after(world: World) -> None:
