@@ -15,6 +15,7 @@ from chalicelib.logic.errors import NotFound
 from chalicelib.logic.model import check_platform
 from chalicelib.logic.telemetry import Telemetry
 from chalicelib.logic.updates import (
+    check_site_id,
     check_update,
     choose_download,
     latest_for_platform,
@@ -64,11 +65,13 @@ def check_update_view(slug: str) -> Response:
 
 @route(public, "/plugins/{slug}/info", methods=["GET"])
 def info_view(slug: str) -> Response:
+    request = public.current_request
     plugin = find_plugin(slug)
     if plugin.private:
-        site_of(public.current_request)
-    answer = plugin_info(plugin, repository().versions(plugin.slug), _links())
-    return cacheable(answer, public.current_request, personal=False)
+        site_of(request)
+    site_id = check_site_id(request.headers.get("x-igny8-site-id"))
+    answer = plugin_info(plugin, repository().versions(plugin.slug), _links(), site_id)
+    return cacheable(answer, request, personal=site_id is not None)
 
 
 @route(public, "/plugins/{slug}/download", methods=["GET"])

@@ -72,16 +72,21 @@ def site_request(
     """
     if channel is not None:
         check_channel(channel)
-    if site_id is not None and not SITE_ID_RE.fullmatch(site_id):
-        raise InvalidInput("X-IGNY8-Site-ID is not a valid site id", code="invalid_site_id")
     return SiteRequest(
         current=parse_current_version(current, installed_version),
         channel=channel or DEFAULT_CHANNEL,
-        site_id=site_id,
+        site_id=check_site_id(site_id),
         wp_version=_optional_version(wp_version, "wp_version")
         or _reported_version(wordpress_version_from_user_agent(user_agent)),
         php_version=_optional_version(php_version, "php_version") or _reported_version(php),
     )
+
+
+def check_site_id(site_id: str | None) -> str | None:
+    """The ``X-IGNY8-Site-ID`` a request claims (for rollout buckets), if well formed."""
+    if site_id is not None and not SITE_ID_RE.fullmatch(site_id):
+        raise InvalidInput("X-IGNY8-Site-ID is not a valid site id", code="invalid_site_id")
+    return site_id
 
 
 def _optional_version(value: str | None, name: str) -> str | None:
@@ -122,9 +127,26 @@ def parse_current_version(value: str | None, alias: str | None = None) -> str:
     return given[0]
 
 
-def latest_offered(versions: list[PluginVersion], channel: str = DEFAULT_CHANNEL) -> PluginVersion | None:
-    """The highest version sites on ``channel`` may be offered (``versions`` is newest first)."""
-    return next((v for v in versions if v.status in OFFERED and v.channel == channel), None)
+def latest_offered(
+    plugin: Plugin, versions: list[PluginVersion], site_id: str | None = None
+) -> PluginVersion | None:
+    """The highest stable version this site may be offered (``versions`` is newest first), under
+    the rollout rule check-update applies: without a site id, only versions rolled out to everyone.
+    plugin-update-checker installs whatever ``info`` names, so ``info`` must not jump a rollout."""
+    return next(
+        (
+            v
+            for v in versions
+            if v.status in OFFERED
+            and v.channel == DEFAULT_CHANNEL
+            and admits(v.rollout_percent, _salt(plugin), site_id)
+        ),
+        None,
+    )
+
+
+def _salt(plugin: Plugin) -> str:
+    return plugin.rollout_salt or plugin.slug
 
 
 @dataclass(frozen=True)
@@ -152,7 +174,7 @@ def decide(
     ``unknown_version`` (the site runs a version we never published), ``no_release``.
     """
     blocked = ""
-    salt = plugin.rollout_salt or plugin.slug
+    salt = _salt(plugin)
     for version in versions:
         if version.channel not in site.channels:
             continue
@@ -294,12 +316,14 @@ def upgrade_notice(version: PluginVersion) -> str:
     return plain_text(version_entry(version.sections.get("upgrade_notice", ""), version.version))
 
 
-def plugin_info(plugin: Plugin, versions: list[PluginVersion], links: Links) -> dict[str, Any]:
+def plugin_info(
+    plugin: Plugin, versions: list[PluginVersion], links: Links, site_id: str | None = None
+) -> dict[str, Any]:
     """WordPress' ``plugins_api`` answer, with plugin-update-checker's field names alongside (PUC
     requires ``name`` and ``version`` and reads ``download_url``, ``sections``, ``upgrade_notice``...).
 
     Sections are HTML, as wordpress.org serves them: WordPress prints them unescaped."""
-    offered = latest_offered(versions)
+    offered = latest_offered(plugin, versions, site_id)
     if offered is None:
         raise NotFound(f"{plugin.slug} has no released version yet", code="no_release")
     download = links.download(plugin.slug, offered.version)
@@ -377,7 +401,7 @@ def latest_for_platform(
     for plugin in plugins:
         if not plugin.is_active:
             continue
-        offered = latest_offered(versions_of(plugin.slug))
+        offered = latest_offered(plugin, versions_of(plugin.slug))
         if offered and (best is None or _later(offered.released_at, best[1].released_at)):
             best = (plugin, offered)
     if best is None:

@@ -202,3 +202,13 @@ def test_bad_versions_are_a_400_json_error(client: Client, query: dict[str, str]
     assert status == 400, body
     assert body == {"error": {"code": code, "message": body["error"]["message"]}}
     assert body["error"]["message"]
+
+
+def test_info_for_one_site_follows_its_rollout_bucket_and_is_private_to_it(client: Client) -> None:
+    anonymous = client.http.get(f"/plugins/{SLUG}/info")
+    mine = client.http.get(f"/plugins/{SLUG}/info", headers={"X-IGNY8-Site-ID": "site-1"})
+    malformed = client.http.get(f"/plugins/{SLUG}/info", headers={"X-IGNY8-Site-ID": "../etc"})
+
+    assert anonymous.headers["Cache-Control"].startswith("public")
+    assert (mine.status_code, mine.headers["Cache-Control"].split(",")[0]) == (200, "private")
+    assert (malformed.status_code, malformed.json_body["error"]["code"]) == (400, "invalid_site_id")

@@ -720,6 +720,15 @@ def test_plugin_info_morning_times_and_missing_sections() -> None:
     assert info["sections"] == {"description": "<p>From the plugin record.</p>"}
 
 
+def test_plugin_info_names_a_staged_rollout_only_to_sites_inside_it() -> None:
+    """plugin-update-checker installs whatever info names: info must not jump a rollout."""
+    versions = stored(make_version("1.1.0"), make_version("1.2.0", rollout_percent=10))
+
+    assert plugin_info(make_plugin(), versions, LINKS)["version"] == "1.1.0"
+    assert plugin_info(make_plugin(), versions, LINKS, OUT_10)["version"] == "1.1.0"
+    assert plugin_info(make_plugin(), versions, LINKS, IN_10)["version"] == "1.2.0"
+
+
 def test_plugin_info_without_a_release_is_not_found() -> None:
     versions = stored(make_version("1.0.0", Status.DRAFT))
 
