@@ -2,6 +2,7 @@
 
     python -m infra.keys ensure --stage dev     # create the first key if there is none
     python -m infra.keys rotate --stage dev     # new active key; old ones stay published
+    python -m infra.keys revoke --stage dev --key-id ID   # a stolen, non-active key: trusted by none
 
 The private keys live in the stack's Secrets Manager secret (read only by the packager); the
 public keys, with their ids, in its SSM parameter (read by the API for ``GET /api/keys/``).
@@ -56,12 +57,19 @@ def key_list_statement(material: dict[str, Any], now: datetime | None = None) ->
             "algorithm": "ed25519",
             "public_key": key["public_key"],
             "created_at": key["created_at"],
-            "status": "active" if key["key_id"] == material["active"] else "retired",
+            "status": _status(key, material["active"]),
         }
         for key in material["keys"]
     ]
     issued = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     return json.dumps({"purpose": "igny8-signing-keys", "issued_at": issued, "keys": keys}, sort_keys=True)
+
+
+def _status(key: dict[str, Any], active: str | None) -> str:
+    """active signs new packages; retired still vouches for old ones; revoked for none (stolen)."""
+    if key.get("revoked"):
+        return "revoked"
+    return "active" if key["key_id"] == active else "retired"
 
 
 class KeyStore:
@@ -109,6 +117,19 @@ class KeyStore:
         self._publish(material)
         return key["key_id"]
 
+    def revoke(self, key_id: str) -> None:
+        """Sites stop accepting anything this key signed once they fetch the new root-signed list
+        (they refresh it daily). The active key cannot be revoked: rotate first."""
+        material = self._material(self.secret_name)
+        key = next((k for k in material.get("keys", []) if k["key_id"] == key_id), None)
+        if key is None:
+            raise ValueError(f"no signing key {key_id}")
+        if key_id == material.get("active"):
+            raise ValueError(f"{key_id} is the active key: rotate first, then revoke it")
+        key["revoked"] = True
+        self._secrets.put_secret_value(SecretId=self.secret_name, SecretString=json.dumps(material))
+        self._publish(material)
+
     def _root(self) -> dict[str, Any]:
         root = self._material(self.root_secret_name)
         root.setdefault("keys", [])
@@ -148,11 +169,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("action", choices=["ensure", "rotate"])
+    parser.add_argument("action", choices=["ensure", "rotate", "revoke"])
     parser.add_argument("--stage", required=True)
+    parser.add_argument("--key-id", help="the key to revoke")
     args = parser.parse_args(argv)
     store = KeyStore.of_stack(stack.stack_outputs(args.stage))
-    key_id = store.ensure() if args.action == "ensure" else store.rotate()
+    if args.action == "revoke":
+        if not args.key_id:
+            parser.error("revoke needs --key-id")
+        store.revoke(args.key_id)
+    key_id = store.rotate() if args.action == "rotate" else store.ensure()
     print(f"active signing key: {key_id}")
     return 0
 

@@ -165,3 +165,20 @@ def test_the_package_pins_the_stage_root_and_a_rotation_reaches_it_through_the_s
         Ed25519PublicKey.from_public_bytes(base64.b64decode(pinned[0]["public_key"])).verify(
             base64.b64decode(published["key_list_signature"]), forged.encode()
         )
+
+
+def test_a_revoked_key_is_listed_as_revoked_by_the_root_and_the_active_key_cannot_be(
+    client: Client, packager: Packager, aws: dict[str, str]
+) -> None:
+    old = _publish(client, packager, aws["ArtifactsBucketName"], "1.0.0")["signature_key_id"]
+    store = KeyStore.of_stack(aws)
+    with pytest.raises(ValueError, match="rotate first"):
+        store.revoke(old)
+    new = store.rotate()
+    store.revoke(old)
+    adapters.reset()
+    published = client.http.get("/keys").json_body
+    statuses = {key["key_id"]: key["status"] for key in json.loads(published["key_list"])["keys"]}
+    assert statuses == {old: "revoked", new: "active"}
+    with pytest.raises(ValueError, match="no signing key"):
+        store.revoke("0" * 16)

@@ -299,7 +299,8 @@ final class Igny8_Bridge_Updates {
 
 	/**
 	 * Signing keys certified by the pinned root; refreshed from GET /keys/ when the key a package
-	 * names is not known yet (a rotation).
+	 * names is not known yet (a rotation) or the list is a day old (a revocation), the cached list
+	 * standing in when the service cannot answer.
 	 *
 	 * @param string $key_id The key the package is signed with.
 	 * @return array Certified keys.
@@ -308,7 +309,10 @@ final class Igny8_Bridge_Updates {
 	private function trusted_keys( $key_id ) {
 		$roots  = Igny8_Bridge_Verifier::roots_from_trust_file( (string) file_get_contents( IGNY8_BRIDGE_DIR . 'igny8-trust.json' ) );
 		$cached = (array) Igny8_Bridge_Options::get( 'igny8_bridge_keys', array() );
-		if ( isset( $cached['keys'][ $key_id ] ) && isset( $cached['roots'] ) && array_keys( $roots ) === $cached['roots'] ) {
+		$usable = isset( $cached['keys'][ $key_id ] ) && isset( $cached['roots'] ) && array_keys( $roots ) === $cached['roots'];
+		$stale  = ! isset( $cached['at'] ) || time() - (int) $cached['at'] > DAY_IN_SECONDS;
+		$fresh  = $usable && $stale ? $this->client->keys() : null;
+		if ( $usable && ( ! $stale || is_wp_error( $fresh ) ) ) {
 			return array_map(
 				static function ( $key ) {
 					return array(
@@ -319,7 +323,7 @@ final class Igny8_Bridge_Updates {
 				$cached['keys']
 			);
 		}
-		$published = $this->client->keys();
+		$published = null !== $fresh ? $fresh : $this->client->keys();
 		if ( is_wp_error( $published ) ) {
 			throw new Igny8_Bridge_Verification_Error( $published->get_error_message() );
 		}
@@ -330,6 +334,7 @@ final class Igny8_Bridge_Updates {
 			array(
 				'roots'     => array_keys( $roots ),
 				'issued_at' => $certified['issued_at'],
+				'at'        => time(),
 				'keys'      => array_map(
 					static function ( $key ) {
 						return array(
