@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 import requests
@@ -565,3 +565,42 @@ def test_a_connected_site_updates_when_its_shared_address_has_spent_the_anonymou
 
     assert answer["success"] is True, answer
     assert site.plugin_version_on_disk(PLUGIN_FILE) == version
+
+
+def test_network_activated_on_multisite_one_connection_serves_the_network(
+    stack: Stack, wordpress_site_factory: SiteFactory
+) -> None:
+    ports = [urlsplit(stack.api).port, urlsplit(stack.state()["aws_endpoint_url"]).port]
+    site = wordpress_site_factory(safe_ports=ports)
+    site.make_multisite()
+    package = site.base_dir / "bridge.zip"
+    package.write_bytes(_released_bridge(stack)[0])
+    site.install_plugin_zip(package)
+    site.php(
+        "$r = activate_plugin($args['file'], '', true);"
+        "if (is_wp_error($r)) { fwrite(STDERR, $r->get_error_message()); exit(1); }",
+        args={"file": PLUGIN_FILE},
+        user=1,
+    )
+    created = json.loads(stack.cli("--json", "sites", "create", "network", "--url", site.url).stdout)
+    session = site.login()
+
+    page = session.get(f"{site.url}/wp-admin/network/settings.php", params={"page": SLUG}, timeout=60)
+    assert page.status_code == 200, page.text[:2000]
+    form = next(f for f in scrape(page.text).forms if "edit.php" in f.attrs.get("action", ""))
+    values = {
+        "igny8_bridge_api_url": stack.api,
+        "igny8_bridge_site_id": created["site"]["site_id"],
+        "igny8_bridge_api_key": created["api_key"],
+    }
+    fields = [(n, values.get(n, v)) for n, v, a in form.fields if a.get("type") != "submit"]
+    saved = session.post(urljoin(page.url, form.attrs["action"]), data=fields, timeout=60)
+    assert saved.status_code == 200
+    assert site.php_json("get_site_option('igny8_bridge_site_id')") == created["site"]["site_id"]
+    assert site.php_json("get_option('igny8_bridge_site_id', null)") is None  # the network's, not a blog's
+    assert site.admin_get(session, "options-general.php", page=SLUG).status_code == 403  # no per-site page
+
+    version = _release(stack)
+    assert site.refresh_updates()["response"][PLUGIN_FILE]["new_version"] == version
+    sent = [r.url for r in site.http_log() if "/check-update/" in r.url]
+    assert sent[-1].startswith(stack.api)

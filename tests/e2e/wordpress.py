@@ -1093,6 +1093,35 @@ class WordPressSite:
         self.reset_opcache()
         return destination
 
+    def make_multisite(self) -> None:
+        """Turn the site into a (subdirectory) multisite network, as Tools > Network Setup and the
+        wp-config.php lines it asks for would; the site becomes the network's main site."""
+        domain = f"127.0.0.1:{self.port}"
+        self.php(
+            "require_once ABSPATH . 'wp-admin/includes/upgrade.php';"
+            "global $wpdb; foreach ($wpdb->tables('ms_global') as $t => $p) { $wpdb->$t = $p; }"
+            "install_network();"
+            "$r = populate_network(1, $args['domain'], 'admin@example.test', 'Test network', '/', false);"
+            "if (is_wp_error($r)) { fwrite(STDERR, $r->get_error_message()); exit(1); }",
+            args={"domain": domain},
+            user=1,
+        )
+        config = self.root / "wp-config.php"
+        multisite = {
+            "WP_ALLOW_MULTISITE": "true",
+            "MULTISITE": "true",
+            "SUBDOMAIN_INSTALL": "false",
+            "DOMAIN_CURRENT_SITE": _php_string(domain),
+            "PATH_CURRENT_SITE": "'/'",
+            "SITE_ID_CURRENT_SITE": "1",
+            "BLOG_ID_CURRENT_SITE": "1",
+        }
+        lines = "".join(f"define( {_php_string(k)}, {v} );\n" for k, v in multisite.items())
+        config.write_text(
+            config.read_text().replace("$table_prefix = 'wp_';", lines + "$table_prefix = 'wp_';", 1)
+        )
+        self.reset_opcache()
+
     def activate(self, plugin_file: str) -> None:
         """activate_plugin() as the admin, so the activation hook runs (not silently)."""
         self.php(
