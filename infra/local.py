@@ -318,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines
+    stop = _stop_on_signal()
     with running(args.host, args.port, args.moto_port, args.state_dir) as local:
         version = None if args.no_seed else seed(local)
         api, state_dir = local.api_url, args.state_dir
@@ -333,18 +334,19 @@ def main(argv: list[str] | None = None) -> int:
             + "Ctrl-C stops everything.\n",
             flush=True,
         )
-        _wait_for_stop_signal()
+        stop.wait()
         print("\nstopping", file=sys.stderr)
     return 0
 
 
-def _wait_for_stop_signal() -> None:
-    """Block until Ctrl-C or SIGTERM. Handlers are set explicitly: a shell starting us in the
-    background hands SIGINT down as ignored, and `kill` should stop us as cleanly as Ctrl-C."""
+def _stop_on_signal() -> threading.Event:
+    """An event Ctrl-C or SIGTERM sets. Handlers are set explicitly, and before anything starts:
+    a shell starting us in the background hands SIGINT down as ignored, and `kill` should stop us
+    as cleanly as Ctrl-C even while the stack is still seeding (the API answers before then)."""
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    stop.wait()
+    return stop
 
 
 if __name__ == "__main__":

@@ -825,10 +825,10 @@ def test_an_oversized_source_file_is_refused_before_it_is_opened(tmp_path: Path)
 def test_the_bundled_distignore_is_applied(tmp_path: Path) -> None:
     files = bridge_files("igny8-wp-bridge-main/")
     assert "igny8-wp-bridge-main/.distignore" in files
-    assert "igny8-wp-bridge-main/tests/test-plugin-header.php" in files
+    assert "igny8-wp-bridge-main/tests/run-tests.php" in files
     rules = DEFAULT_EXCLUSIONS.with_distignore((BRIDGE / ".distignore").read_text())
     assert rules.excludes(("tests",), is_dir=True)
-    assert rules.excludes(("tests", "test-plugin-header.php"))
+    assert rules.excludes(("tests", "run-tests.php"))
     assert not rules.excludes(("includes", "class-igny8-bridge.php"))
 
     package = build(tmp_path, files)
