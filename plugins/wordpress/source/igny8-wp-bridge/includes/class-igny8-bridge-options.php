@@ -56,16 +56,18 @@ final class Igny8_Bridge_Options {
 	}
 
 	/**
-	 * Writes an option to the right place; state is never autoloaded on every page.
+	 * Writes an option to the right place. State is not autoloaded unless every request reads
+	 * it (the few bytes saying which versions last reported), so no page pays a query for it.
 	 *
-	 * @param string $name  Option name.
-	 * @param mixed  $value Value.
+	 * @param string $name     Option name.
+	 * @param mixed  $value    Value.
+	 * @param bool   $autoload Whether every request reads it.
 	 */
-	public static function set( $name, $value ) {
+	public static function set( $name, $value, $autoload = false ) {
 		if ( self::network_wide() ) {
 			update_site_option( $name, $value );
 		} else {
-			update_option( $name, $value, false );
+			update_option( $name, $value, $autoload );
 		}
 	}
 

@@ -53,8 +53,8 @@ final class Igny8_Bridge_Reporter {
 	 * The bridge was activated: report every managed plugin now (queued).
 	 */
 	public function activated() {
-		Igny8_Bridge_Options::delete( 'igny8_bridge_running' );
-		Igny8_Bridge_Options::set( 'igny8_bridge_recheck', 1 );
+		Igny8_Bridge_Options::set( 'igny8_bridge_running', array(), true );
+		Igny8_Bridge_Options::set( 'igny8_bridge_recheck', 1, true );
 		$this->detect_new_code();
 	}
 
@@ -62,7 +62,7 @@ final class Igny8_Bridge_Reporter {
 	 * Makes the next request compare the versions on disk with the ones last reported.
 	 */
 	public function recheck_soon() {
-		Igny8_Bridge_Options::set( 'igny8_bridge_recheck', 1 );
+		Igny8_Bridge_Options::set( 'igny8_bridge_recheck', 1, true );
 	}
 
 	/**
@@ -78,7 +78,7 @@ final class Igny8_Bridge_Reporter {
 			return;
 		}
 		if ( $recheck ) {
-			Igny8_Bridge_Options::delete( 'igny8_bridge_recheck' );
+			Igny8_Bridge_Options::set( 'igny8_bridge_recheck', 0, true ); // Kept (autoloaded): a missing option costs a query per request.
 		}
 		$verified = (array) Igny8_Bridge_Options::get( 'igny8_bridge_verified', array() );
 		$changed  = false;
@@ -101,7 +101,7 @@ final class Igny8_Bridge_Reporter {
 			}
 		}
 		if ( $changed ) {
-			Igny8_Bridge_Options::set( 'igny8_bridge_running', $running );
+			Igny8_Bridge_Options::set( 'igny8_bridge_running', $running, true );
 			Igny8_Bridge_Options::set( 'igny8_bridge_verified', $verified );
 		}
 	}
