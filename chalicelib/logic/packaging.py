@@ -1150,16 +1150,20 @@ class _Generic:
         return header
 
 
-def _build(
-    archive: zipfile.ZipFile,
-    slug: str,
-    version: str | None,
-    workdir: Path,
-    limits: Limits,
-    *,
-    flavour: _Flavour,
-    trust_anchor: bytes | None,
-) -> BuiltPackage:
+@dataclass(frozen=True)
+class _Job:
+    """One build: what to call the package, where to write it, within which limits, how."""
+
+    slug: str
+    version: str | None
+    workdir: Path
+    limits: Limits
+    flavour: _Flavour
+    trust_anchor: bytes | None
+
+
+def _build(archive: zipfile.ZipFile, job: _Job) -> BuiltPackage:
+    slug, version, workdir, limits, flavour = job.slug, job.version, job.workdir, job.limits, job.flavour
     entries = _plugin_entries(archive, limits)
     found = flavour.find(archive, entries)
     final_version = version if version is not None else found.version
@@ -1182,7 +1186,7 @@ def _build(
                 main=found.main,
                 readme=readme,
                 stamper=stamper,
-                trust_anchor=trust_anchor,
+                trust_anchor=job.trust_anchor,
                 budget=_Budget(limits.max_total_bytes),
                 limits=limits,
             )
@@ -1286,30 +1290,19 @@ def _tar_to_zip(source: Path, scratch: Path, limits: Limits) -> None:
                 _copy_tar_member(tar, member, name=name, raw=raw, out=out, budget=budget, limits=limits)
 
 
-def _build_from_tar(
-    source: Path,
-    slug: str,
-    version: str | None,
-    workdir: Path,
-    limits: Limits,
-    *,
-    flavour: _Flavour,
-    trust_anchor: bytes | None,
-) -> BuiltPackage:
-    handle, temporary = tempfile.mkstemp(prefix=f".{slug}-", suffix=".source.zip.part", dir=workdir)
+def _build_from_tar(source: Path, job: _Job) -> BuiltPackage:
+    handle, temporary = tempfile.mkstemp(prefix=f".{job.slug}-", suffix=".source.zip.part", dir=job.workdir)
     os.close(handle)
     scratch = Path(temporary)
     try:
         try:
-            _tar_to_zip(source, scratch, limits)
+            _tar_to_zip(source, scratch, job.limits)
         except _BROKEN_TAR as exc:
             raise PackagingError("corrupt_archive", f"{source.name} cannot be read: {exc}") from exc
         # The ratio was measured on the gzip stream; the scratch ZIP's own deflate says nothing.
-        scratch_limits = replace(limits, max_compression_ratio=2**62)
+        scratch_limits = replace(job.limits, max_compression_ratio=2**62)
         with zipfile.ZipFile(scratch) as archive:
-            return _build(
-                archive, slug, version, workdir, scratch_limits, flavour=flavour, trust_anchor=trust_anchor
-            )
+            return _build(archive, replace(job, limits=scratch_limits))
     finally:
         scratch.unlink(missing_ok=True)
 
@@ -1330,7 +1323,7 @@ def build_wordpress_package(
     Raises PackagingError (``code`` in REASON_CODES) for any archive that must not reach a site.
     A top-level ``igny8-trust.json`` in the source is replaced by ``trust_anchor`` when given.
     """
-    return _package(source, slug, version, workdir, limits, flavour=_WordPress(), trust_anchor=trust_anchor)
+    return _package(source, _Job(slug, version, workdir, limits, _WordPress(), trust_anchor))
 
 
 def build_generic_package(
@@ -1349,32 +1342,23 @@ def build_generic_package(
     its top-level "version" (only that value's text changes). ``version`` None releases what the
     manifest says and leaves every file untouched.
     """
-    return _package(source, slug, version, workdir, limits, flavour=_Generic(), trust_anchor=trust_anchor)
+    return _package(source, _Job(slug, version, workdir, limits, _Generic(), trust_anchor))
 
 
-def _package(
-    source: Path,
-    slug: str,
-    version: str | None,
-    workdir: Path,
-    limits: Limits,
-    *,
-    flavour: _Flavour,
-    trust_anchor: bytes | None,
-) -> BuiltPackage:
+def _package(source: Path, job: _Job) -> BuiltPackage:
     """The pipeline every kind of plugin goes through: vet, open (zip or .tar.gz), build."""
-    _check_slug(slug)
-    if version is not None:
-        _check_version(version)
+    _check_slug(job.slug)
+    if job.version is not None:
+        _check_version(job.version)
     size = source.stat().st_size
-    if size > limits.max_archive_bytes:
-        raise PackagingError("too_large", f"{source.name} is {size} bytes (limit {limits.max_archive_bytes})")
+    if size > job.limits.max_archive_bytes:
+        raise PackagingError(
+            "too_large", f"{source.name} is {size} bytes (limit {job.limits.max_archive_bytes})"
+        )
     with source.open("rb") as raw:
         magic = raw.read(len(_GZIP_MAGIC))
     if magic == _GZIP_MAGIC:
-        return _build_from_tar(
-            source, slug, version, workdir, limits, flavour=flavour, trust_anchor=trust_anchor
-        )
+        return _build_from_tar(source, job)
     try:
         archive = zipfile.ZipFile(source)
     except zipfile.BadZipFile as exc:
@@ -1387,6 +1371,6 @@ def _package(
     with archive:
         try:
             _check_layout(source, archive)
-            return _build(archive, slug, version, workdir, limits, flavour=flavour, trust_anchor=trust_anchor)
+            return _build(archive, job)
         except _BROKEN_ARCHIVE as exc:
             raise PackagingError("corrupt_archive", f"{source.name} cannot be read: {exc}") from exc
