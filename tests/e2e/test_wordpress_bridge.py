@@ -220,6 +220,12 @@ def test_every_update_path_installs_the_signed_package_and_reports_it(
 
     downloads = [r.url for r in site.http_log() if "/download-url/" in r.url]
     assert len(downloads) == 4, "packages are fetched with the site's own credentials"
+    reports = [
+        (r.url.split("/")[-2], r.status) for r in site.http_log() if r.method == "POST" and SLUG in r.url
+    ]
+    assert reports.count(("track-download", 204)) == 4, reports  # once per verified install
+    assert reports.count(("register-installation", 200)) == 5, reports  # activation + 4 updates
+    assert all(status is not None and status < 300 for _, status in reports), reports
     stats = json.loads(stack.cli("--json", "stats", SLUG).stdout)
     assert stats["installations"]["total"] >= 1
     _no_bridge_problems(site)
