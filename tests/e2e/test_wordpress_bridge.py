@@ -555,24 +555,6 @@ def test_the_constant_locks_the_server_url_and_uninstall_removes_everything(
     assert site.php_json("wp_next_scheduled('igny8_bridge_background_updates')") is False
 
 
-# Last in this module: it spends 127.0.0.1's anonymous download allowance for the hour.
-def test_a_connected_site_updates_when_its_shared_address_has_spent_the_anonymous_allowance(
-    stack: Stack, wordpress_site_factory: SiteFactory
-) -> None:
-    bridged = _bridged(stack, wordpress_site_factory)
-    site = bridged.site
-    version = _release(stack)
-    site.refresh_updates()
-    anonymous = f"{stack.api}/plugins/{SLUG}/download/?version={version}"
-    codes = [requests.get(anonymous, allow_redirects=False, timeout=30).status_code for _ in range(31)]
-    assert codes[-1] == 429, "the neighbours behind this address spent the allowance"
-
-    answer = site.update_ajax(site.login(), PLUGIN_FILE, SLUG)
-
-    assert answer["success"] is True, answer
-    assert site.plugin_version_on_disk(PLUGIN_FILE) == version
-
-
 def test_network_activated_on_multisite_one_connection_serves_the_network(
     stack: Stack, wordpress_site_factory: SiteFactory
 ) -> None:
@@ -610,3 +592,21 @@ def test_network_activated_on_multisite_one_connection_serves_the_network(
     assert site.refresh_updates()["response"][PLUGIN_FILE]["new_version"] == version
     sent = [r.url for r in site.http_log() if "/check-update/" in r.url]
     assert sent[-1].startswith(stack.api)
+
+
+# Last in this module: it spends 127.0.0.1's anonymous download allowance for the hour.
+def test_a_connected_site_updates_when_its_shared_address_has_spent_the_anonymous_allowance(
+    stack: Stack, wordpress_site_factory: SiteFactory
+) -> None:
+    bridged = _bridged(stack, wordpress_site_factory)
+    site = bridged.site
+    version = _release(stack)
+    site.refresh_updates()
+    anonymous = f"{stack.api}/plugins/{SLUG}/download/?version={version}"
+    codes = [requests.get(anonymous, allow_redirects=False, timeout=30).status_code for _ in range(31)]
+    assert codes[-1] == 429, "the neighbours behind this address spent the allowance"
+
+    answer = site.update_ajax(site.login(), PLUGIN_FILE, SLUG)
+
+    assert answer["success"] is True, answer
+    assert site.plugin_version_on_disk(PLUGIN_FILE) == version

@@ -24,21 +24,12 @@ final class Igny8_Bridge_Settings {
 	private $client;
 
 	/**
-	 * Reporter: a newly connected site registers at once.
-	 *
-	 * @var Igny8_Bridge_Reporter
-	 */
-	private $reporter;
-
-	/**
 	 * Constructor.
 	 *
-	 * @param Igny8_Bridge_Client   $client   HTTP client.
-	 * @param Igny8_Bridge_Reporter $reporter Reporter.
+	 * @param Igny8_Bridge_Client $client HTTP client.
 	 */
-	public function __construct( Igny8_Bridge_Client $client, Igny8_Bridge_Reporter $reporter ) {
-		$this->client   = $client;
-		$this->reporter = $reporter;
+	public function __construct( Igny8_Bridge_Client $client ) {
+		$this->client = $client;
 	}
 
 	/**
@@ -148,12 +139,12 @@ final class Igny8_Bridge_Settings {
 	}
 
 	/**
-	 * The site's connection changed: forget answers made for the old one, report afresh.
+	 * The site's connection changed: whoever kept state for the old one hears it
+	 * (igny8_bridge_connection_changed: the client's cache, the reporter's registrations).
 	 */
 	public function connection_changed() {
-		$this->client->forget_checks();
 		Igny8_Bridge_Options::delete( 'igny8_bridge_backoff' );
-		$this->reporter->activated();
+		do_action( 'igny8_bridge_connection_changed' );
 	}
 
 	/**

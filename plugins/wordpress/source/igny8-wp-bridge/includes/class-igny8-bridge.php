@@ -20,6 +20,13 @@ final class Igny8_Bridge {
 	private static $instance = null;
 
 	/**
+	 * The one HTTP client (one cache and back-off per request).
+	 *
+	 * @var Igny8_Bridge_Client
+	 */
+	private $client;
+
+	/**
 	 * Lifecycle reporter.
 	 *
 	 * @var Igny8_Bridge_Reporter
@@ -44,10 +51,10 @@ final class Igny8_Bridge {
 	 * Builds the parts around one HTTP client (one cache and back-off per request).
 	 */
 	private function __construct() {
-		$client         = new Igny8_Bridge_Client();
-		$this->reporter = new Igny8_Bridge_Reporter( $client );
-		$this->updates  = new Igny8_Bridge_Updates( $client, $this->reporter );
-		$this->settings = new Igny8_Bridge_Settings( $client, $this->reporter );
+		$this->client   = new Igny8_Bridge_Client();
+		$this->reporter = new Igny8_Bridge_Reporter( $this->client );
+		$this->updates  = new Igny8_Bridge_Updates( $this->client, $this->reporter );
+		$this->settings = new Igny8_Bridge_Settings( $this->client );
 	}
 
 	/**
@@ -69,6 +76,9 @@ final class Igny8_Bridge {
 		$this->updates->register();
 		$this->reporter->register();
 		$this->settings->register();
+		// A new server, site id or key: forget answers made for the old one, register afresh.
+		add_action( 'igny8_bridge_connection_changed', array( $this->client, 'forget_checks' ) );
+		add_action( 'igny8_bridge_connection_changed', array( $this->reporter, 'activated' ) );
 		register_activation_hook( IGNY8_BRIDGE_FILE, array( $this->reporter, 'activated' ) );
 		register_deactivation_hook( IGNY8_BRIDGE_FILE, array( __CLASS__, 'deactivated' ) );
 	}
