@@ -72,7 +72,7 @@ def puc_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_a_puc_plugin_pointed_at_info_is_offered_shown_and_updated(
-    stack: Stack, wordpress_site_factory: Callable[..., WordPressSite], puc_source: Path
+    puc_source: Path, stack: Stack, wordpress_site_factory: Callable[..., WordPressSite]
 ) -> None:
     stack.cli("upload", str(puc_source), "--version", "1.0.0")
     stack.cli("release", SLUG, "1.0.0")
