@@ -9,7 +9,6 @@ once by the group, which is what keeps ``--json`` output a single document.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,7 +19,7 @@ from rich.console import Console
 
 from igny8_cli import admin, render
 from igny8_cli.client import AdminApi, PublicApi
-from igny8_cli.config import AuthMode, Target, resolve_target
+from igny8_cli.context import App, Group
 from igny8_cli.errors import CliError
 from igny8_cli.output import Output
 from igny8_cli.sources import (
@@ -38,71 +37,14 @@ from igny8_cli.verify import verify as verify_version
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class App:
-    out: Output
-    target: Target
-
-
-class _Group(click.Group):
-    """Reports every ``CliError`` (and, under --json, usage errors) in the chosen output format."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except CliError as error:
-            _output(ctx).error(error)
-            ctx.exit(1)
-        except click.UsageError as error:
-            out = _output(ctx)
-            if not out.as_json:
-                raise
-            out.error(CliError("usage", error.format_message()))
-            ctx.exit(error.exit_code)
-
-
-def _output(ctx: click.Context) -> Output:
-    # The group callback may itself have failed (e.g. an unreadable stack file) before setting obj.
-    return ctx.obj.out if isinstance(ctx.obj, App) else Output(bool(ctx.params.get("as_json")))
-
-
-@click.group(cls=_Group)
-@click.option("--api", "api_url", envvar="IGNY8_API_URL", metavar="URL", help="Admin API base, e.g. .../api.")
-@click.option("--s3-endpoint", metavar="URL", help="S3 endpoint (the local stack's moto server).")
-@click.option("--bucket", metavar="NAME", help="Artifacts bucket that receives sources/.")
-@click.option("--region", metavar="REGION", help="AWS region.")
-@click.option(
-    "--auth", type=click.Choice(["token", "iam"]), help="Admin auth [default: token if set, else iam]."
-)
-@click.option(
-    "--token-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Admin token file."
-)
-@click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON document on stdout.")
-@click.pass_context
-def cli(
-    ctx: click.Context,
-    *,
-    api_url: str | None,
-    s3_endpoint: str | None,
-    bucket: str | None,
-    region: str | None,
-    auth: AuthMode | None,
-    token_file: Path | None,
-    as_json: bool,
-) -> None:
+@click.group(cls=Group)
+@click.version_option(package_name="igny8-plugin-distribution", prog_name="igny8-plugins")
+def cli() -> None:
     """Upload, release and inspect IGNY8 plugins.
 
     Without options it talks to the local stack described by .local/stack.json (`make run`).
+    The options below may also be given after the command, e.g. `status SLUG --json`.
     """
-    target = resolve_target(
-        api_url=api_url,
-        s3_endpoint=s3_endpoint,
-        bucket=bucket,
-        region=region,
-        auth=auth,
-        token_file=token_file,
-    )
-    ctx.obj = App(Output(as_json), target)
 
 
 def _version_target(command: Any) -> Any:
