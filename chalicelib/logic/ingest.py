@@ -38,10 +38,10 @@ from chalicelib.logic.packaging import (
     PackagingError,
     build_generic_package,
     build_wordpress_package,
-    version_entry,
 )
 from chalicelib.logic.plugins import new_plugin, update_plugin
 from chalicelib.logic.ports import ArtifactStore, PutResult, Repository, Signer
+from chalicelib.logic.readme import version_entry
 from chalicelib.logic.releases import RELEASABLE, Releases, ReleaseSettings, snapshot
 
 logger = logging.getLogger(__name__)

@@ -26,7 +26,7 @@ from chalicelib.logic.model import (
     check_version,
     iso,
 )
-from chalicelib.logic.packaging import version_entry
+from chalicelib.logic.readme import version_entry
 from chalicelib.logic.readme_html import plain_text, render, render_changelog, render_faq
 from chalicelib.logic.rollout import admits, wordpress_version_from_user_agent
 from chalicelib.logic.versions import version_compare

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.logic import packaging
 from chalicelib.logic.packaging import (
     REASON_CODES,
     BuiltPackage,
     PackagingError,
     build_generic_package,
 )
+from chalicelib.logic.packaging import manifest as manifest_module
+from chalicelib.logic.packaging.manifest import MANIFEST_BYTES
 from tests.unit.test_packaging import make_tar, make_zip
 
 SLUG = "shop-widget"
@@ -152,7 +153,7 @@ def test_no_version_anywhere_is_refused(tmp_path: Path) -> None:
 def test_a_stamp_that_would_change_anything_else_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(packaging, "_stamp_manifest_text", lambda text, version: text.replace("w", "x"))
+    monkeypatch.setattr(manifest_module, "_stamp_manifest_text", lambda text, version: text.replace("w", "x"))
     manifest = '{"name": "w", "version": "1.0.0"}'
     assert error_code(tmp_path, {"package.json": manifest}) == "version_not_stamped"
 
@@ -229,7 +230,7 @@ def test_an_invalid_manifest_is_refused(tmp_path: Path, manifest: bytes) -> None
 
 
 def test_an_oversized_manifest_is_refused(tmp_path: Path) -> None:
-    manifest = json.dumps({"name": "w", "pad": "x" * packaging._MANIFEST_BYTES})
+    manifest = json.dumps({"name": "w", "pad": "x" * MANIFEST_BYTES})
     assert error_code(tmp_path, {"package.json": manifest}) == "invalid_manifest"
 
 

@@ -26,9 +26,9 @@ from chalicelib.logic.packaging import (
     Limits,
     PackagingError,
     build_wordpress_package,
-    parse_readme,
     read_header,
 )
+from chalicelib.logic.readme import parse_readme
 
 BRIDGE = Path(__file__).resolve().parents[2] / "plugins" / "wordpress" / "source" / "igny8-wp-bridge"
 SLUG = "igny8-wp-bridge"
@@ -603,7 +603,7 @@ def test_bundled_plugin_is_valid_php() -> None:
 
 
 def test_every_refusal_code_is_documented() -> None:
-    source = Path(packaging.__file__).read_text()
+    source = "".join(module.read_text() for module in Path(packaging.__file__).parent.glob("*.py"))
     raised = set(re.findall(r'PackagingError\(\s*"([a-z_]+)"', source))
     assert raised == set(REASON_CODES)
 
