@@ -4,12 +4,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test unit integration e2e lint bench clean
+# `uv pip compile` flags: one lock for every platform, Python 3.11 (the Lambda's), hashes pip checks.
+LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --custom-compile-command 'make lock' --quiet
 
-$(STAMP): pyproject.toml requirements.txt
+.PHONY: install run test unit integration e2e lint bench lock clean
+
+# The exact versions of requirements-dev.lock (hash-checked), then the project without resolving again.
+$(STAMP): pyproject.toml requirements.txt requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -37,6 +42,13 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# After a change to pyproject.toml or requirements.txt: the dev set first, then the Lambda's runtime
+# set constrained to it, so the Lambda bundle pins the versions the tests ran. Other pins stay as
+# they are; `make lock UPGRADE=1` moves them all to the newest allowed.
+lock: install
+	$(BIN)/uv pip compile pyproject.toml requirements.txt --extra dev $(LOCK_FLAGS) $(if $(UPGRADE),--upgrade) --output-file requirements-dev.lock
+	$(BIN)/uv pip compile requirements.txt --constraint requirements-dev.lock $(LOCK_FLAGS) --output-file requirements.lock
 
 clean:
 	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache
