@@ -4,6 +4,7 @@ from chalice.app import Chalice
 
 from chalicelib.api.admin import admin
 from chalicelib.api.dashboard import dashboard
+from chalicelib.api.http import one_error_shape
 from chalicelib.api.public import public
 from chalicelib.api.sites import site
 from chalicelib.events.packager import packager
@@ -12,6 +13,8 @@ from chalicelib.observability import configure_logging, observe
 # Powertools' Logger owns logging; Chalice's own handler would print every line twice.
 app = Chalice(app_name="igny8-plugins", configure_logs=False)
 configure_logging()
+# First registered, outermost: Chalice's own error answers (405, 415, 400, 500) pass through it.
+app.register_middleware(one_error_shape, "http")
 app.register_middleware(observe, "all")
 app.register_blueprint(public)
 app.register_blueprint(admin)

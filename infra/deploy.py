@@ -7,6 +7,11 @@
    through ``chalicelib.settings``), so there is no second, hand-kept list of resource names.
 3. ``chalice deploy --stage`` ships the API and the packager's SQS consumer. Keep
    ``.chalice/deployed/<stage>.json`` between CI runs, or Chalice creates a new API.
+4. API Gateway's own error answers (unknown route or method, missing or bad signature, throttling,
+   oversize bodies, integration failures) are given the service's error shape with Gateway
+   Responses, and the stage is redeployed. They cannot live in ``infra/template.yaml`` (the REST
+   API is Chalice's, created after that stack) and Chalice has no setting for them; its deploy
+   overwrites the API definition, so they are put again after every ``chalice deploy``.
 """
 
 from __future__ import annotations
@@ -16,11 +21,68 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import boto3
 
 from infra import stack
 from infra.keys import KeyStore
 
 CONFIG = Path(__file__).resolve().parent.parent / ".chalice" / "config.json"
+DEPLOYED = CONFIG.parent / "deployed"
+
+#: API Gateway's answers made before our Lambda runs: response type -> (status or None to keep
+#: API Gateway's, code). Everything else falls under DEFAULT_4XX / DEFAULT_5XX.
+#: MISSING_AUTHENTICATION_TOKEN is what API Gateway answers for an unknown route or method (403);
+#: it is a 404 ``not_found`` here as locally. An unsigned admin request gets it too, hence the message.
+GATEWAY_RESPONSES: dict[str, tuple[str | None, str]] = {
+    "MISSING_AUTHENTICATION_TOKEN": ("404", "not_found"),
+    "UNAUTHORIZED": (None, "unauthorized"),
+    "ACCESS_DENIED": (None, "forbidden"),
+    "INVALID_SIGNATURE": (None, "forbidden"),
+    "EXPIRED_TOKEN": (None, "forbidden"),
+    "REQUEST_TOO_LARGE": (None, "body_too_large"),
+    "UNSUPPORTED_MEDIA_TYPE": (None, "unsupported_media_type"),
+    "THROTTLED": (None, "rate_limited"),
+    "QUOTA_EXCEEDED": (None, "rate_limited"),
+    "DEFAULT_4XX": (None, "bad_request"),
+    "DEFAULT_5XX": (None, "internal_error"),
+}
+_MESSAGES = {
+    "MISSING_AUTHENTICATION_TOKEN": '"no such route (admin routes answer this too when the request is not SigV4-signed)"',
+    "DEFAULT_5XX": '"an internal error occurred; quote request id $context.requestId"',
+}
+
+
+def gateway_response(response_type: str) -> dict[str, Any]:
+    """The ``put_gateway_response`` arguments for one type: our JSON shape, JSON content type."""
+    status, code = GATEWAY_RESPONSES[response_type]
+    message = _MESSAGES.get(response_type, "$context.error.messageString")  # already a JSON string
+    answer: dict[str, Any] = {
+        "responseType": response_type,
+        "responseParameters": {
+            "gatewayresponse.header.Content-Type": "'application/json'",
+            "gatewayresponse.header.X-Request-Id": "context.requestId",
+        },
+        "responseTemplates": {"application/json": f'{{"error": {{"code": "{code}", "message": {message}}}}}'},
+    }
+    if status is not None:
+        answer["statusCode"] = status
+    return answer
+
+
+def put_gateway_responses(rest_api_id: str, stage_name: str, client: Any = None) -> None:
+    """Give API Gateway's own error answers the service's shape, then redeploy the stage."""
+    client = client or boto3.client("apigateway")
+    for response_type in GATEWAY_RESPONSES:
+        client.put_gateway_response(restApiId=rest_api_id, **gateway_response(response_type))
+    client.create_deployment(restApiId=rest_api_id, stageName=stage_name)
+
+
+def deployed_rest_api(stage: str, deployed_dir: Path = DEPLOYED) -> str:
+    """The REST API id ``chalice deploy`` recorded for the stage."""
+    record = json.loads((deployed_dir / f"{stage}.json").read_text())
+    return next(str(r["rest_api_id"]) for r in record["resources"] if r.get("resource_type") == "rest_api")
 
 
 def write_stage_environment(stage: str, environment: dict[str, str], config_path: Path = CONFIG) -> None:
@@ -47,7 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(outputs, indent=2))
     if args.skip_chalice:
         return 0
-    return subprocess.call(["chalice", "deploy", "--stage", args.stage])  # noqa: S603, S607
+    status = subprocess.call(["chalice", "deploy", "--stage", args.stage])  # noqa: S603, S607
+    if status == 0:
+        stage_name = json.loads(CONFIG.read_text()).get("api_gateway_stage", "api")
+        put_gateway_responses(deployed_rest_api(args.stage), stage_name)
+    return status
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from typing import Any
 
 import boto3
 from chalice.config import Config
-from chalice.local import ChaliceRequestHandler, LocalDevServer
+from chalice.local import ChaliceRequestHandler, ForbiddenError, LocalDevServer, LocalGatewayException
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
@@ -240,6 +240,21 @@ def _api_handler() -> type:
             super()._generic_handle()
 
         do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+
+        def _send_error_response(self, error: LocalGatewayException) -> None:
+            """Chalice's local gateway answers before the app (no middleware sees it): an unknown
+            route is its 403 "Missing Authentication Token". Answer in the service's shape; a 404,
+            since locally no signature is ever missing (deployed, see infra/deploy.py)."""
+            if isinstance(error, ForbiddenError):
+                status, code, message = (
+                    404,
+                    "not_found",
+                    f"no route {self.command} {self.path.partition('?')[0]}",
+                )
+            else:
+                status, code, message = error.CODE, "unauthorized", "the request is not authorised"
+            body = json.dumps({"error": {"code": code, "message": message}})
+            self._send_http_response(status, {"Content-Type": "application/json"}, body)
 
         def log_message(self, format: str, *args: Any) -> None:
             log.info("%s %s", self.address_string(), format % args)

@@ -6,6 +6,7 @@ principal, or the local admin).
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -25,6 +26,7 @@ from chalicelib.logic.model import (
     Site,
     check_channel,
     check_slug,
+    check_version,
     iso,
 )
 from chalicelib.logic.plugins import configure, create_plugin
@@ -36,6 +38,7 @@ admin = Blueprint(__name__)
 
 #: A presigned source upload is for an admin at a terminal: long enough for a slow link, no longer.
 UPLOAD_URL_TTL = 900
+_DAYS_RE = re.compile(r"[0-9]{1,3}")
 
 
 def _admin() -> str:
@@ -153,6 +156,7 @@ def upload_url(slug: str, version: str) -> dict[str, Any]:
     """A presigned PUT to sources/: the S3 trigger then packages what is put there."""
     actor = _admin()
     plugin = find_plugin(slug, active_only=False)
+    version = check_version(version)
     record = repository().get_version(slug, version)
     body = json_body(admin.current_request.raw_body)
     channel = body.get("channel") or (record.channel if record else None)
@@ -196,8 +200,9 @@ for _action in TRANSITIONS:
 
 @route(admin, "/admin/plugins/{slug}/versions/{version}", methods=["PATCH"], authorizer=iam)
 def configure_version(slug: str, version: str) -> dict[str, Any]:
+    releases = _releases()  # credentials first: an anonymous caller learns nothing about bodies
     settings = _settings(json_body(admin.current_request.raw_body), "rollout_percent")
-    return {"version": version_json(_releases().apply(check_slug(slug), version, None, settings))}
+    return {"version": version_json(releases.apply(check_slug(slug), version, None, settings))}
 
 
 @route(admin, "/admin/plugins/{slug}/rollback", methods=["POST"], authorizer=iam)
@@ -230,7 +235,7 @@ def stats(slug: str) -> dict[str, Any]:
     _admin()
     params: Mapping[str, str] = admin.current_request.query_params or {}
     raw = params.get("days", "30")
-    if not raw.isdigit() or not 1 <= int(raw) <= 365:
+    if not _DAYS_RE.fullmatch(raw) or not 1 <= int(raw) <= 365:  # ASCII digits only: "²".isdigit()
         raise InvalidInput("days must be an integer from 1 to 365", code="invalid_days")
     return plugin_stats(repository(), find_plugin(slug, active_only=False).slug, now(), int(raw))
 

@@ -29,7 +29,7 @@ from urllib.parse import quote
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import ADMIN_COOKIE, iam, require_admin, token_is_valid
-from chalicelib.api.http import BODY_TYPES, body_fields, route
+from chalicelib.api.http import BODY_TYPES, FORM, body_fields, route
 from chalicelib.logic.errors import InvalidInput, NotFound, Unauthorized
 from chalicelib.settings import get_settings
 
@@ -163,11 +163,18 @@ def create_session() -> Response:
     """Sign in with the admin token (token mode): a cookie and a 303 back to the dashboard."""
     _token_mode_only()
     request = dashboard.current_request
+    content_type = request.headers.get("content-type") or ""
+    # A browser's form gets the login page again; a JSON client the service's JSON errors.
+    browser = content_type.split(";", maxsplit=1)[0].strip().lower() == FORM
     try:
-        token = _submitted_token(request.raw_body, request.headers.get("content-type") or "")
+        token = _submitted_token(request.raw_body, content_type)
     except InvalidInput:
+        if not browser:
+            raise
         return _login_page("The sign-in form could not be read; please try again.")
     if not token_is_valid(get_settings(), token):
+        if not browser:
+            raise Unauthorized("the admin token is not valid")
         return _login_page("That admin token is not valid.")
     return Response(
         body="",

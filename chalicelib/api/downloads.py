@@ -12,7 +12,7 @@ from chalice.app import Request
 
 from chalicelib.adapters import now, repository, store
 from chalicelib.logic.errors import Unauthorized
-from chalicelib.logic.model import Plugin, PluginVersion, Site, iso
+from chalicelib.logic.model import Plugin, PluginVersion, Site, check_version, iso
 from chalicelib.logic.ratelimit import allow
 from chalicelib.logic.telemetry import Telemetry
 from chalicelib.logic.updates import choose_download
@@ -31,6 +31,8 @@ def serve_download(plugin: Plugin, pinned: str | None, caller: Site | None, requ
     settings = get_settings()
     if plugin.private and caller is None:
         raise Unauthorized(f"{plugin.slug} is private: send X-IGNY8-Site-ID and X-IGNY8-API-Key")
+    if pinned is not None:
+        check_version(pinned)  # a malformed version is refused before it spends the allowance
     moment = now()
     if caller is not None:
         limit = plugin.downloads_per_hour or settings.site_downloads_per_hour

@@ -31,8 +31,12 @@ def _digest(key: str) -> str:
 
 
 def check_url(value: Any) -> str:
-    parsed = urlparse(value) if isinstance(value, str) and len(value) <= 2000 else None
-    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.hostname:
+    try:
+        parsed = urlparse(value) if isinstance(value, str) and len(value) <= 2000 else None
+        host = parsed.hostname if parsed is not None else None
+    except ValueError:  # e.g. an unclosed IPv6 bracket: "http://[::1"
+        parsed = host = None
+    if parsed is None or parsed.scheme not in ("http", "https") or not host:
         raise InvalidInput("url must be an http(s) URL with a host", code="invalid_url")
     return str(value)
 
