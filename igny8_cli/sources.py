@@ -23,6 +23,7 @@ from urllib.parse import quote
 from boto3.exceptions import Boto3Error
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.logic.grammar import SLUG_RULE, is_slug, version_fault
 from igny8_cli.errors import CliError
 
 if TYPE_CHECKING:
@@ -36,8 +37,8 @@ MAX_METADATA_BYTES = 1800
 
 # "my-plugin-v1.2.3" / "my-plugin-1.2.3-beta1" -> "my-plugin": release archives carry the version.
 _VERSION_SUFFIX = re.compile(r"-v?\d+(?:\.\d+)+(?:[-+][0-9A-Za-z.]+)?$")
-# The server owns the real slug/version rules; this only keeps the key's "/"-separated layout intact.
-_KEY_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
+# A channel is checked by the server; this only keeps it safe as S3 metadata.
+_CHANNEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 
 
 def derive_slug(path: Path) -> str:
@@ -52,9 +53,15 @@ def new_upload_id() -> str:
 
 
 def source_key(platform: str, slug: str, version: str | None, upload_id: str) -> str:
-    segments = [_key_segment("slug", slug)]
+    """The key of a new upload; a slug or version the server would refuse is refused here first."""
+    if not is_slug(slug):
+        raise CliError("invalid_slug", f"slug {slug!r} is not {SLUG_RULE}")
+    segments = [slug]
     if version is not None:
-        segments.append(_key_segment("version", version))
+        fault = version_fault(version)
+        if fault is not None:
+            raise CliError("invalid_version", fault)
+        segments.append(version)
     return "/".join(["sources", platform, *segments, f"{upload_id}.zip"])
 
 
@@ -66,7 +73,7 @@ def source_metadata(version: str | None, changelog: str | None, channel: str | N
     if changelog is not None:
         metadata["changelog"] = quote(changelog)
     if channel is not None:
-        if not _KEY_SEGMENT.fullmatch(channel):
+        if not _CHANNEL.fullmatch(channel):
             raise CliError(
                 "invalid_channel", f"channel {channel!r} must be letters, digits, '.', '_', '+', '-'"
             )
@@ -122,13 +129,6 @@ def _zip_directory(root: Path, archive: Path) -> None:
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
         for name in files:
             bundle.write(root / name, name)
-
-
-def _key_segment(what: str, value: str) -> str:
-    if not _KEY_SEGMENT.fullmatch(value):
-        allowed = "letters, digits, '.', '_', '+', '-'"
-        raise CliError(f"invalid_{what}", f"{what} {value!r} cannot be part of an S3 key (use {allowed})")
-    return value
 
 
 def _current_user() -> str:

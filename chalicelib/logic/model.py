@@ -9,10 +9,8 @@ from enum import StrEnum
 from typing import Any
 
 from chalicelib.logic.errors import InvalidInput
+from chalicelib.logic.grammar import SLUG_RULE, is_slug
 from chalicelib.logic.versions import InvalidVersion, normalize_version, version_code
-
-#: WordPress slugs: what wordpress.org allows, and safe in S3 keys, URLs and file names.
-SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
 DEFAULT_CHANNEL = "stable"
 CHANNELS = (DEFAULT_CHANNEL, "beta")
@@ -55,8 +53,8 @@ def iso(moment: datetime | None) -> str | None:
 
 
 def check_slug(slug: str) -> str:
-    if not SLUG_RE.fullmatch(slug):
-        raise InvalidInput(f"{slug!r} is not a valid plugin slug", code="invalid_slug")
+    if not is_slug(slug):
+        raise InvalidInput(f"{slug!r} is not a valid plugin slug ({SLUG_RULE})", code="invalid_slug")
     return slug
 
 

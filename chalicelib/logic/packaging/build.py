@@ -8,13 +8,13 @@ the Lambda, in the local stack and in unit tests. Nothing but the finished packa
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from chalicelib.logic.grammar import SLUG_RULE, is_slug, version_fault
 from chalicelib.logic.packaging.archive import (
     BROKEN_ARCHIVE,
     BROKEN_TAR,
@@ -49,19 +49,16 @@ class BuiltPackage:
     stamped: tuple[str, ...]
 
 
-_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
-# The version ends up in a file name and inside PHP string literals: no quotes, slashes or spaces.
-_VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}")
-
-
 def _check_slug(slug: str) -> None:
-    if not _SLUG.fullmatch(slug):
-        raise PackagingError("invalid_slug", f"{slug!r} is not a valid plugin slug")
+    if not is_slug(slug):
+        raise PackagingError("invalid_slug", f"{slug!r} is not a valid plugin slug ({SLUG_RULE})")
 
 
 def _check_version(version: str) -> None:
-    if not _VERSION.fullmatch(version):
-        raise PackagingError("invalid_version", f"{version!r} is not a usable version string")
+    """The version ends up in a file name and inside PHP string literals, so it is checked here too."""
+    fault = version_fault(version)
+    if fault is not None:
+        raise PackagingError("invalid_version", fault)
 
 
 def _readme_parts(files: Iterable[tuple[str, ...]]) -> tuple[str, ...] | None:

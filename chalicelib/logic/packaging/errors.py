@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from chalicelib.logic.grammar import SLUG_RULE
+
 # Every code a PackagingError can carry, with what it means for the admin who uploaded the source.
 # The codes are stable: they are stored on failed version records and listed in the README.
 REASON_CODES: dict[str, str] = {
-    "invalid_slug": "the plugin slug is not [a-z0-9][a-z0-9_-]{0,99}",
-    "invalid_version": "the version is not a plain version string (no quotes, slashes or spaces)",
+    "invalid_slug": f"the plugin slug is not {SLUG_RULE}",
+    "invalid_version": "the version does not start with a digit, has characters other than letters, "
+    "digits and single '.', '-', '+' or '_' between them, a number over 18 digits, or over 64 characters",
     "not_a_zip": "the source is neither a ZIP nor a gzip-compressed tar archive",
     "corrupt_archive": "the archive is damaged or cannot be read",
     "too_large": "the archive file, or its contents once uncompressed, exceed the size limit",
