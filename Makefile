@@ -19,8 +19,9 @@ $(STAMP): pyproject.toml requirements.txt requirements-dev.lock
 
 install: $(STAMP)
 
+# What the stack stored survives a restart (.local/aws-writes.jsonl); `make run FRESH=1` starts clean.
 run: install
-	$(BIN)/python -m infra.local
+	$(BIN)/python -m infra.local $(if $(FRESH),--fresh)
 
 test: lint
 	$(BIN)/python -m pytest

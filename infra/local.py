@@ -5,7 +5,10 @@ S3 delivers ``sources/`` notifications to the SQS queue exactly as in AWS, and a
 feeds them to the packager's real Chalice handler (``chalice local`` ignores queue handlers); the
 API is the same Chalice app behind Chalice's local server, under ``/api`` as deployed.
 
-    python -m infra.local [--port 8000] [--moto-port 0] [--no-seed]
+    python -m infra.local [--port 8000] [--moto-port 0] [--no-seed] [--fresh]
+
+What the stack stores (plugins, versions, packages, sites, keys) survives a restart: moto's writes
+are kept in the state directory and replayed on start (infra/persistence.py); --fresh forgets them.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +41,7 @@ from werkzeug.serving import make_server
 from chalicelib.dal.repository import DynamoRepository
 from chalicelib.settings import get_settings
 from igny8_cli.sources import new_upload_id, source_archive, source_key, upload_source
-from infra import stack
+from infra import persistence, stack
 from infra.keys import KeyStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -232,8 +236,11 @@ def _api_handler() -> type:
         def _generic_handle(self) -> None:
             route, sep, query = self.path.partition("?")
             if route != API_PREFIX and not route.startswith(API_PREFIX + "/"):
-                body = json.dumps({"error": {"code": "not_found", "message": f"nothing at {route}"}})
-                self._send_http_response(404, {"Content-Type": "application/json"}, body)
+                self._send_error_json(404, "not_found", f"nothing at {route}")
+                return
+            length = self.headers.get("content-length", "0")
+            if not length.isascii() or not length.isdigit():  # Chalice's int() would drop the connection
+                self._send_error_json(400, "bad_request", "Content-Length is not a number")
                 return
             route = route[len(API_PREFIX) :].rstrip("/") or "/"
             self.path = route + sep + query
@@ -246,15 +253,32 @@ def _api_handler() -> type:
             route is its 403 "Missing Authentication Token". Answer in the service's shape; a 404,
             since locally no signature is ever missing (deployed, see infra/deploy.py)."""
             if isinstance(error, ForbiddenError):
-                status, code, message = (
-                    404,
-                    "not_found",
-                    f"no route {self.command} {self.path.partition('?')[0]}",
-                )
+                route = API_PREFIX + self.path.partition("?")[0]
+                self._send_error_json(404, "not_found", f"no route {self.command} {route}")
             else:
-                status, code, message = error.CODE, "unauthorized", "the request is not authorised"
+                self._send_error_json(error.CODE, "unauthorized", "the request is not authorised")
+
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+            """http.server's own refusals (a malformed request line, an oversize line or header,
+            an unknown method), in the service's shape instead of its HTML page. All are the
+            client's fault: its 501 for an unknown method is a 405, its 505 for HTTP/2+ a 400."""
+            if code == HTTPStatus.NOT_IMPLEMENTED:
+                code, kind = HTTPStatus.METHOD_NOT_ALLOWED, "method_not_allowed"
+            else:
+                code, kind = (code, "bad_request") if code < 500 else (HTTPStatus.BAD_REQUEST, "bad_request")
+            self.close_connection = True
+            self._send_error_json(code, kind, message or HTTPStatus(code).phrase, {"Connection": "close"})
+
+        def _send_error_json(
+            self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+        ) -> None:
             body = json.dumps({"error": {"code": code, "message": message}})
-            self._send_http_response(status, {"Content-Type": "application/json"}, body)
+            if self.command == "HEAD":
+                self._send_http_response(
+                    status, {"Content-Type": "application/json", **(headers or {})}, None
+                )
+                return
+            self._send_http_response(status, {"Content-Type": "application/json", **(headers or {})}, body)
 
         def log_message(self, format: str, *args: Any) -> None:
             log.info("%s %s", self.address_string(), format % args)
@@ -263,7 +287,9 @@ def _api_handler() -> type:
 
 
 @contextmanager
-def running(host: str, port: int, moto_port: int, state_dir: Path = STATE_DIR) -> Iterator[LocalStack]:
+def running(
+    host: str, port: int, moto_port: int, state_dir: Path = STATE_DIR, *, fresh: bool = False
+) -> Iterator[LocalStack]:
     """Start moto, the resources, the packager poller and the API; stop them all on exit."""
     moto = AtomicDynamoMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
     moto.start()
@@ -271,7 +297,13 @@ def running(host: str, port: int, moto_port: int, state_dir: Path = STATE_DIR) -
     poller = None
     try:
         moto_host, bound_port = moto.get_host_and_port()
-        local = provision(f"http://{moto_host}:{bound_port}", f"http://{host}:{port}{API_PREFIX}", state_dir)
+        moto_url = f"http://{moto_host}:{bound_port}"
+        if fresh:
+            persistence.forget(state_dir)
+        restored = persistence.restore(state_dir, moto_url)
+        log.info("restored %d recorded AWS writes from %s", restored, state_dir)
+        persistence.record(state_dir)
+        local = provision(moto_url, f"http://{host}:{port}{API_PREFIX}", state_dir)
 
         # Imported only now: the app reads its settings at import, from the environment set above.
         from app import app  # noqa: PLC0415
@@ -324,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--moto-port", type=int, default=int(os.environ.get("MOTO_PORT", "0")))
     parser.add_argument("--no-seed", action="store_true", help="start empty, without the bundled plugin")
+    parser.add_argument("--fresh", action="store_true", help="forget what earlier runs stored")
     parser.add_argument(
         "--state-dir",
         type=Path,
@@ -334,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines
     stop = _stop_on_signal()
-    with running(args.host, args.port, args.moto_port, args.state_dir) as local:
+    with running(args.host, args.port, args.moto_port, args.state_dir, fresh=args.fresh) as local:
         version = None if args.no_seed else seed(local)
         api, state_dir = local.api_url, args.state_dir
         print(

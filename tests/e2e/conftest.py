@@ -4,6 +4,7 @@ WordPress sites (tests/e2e/wordpress.py) on one throwaway MariaDB per session.""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -64,15 +65,15 @@ class Stack:
         )
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+@contextlib.contextmanager
+def running_stack(state_dir: Path, *options: str) -> Iterator[Stack]:
+    """`python -m infra.local` in its own process, as `make run` starts it, until the block ends."""
     port = _free_port()
-    state_dir = tmp_path_factory.mktemp("local-stack")
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env["IGNY8_STACK_FILE"] = str(state_dir / "stack.json")
-    log = (state_dir / "stack.log").open("w")
+    log = (state_dir / "stack.log").open("a")
     process = subprocess.Popen(
-        [sys.executable, "-m", "infra.local", "--port", str(port), "--state-dir", str(state_dir)],
+        [sys.executable, "-m", "infra.local", "--port", str(port), "--state-dir", str(state_dir), *options],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -86,18 +87,24 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             try:
                 if requests.get(f"{api}/plugins/{SLUG}/info/", timeout=2).status_code == 200:
                     break
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not listening yet, or busy starting
             assert time.monotonic() < deadline, "the local stack did not seed within 120 s"
             time.sleep(0.3)
         yield Stack(api=api, state_dir=state_dir, env=env)
     finally:
         process.terminate()
         # Stopping is part of the contract: a clean exit, with moto and the API gone with it.
-        assert process.wait(timeout=20) == 0, (state_dir / "stack.log").read_text()
+        assert process.wait(timeout=60) == 0, (state_dir / "stack.log").read_text()
         log.close()
         with socket.socket() as probe:
             assert probe.connect_ex(("127.0.0.1", port)) != 0, "the API still listens after the stack stopped"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with running_stack(tmp_path_factory.mktemp("local-stack")) as started:
+        yield started
 
 
 # ---- Real WordPress ------------------------------------------------------------------------
