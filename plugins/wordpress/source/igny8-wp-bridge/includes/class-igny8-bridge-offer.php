@@ -48,7 +48,7 @@ final class Igny8_Bridge_Offer {
 			$prefix = $base . '/plugins/';
 			if ( '' !== $base && 0 === strpos( (string) $update_uri, $prefix ) ) {
 				$slug = trim( substr( (string) $update_uri, strlen( $prefix ) ), '/' );
-				if ( preg_match( '/^[a-z0-9][a-z0-9_-]{0,99}$/', $slug ) ) {
+				if ( preg_match( '/^[a-z0-9][a-z0-9_-]{0,63}$/', $slug ) ) {
 					return $slug;
 				}
 			}
@@ -131,7 +131,7 @@ final class Igny8_Bridge_Offer {
 		foreach ( $bases as $base ) {
 			$prefix = $base . '/plugins/';
 			if ( '' !== $base && 0 === strpos( (string) $url, $prefix )
-				&& preg_match( '#^([a-z0-9][a-z0-9_-]{0,99})/download/?(\?|$)#', substr( (string) $url, strlen( $prefix ) ), $match ) ) {
+				&& preg_match( '#^([a-z0-9][a-z0-9_-]{0,63})/download/?(\?|$)#', substr( (string) $url, strlen( $prefix ) ), $match ) ) {
 				return $match[1];
 			}
 		}
