@@ -32,7 +32,11 @@ def _deliver(client: Client, body: dict[str, Any]) -> str:
     """One Lambda invocation with this S3 event; its outcome as a word."""
     event = client.events.generate_sqs_event(message_bodies=[json.dumps(body)], queue_name="packager")
     try:
-        app.handler_map["package_sources"](event, LambdaContext("package_sources", 1024))
+        # The packager's deployed timeout (.chalice/config.json): idempotency's "in progress" lasts
+        # as long as the invocation may, so a slow, loaded machine does not see it lapse mid-run.
+        app.handler_map["package_sources"](
+            event, LambdaContext("package_sources", 1769, max_runtime_ms=300_000)
+        )
     except Exception as exc:  # an in-progress duplicate raises, and SQS delivers it again later
         return type(exc).__name__
     return "ok"
