@@ -17,9 +17,9 @@ from aws_lambda_powertools.logging.utils import copy_config_to_registered_logger
 from aws_lambda_powertools.metrics import MetricUnit
 from chalice.app import Request, Response
 
-from chalicelib.settings import get_settings
-
-logger = Logger(service="igny8-plugins", level=get_settings().log_level)
+# The level comes from LOG_LEVEL (or POWERTOOLS_LOG_LEVEL), read by Powertools itself: nothing here
+# may read the service's settings at import, or `chalice package` fails on a fresh clone.
+logger = Logger(service="igny8-plugins")
 metrics = Metrics(namespace="IGNY8/Plugins", service="igny8-plugins")
 
 

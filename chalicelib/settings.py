@@ -38,7 +38,6 @@ class Settings:
     #: How long a rotated site key keeps working, so a site can pick up its new one.
     site_key_overlap_seconds: int
     artifacts_bucket: str
-    packager_queue: str
     #: Secrets Manager secret with the private signing keys (packager only).
     signing_keys_secret: str
     #: SSM parameter with the public signing keys (published at GET /api/keys/).
@@ -53,7 +52,6 @@ class Settings:
     download_url_ttl: int
     #: How long caches may keep anonymous check-update and info answers (seconds).
     public_cache_seconds: int
-    log_level: str
     #: Overrides of the packager's archive limits (``logic.packaging.Limits`` field -> value).
     packager_limits: dict[str, int]
 
@@ -117,7 +115,6 @@ def load_settings() -> Settings:
         anonymous_downloads_per_hour=_int_or("ANONYMOUS_DOWNLOADS_PER_HOUR", 30),
         site_key_overlap_seconds=_int_or("SITE_KEY_OVERLAP_SECONDS", 3600),
         artifacts_bucket=_env("ARTIFACTS_BUCKET"),
-        packager_queue=_env("PACKAGER_QUEUE"),
         signing_keys_secret=_env("SIGNING_KEYS_SECRET"),
         signing_public_keys_parameter=_env("SIGNING_PUBLIC_KEYS_PARAMETER"),
         admin_auth=admin_auth,
@@ -125,11 +122,18 @@ def load_settings() -> Settings:
         public_base_url=os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
         download_url_ttl=ttl,
         public_cache_seconds=_int_or("PUBLIC_CACHE_SECONDS", 60),
-        log_level=os.environ.get("LOG_LEVEL", "INFO"),
         packager_limits={
             field: _positive_int(env) for env, field in PACKAGER_LIMIT_ENV.items() if env in os.environ
         },
     )
+
+
+def packager_queue_name() -> str:
+    """The queue the packager consumes. Chalice needs it when the app is imported (its SQS
+    decorator), before any setting may be read: from the environment a deploy writes, else by
+    the template's naming rule for the stage (STAGE is in each stage's config), so `chalice
+    package` works on a fresh clone with no stack deployed yet."""
+    return os.environ.get("PACKAGER_QUEUE") or f"igny8-plugins-{os.environ.get('STAGE', 'local')}-packager"
 
 
 @lru_cache(maxsize=1)

@@ -24,7 +24,7 @@ from chalicelib.adapters import idempotency_store, now, repository, signer, stor
 from chalicelib.logic.ingest import IngestFailed, Ingestor, Upload
 from chalicelib.logic.packaging import Limits
 from chalicelib.observability import count
-from chalicelib.settings import get_settings
+from chalicelib.settings import get_settings, packager_queue_name
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ _ONCE = IdempotencyConfig(
 )
 
 
-@packager.on_sqs_message(queue=get_settings().packager_queue, batch_size=1)
+@packager.on_sqs_message(queue=packager_queue_name(), batch_size=1)
 def package_sources(event: SQSEvent) -> None:
     _ONCE.register_lambda_context(cast(LambdaContext, event.context))
     package = idempotent_function(

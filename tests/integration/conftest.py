@@ -17,7 +17,7 @@ from moto import mock_aws
 
 from app import app
 from chalicelib import adapters
-from chalicelib.settings import get_settings
+from chalicelib.settings import packager_queue_name
 from infra import stack
 from infra.keys import KeyStore
 from tests.conftest import ADMIN_TOKEN
@@ -97,7 +97,7 @@ class Packager:
                 return outcomes
             message = messages[0]
             event = self.client.events.generate_sqs_event(
-                message_bodies=[message["Body"]], queue_name=get_settings().packager_queue
+                message_bodies=[message["Body"]], queue_name=packager_queue_name()
             )
             try:
                 self.client.lambda_.invoke("package_sources", event)

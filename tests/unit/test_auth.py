@@ -24,7 +24,6 @@ BASE = Settings(
     installations_table="installations",
     idempotency_table="idempotency",
     artifacts_bucket="artifacts",
-    packager_queue="packager",
     audit_table="audit",
     sites_table="sites",
     counters_table="counters",
@@ -37,7 +36,6 @@ BASE = Settings(
     admin_token_sha256=hashlib.sha256(TOKEN.encode()).hexdigest(),
     public_base_url="https://plugins.test/api",
     download_url_ttl=300,
-    log_level="INFO",
     packager_limits={},
     public_cache_seconds=60,
 )
