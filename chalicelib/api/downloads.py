@@ -1,4 +1,5 @@
-"""Serving a package: private plugins, rate limits, the version, a fresh presigned URL, the count.
+"""Serving a package: never a private plugin without a site key, rate limits, the version, a fresh
+presigned URL, the count.
 
 One path for the public ``download`` (302) and the site ``download-url`` (JSON).
 """
@@ -11,11 +12,10 @@ from datetime import timedelta
 from chalice.app import Request
 
 from chalicelib.adapters import now, repository, store
-from chalicelib.logic.errors import Unauthorized
 from chalicelib.logic.model import Plugin, PluginVersion, Site, check_version, iso
 from chalicelib.logic.ratelimit import allow
 from chalicelib.logic.telemetry import Telemetry
-from chalicelib.logic.updates import choose_download
+from chalicelib.logic.updates import choose_download, hidden_from_sites, unknown_plugin
 from chalicelib.observability import count
 from chalicelib.settings import get_settings
 
@@ -29,8 +29,8 @@ class Served:
 
 def serve_download(plugin: Plugin, pinned: str | None, caller: Site | None, request: Request) -> Served:
     settings = get_settings()
-    if plugin.private and caller is None:
-        raise Unauthorized(f"{plugin.slug} is private: send X-IGNY8-Site-ID and X-IGNY8-API-Key")
+    if hidden_from_sites(plugin, site_key=caller is not None):  # the routes refuse it first
+        raise unknown_plugin(plugin.slug)
     if pinned is not None:
         check_version(pinned)  # a malformed version is refused before it spends the allowance
     moment = now()

@@ -37,7 +37,7 @@ from chalicelib.logic.errors import (
     Unauthorized,
 )
 from chalicelib.logic.model import Plugin, check_slug
-from chalicelib.logic.updates import Links
+from chalicelib.logic.updates import Links, hidden_from_sites, unknown_plugin
 from chalicelib.settings import get_settings
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -257,9 +257,10 @@ def links(context: dict[str, Any], headers: Any) -> Links:
     return Links(f"https://{domain}/{context.get('stage', 'api')}")
 
 
-def find_plugin(slug: str, *, active_only: bool = True) -> Plugin:
-    """The plugin a route names; sites never see a deactivated one, admins do."""
+def find_plugin(slug: str, *, active_only: bool = True, site_key: bool = False) -> Plugin:
+    """The plugin a route names. Sites never see a deactivated one, nor a private one without a
+    valid site key (``site_key``): either answers exactly as an unknown slug. Admins see all."""
     plugin = repository().get_plugin(check_slug(slug))
-    if plugin is None or (active_only and not plugin.is_active):
-        raise NotFound(f"no plugin {slug!r}")
+    if plugin is None or (active_only and hidden_from_sites(plugin, site_key=site_key)):
+        raise unknown_plugin(slug)
     return plugin

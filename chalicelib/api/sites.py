@@ -38,11 +38,20 @@ def claimed_site(request: Request) -> Site | None:
     return None if request.headers.get("x-igny8-api-key") is None else site_of(request)
 
 
+def site_plugin(request: Request, slug: str) -> tuple[Plugin, Site | None]:
+    """The plugin a public route names, and the site asking if it sent a key. Credentials are
+    checked before the slug is looked up, so a wrong key is 401 whether the plugin exists or not,
+    and a private plugin asked for without a valid key is 404 as an unknown slug is."""
+    caller = claimed_site(request)
+    return find_plugin(slug, site_key=caller is not None), caller
+
+
 def _authenticated(slug: str) -> tuple[Site, Plugin, dict[str, Any]]:
     request = site.current_request
+    caller = site_of(request)  # before the slug: an unauthenticated caller learns nothing of it
     return (
-        site_of(request),
-        find_plugin(slug),
+        caller,
+        find_plugin(slug, site_key=True),
         body_fields(request.raw_body, request.headers.get("content-type")),
     )
 
@@ -79,7 +88,8 @@ def download_url(slug: str) -> dict[str, Any]:
     request = site.current_request
     params: Mapping[str, str] = request.query_params or {}
     version = params.get("version")
-    served = serve_download(find_plugin(slug), version, site_of(request), request)
+    caller = site_of(request)
+    served = serve_download(find_plugin(slug, site_key=True), version, caller, request)
     return {
         "url": served.url,
         "expires_at": served.expires_at,

@@ -51,6 +51,18 @@ class Links:
         return f"{self.base}/plugins/{slug}/signature/?version={quote(version, safe='')}"
 
 
+def hidden_from_sites(plugin: Plugin, *, site_key: bool) -> bool:
+    """Whether a public or site route must answer as if this plugin did not exist: it is
+    deactivated, or private and the caller sent no valid site key. Such an answer is the one an
+    unknown slug gets (``unknown_plugin``), so whether a private plugin exists does not leak."""
+    return not plugin.is_active or (plugin.private and not site_key)
+
+
+def unknown_plugin(slug: str) -> NotFound:
+    """The one refusal for a plugin that does not exist or that this caller may not know of."""
+    return NotFound(f"no plugin {slug!r}")
+
+
 def site_request(
     *,
     current: str | None,
@@ -394,12 +406,18 @@ def choose_download(
 
 
 def latest_for_platform(
-    plugins: list[Plugin], platform: str, links: Links, versions_of: Callable[[str], list[PluginVersion]]
+    plugins: list[Plugin],
+    platform: str,
+    links: Links,
+    versions_of: Callable[[str], list[PluginVersion]],
+    *,
+    site_key: bool = False,
 ) -> dict[str, Any]:
-    """The seed front-end's "download our plugin" card: the most recently released plugin."""
+    """The seed front-end's "download our plugin" card: the most recently released plugin that
+    this caller may see (a private plugin only with a valid site key)."""
     best: tuple[Plugin, PluginVersion] | None = None
     for plugin in plugins:
-        if not plugin.is_active:
+        if hidden_from_sites(plugin, site_key=site_key):
             continue
         offered = latest_offered(plugin, versions_of(plugin.slug))
         if offered and (best is None or _later(offered.released_at, best[1].released_at)):

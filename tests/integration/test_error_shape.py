@@ -85,7 +85,7 @@ def test_an_unexpected_exception_is_a_500_in_the_one_shape_with_a_request_id_and
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(public, "find_plugin", broken)
+    monkeypatch.setattr(public, "site_plugin", broken)
     answer = client.http.get(f"/plugins/{SLUG}/info")
     assert answer.status_code == 500
     error = json.loads(answer.body)["error"]

@@ -191,16 +191,20 @@ def test_anonymous_downloads_are_limited_per_source_address(world: World) -> Non
     assert codes == [302] * 30 + [429]
 
 
-def test_a_private_plugin_needs_a_site_key_for_download_and_info(world: World) -> None:
+def test_a_private_plugin_is_unknown_without_a_site_key(world: World) -> None:
+    """The full sweep over every route is tests/integration/test_private_plugins.py."""
     site = world.new_site()
     status, body = world.admin("PATCH", f"/admin/plugins/{SLUG}", {"private": True})
     assert (status, body["plugin"]["private"]) == (200, True)
 
-    assert world.client.http.get(f"/plugins/{SLUG}/download").status_code == 401
-    assert world.client.http.get(f"/plugins/{SLUG}/info").status_code == 401
+    for path in ("download", "info", "check-update?current_version=0.1"):
+        answer = world.client.http.get(f"/plugins/{SLUG}/{path}")
+        assert (answer.status_code, answer.json_body["error"]["code"]) == (404, "not_found"), path
     assert world.site_call("GET", f"/plugins/{SLUG}/info", site).status_code == 200
     assert world.site_call("GET", f"/plugins/{SLUG}/download", site).status_code == 302
-    assert world.client.http.get(f"/plugins/{SLUG}/check-update?current_version=0.1").status_code == 200
+    assert (
+        world.site_call("GET", f"/plugins/{SLUG}/check-update?current_version=0.1", site).status_code == 200
+    )
     assert world.admin("PATCH", f"/admin/plugins/{SLUG}", {"private": "yes"})[0] == 400
 
 

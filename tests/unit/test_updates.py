@@ -18,10 +18,12 @@ from chalicelib.logic.updates import (
     check_update,
     choose_download,
     decide,
+    hidden_from_sites,
     latest_for_platform,
     parse_current_version,
     plugin_info,
     site_request,
+    unknown_plugin,
     upgrade_notice,
 )
 from tests.unit.fakes import FakeRepository
@@ -910,3 +912,49 @@ def test_latest_for_platform_without_any_release_is_not_found() -> None:
         latest_for_platform(repo.plugins_on_platform("wordpress"), "wordpress", LINKS, repo.versions)
 
     assert missing.value.code == "no_release"
+
+
+def test_latest_for_platform_skips_a_private_plugin_unless_the_caller_has_a_site_key() -> None:
+    repo = platform_repo(
+        (make_plugin("alpha"), [make_version("1.0.0", slug="alpha")]),
+        (
+            make_plugin("secret", private=True),
+            [make_version("9.0.0", slug="secret", released_at=NOW + timedelta(hours=1))],
+        ),
+    )
+    plugins = repo.plugins_on_platform("wordpress")
+
+    assert latest_for_platform(plugins, "wordpress", LINKS, repo.versions)["slug"] == "alpha"
+    assert latest_for_platform(plugins, "wordpress", LINKS, repo.versions, site_key=True)["slug"] == "secret"
+
+
+def test_latest_for_platform_with_only_private_plugins_is_not_found_for_anonymous_callers() -> None:
+    repo = platform_repo((make_plugin("secret", private=True), [make_version("9.0.0", slug="secret")]))
+
+    with pytest.raises(NotFound) as missing:
+        latest_for_platform(repo.plugins_on_platform("wordpress"), "wordpress", LINKS, repo.versions)
+
+    assert missing.value.code == "no_release"
+
+
+@pytest.mark.parametrize(
+    ("fields", "site_key", "hidden"),
+    [
+        ({}, False, False),
+        ({}, True, False),
+        ({"private": True}, False, True),
+        ({"private": True}, True, False),
+        ({"is_active": False}, True, True),
+        ({"is_active": False, "private": True}, True, True),
+    ],
+)
+def test_sites_see_an_active_plugin_and_a_private_one_only_with_a_site_key(
+    fields: dict[str, Any], site_key: bool, hidden: bool
+) -> None:
+    assert hidden_from_sites(make_plugin(**fields), site_key=site_key) is hidden
+
+
+def test_a_hidden_plugin_is_refused_as_an_unknown_slug_is() -> None:
+    refusal = unknown_plugin("secret")
+
+    assert (refusal.code, refusal.message) == ("not_found", "no plugin 'secret'")
