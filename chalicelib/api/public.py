@@ -64,7 +64,8 @@ def check_update_view(slug: str) -> Response:
         count("UpdateOffered")
         if caller is not None:
             Telemetry(repository(), now()).record_offer(caller.site_id, plugin.slug, answer["latest_version"])
-    return cacheable(answer, request, personal=site.site_id is not None or plugin.private)
+    personal = site.site_id is not None or plugin.private or site.read_user_agent
+    return cacheable(answer, request, personal=personal)
 
 
 @route(public, "/plugins/{slug}/info", methods=["GET"])

@@ -84,13 +84,15 @@ def site_request(
     """
     if channel is not None:
         check_channel(channel)
+    stated = _optional_version(wp_version, "wp_version")
+    reported = None if stated else _reported_version(wordpress_version_from_user_agent(user_agent))
     return SiteRequest(
         current=parse_current_version(current, installed_version),
         channel=channel or DEFAULT_CHANNEL,
         site_id=check_site_id(site_id),
-        wp_version=_optional_version(wp_version, "wp_version")
-        or _reported_version(wordpress_version_from_user_agent(user_agent)),
+        wp_version=stated or reported,
         php_version=_optional_version(php_version, "php_version") or _reported_version(php),
+        read_user_agent=reported is not None,
     )
 
 
@@ -170,6 +172,9 @@ class SiteRequest:
     site_id: str | None = None
     wp_version: str | None = None
     php_version: str | None = None
+    #: The WordPress version came from the User-Agent, not the URL: a shared cache must not keep
+    #: the answer for the next requester of the same URL.
+    read_user_agent: bool = False
 
     @property
     def channels(self) -> frozenset[str]:

@@ -344,3 +344,26 @@ def test_latest_for_a_platform_without_a_release_is_a_404(world: World) -> None:
 def test_latest_for_an_unknown_platform_is_a_400(world: World, platform: str) -> None:
     status, body = world.get(f"/plugins/{platform}/latest")
     assert_error(status, body, 400, "invalid_platform")
+
+
+@pytest.mark.parametrize(
+    ("query", "headers", "shared"),
+    [
+        ("", {}, True),
+        ("&wp_version=6.5.2", {"User-Agent": "WordPress/4.9; https://old.example"}, True),
+        ("", {"User-Agent": "WordPress/4.9; https://old.example"}, False),
+        ("", {"X-IGNY8-Site-ID": "site-1"}, False),
+    ],
+)
+def test_only_answers_decided_by_the_url_alone_may_be_kept_by_a_shared_cache(
+    world: World, query: str, headers: dict[str, str], shared: bool
+) -> None:
+    """A cache keys on the URL: an answer that WordPress' User-Agent or a site id decided is
+    private, else one old WordPress behind a proxy would make it "no update" for everyone."""
+    response = world.client.http.get(
+        f"/plugins/{SLUG}/check-update?current_version=1.0.0{query}", headers=headers
+    )
+
+    assert response.status_code == 200
+    cache_control = response.headers["Cache-Control"]
+    assert cache_control.startswith("public") if shared else cache_control.startswith("private")
