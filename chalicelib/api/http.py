@@ -115,10 +115,13 @@ def route(blueprint: Blueprint, path: str, **options: Any) -> Callable[[View], V
                 return view(**params)
             except DomainError as exc:
                 status = next(s for cls, s in _STATUS.items() if isinstance(exc, cls))
+                log.info(
+                    "refused", extra={"route": view.__name__, "status": status, "reason": exc.code, **params}
+                )
                 retry = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
                 return error_response(status, exc.code, exc.message, retry)
             except Exception:
-                log.exception("unhandled error in %s", view.__name__)
+                log.exception("unhandled error", extra={"route": view.__name__, **params})
                 return internal_error(blueprint.current_request)
 
         blueprint.route(path, **options)(handle)

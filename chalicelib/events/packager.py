@@ -43,7 +43,9 @@ def uploads(body: str, bucket: str) -> Iterator[Upload]:
         if not str(record.get("eventName", "")).startswith("ObjectCreated"):
             continue
         if s3.get("bucket", {}).get("name") != bucket:
-            logger.warning("ignoring an event for bucket %r", s3.get("bucket", {}).get("name"))
+            logger.warning(
+                "ignoring an event for another bucket", extra={"bucket": s3.get("bucket", {}).get("name")}
+            )
             continue
         obj = s3.get("object", {})
         yield Upload(

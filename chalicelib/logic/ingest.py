@@ -242,7 +242,8 @@ class Ingestor:
             stored = self.store.put_package(file_path, built.path, built.sha256, replace=False)
             if stored is PutResult.IDENTICAL and existing.sha256 == built.sha256:
                 logger.info(
-                    "%s %s re-uploaded with identical bytes, nothing to do", source.slug, built.version
+                    "re-uploaded with identical bytes, nothing to do",
+                    extra={"slug": source.slug, "version": built.version, "source_key": source.key},
                 )
                 return existing
             raise Conflict(
@@ -282,13 +283,16 @@ class Ingestor:
         )
         record = self._finish(source, record, requested)
         logger.info(
-            "registered %s %s (%s, %d bytes, sha256 %s, signed by %s)",
-            source.slug,
-            record.version,
-            record.status,
-            record.file_size,
-            record.sha256,
-            record.signature_key_id,
+            "registered",
+            extra={
+                "slug": source.slug,
+                "version": record.version,
+                "status": record.status.value,
+                "file_size": record.file_size,
+                "sha256": record.sha256,
+                "signature_key_id": record.signature_key_id,
+                "source_key": source.key,
+            },
         )
         return record
 
@@ -306,14 +310,15 @@ class Ingestor:
             return None
         if upload.older_than(existing):
             logger.info(
-                "%s is older than what %s %s holds; late event ignored",
-                source.key,
-                source.slug,
-                existing.version,
+                "late event of an older upload ignored",
+                extra={"slug": source.slug, "version": existing.version, "source_key": source.key},
             )
             return existing
         if existing.status not in (Status.FAILED, Status.PENDING) and _made_by(existing, source, attempt):
-            logger.info("%s was registered before; finishing what that run may have left", source.key)
+            logger.info(
+                "registered before; finishing what that run may have left",
+                extra={"slug": source.slug, "version": existing.version, "source_key": source.key},
+            )
             return self._finish(source, existing, requested)
         return None
 
@@ -349,7 +354,10 @@ class Ingestor:
                     "upload again once it is done",
                     code="version_busy",
                 )
-            logger.warning("taking over %s %s, abandoned by %s", source.slug, version, existing.source_key)
+            logger.warning(
+                "taking over an abandoned upload",
+                extra={"slug": source.slug, "version": version, "abandoned_by": existing.source_key},
+            )
         pending = _upload_record(source, upload, attempt, version, status=Status.PENDING, now=now)
         try:
             self.repo.save_version(pending, expected=existing)
@@ -433,7 +441,16 @@ class Ingestor:
         """Leave the reason where an admin looks: always on the plugin (created if new), and on the
         version record too while that version is still replaceable. A version sites may have is
         never touched."""
-        logger.warning("refused %s: %s: %s", source.key, code, message)
+        logger.warning(
+            "refused",
+            extra={
+                "slug": source.slug,
+                "version": attempt.version,
+                "reason": code,
+                "detail": message,
+                "source_key": source.key,
+            },
+        )
         now = self.clock()
 
         def remember(plugin: Plugin) -> bool:
@@ -455,4 +472,7 @@ class Ingestor:
         try:
             self.repo.save_version(failed, expected=existing)
         except Conflict:
-            logger.warning("%s %s changed meanwhile; the failure stays on the plugin", source.slug, version)
+            logger.warning(
+                "version changed meanwhile; the failure stays on the plugin",
+                extra={"slug": source.slug, "version": version, "reason": code},
+            )

@@ -327,6 +327,17 @@ def test_a_broken_archive_with_a_known_version_leaves_a_failed_version(svc: Serv
     assert svc.store.packages == {}
 
 
+def test_a_refusal_is_logged_with_fields_logs_insights_can_filter_on(
+    svc: Service, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("INFO", logger="chalicelib.logic.ingest"), pytest.raises(IngestFailed):
+        svc.ingest(svc.upload(f"{PREFIX}/1.2.3/a.zip", b"this is a text file, not a zip"))
+
+    (refused,) = [r for r in caplog.records if r.getMessage() == "refused"]
+    assert (refused.slug, refused.version, refused.reason) == (SLUG, "1.2.3", "not_a_zip")  # type: ignore[attr-defined]
+    assert refused.source_key == f"{PREFIX}/1.2.3/a.zip"  # type: ignore[attr-defined]
+
+
 def test_a_broken_archive_with_its_version_in_metadata_leaves_a_failed_version(svc: Service) -> None:
     with pytest.raises(IngestFailed):
         svc.ingest(svc.upload(f"{PREFIX}/upload.zip", b"this is a text file, not a zip", version="1.2.3"))
