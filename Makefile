@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 # `uv pip compile` flags: one lock for every platform, Python 3.11 (the Lambda's), hashes pip checks.
 LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --custom-compile-command 'make lock' --quiet
 
-.PHONY: install run test unit integration e2e lint bench lock clean
+.PHONY: install run test unit integration contract e2e lint bench lock clean
 
 # The exact versions of requirements-dev.lock (hash-checked), then the project without resolving again.
 $(STAMP): pyproject.toml requirements.txt requirements-dev.lock
@@ -31,6 +31,10 @@ unit: install
 
 integration: install
 	$(BIN)/python -m pytest tests/integration tests/infra
+
+# FakeRepository and DynamoRepository (moto, the template's tables) against one test suite.
+contract: install
+	$(BIN)/python -m pytest tests/contract
 
 e2e: install
 	$(BIN)/python -m pytest tests/e2e

@@ -184,7 +184,8 @@ class AuditModel(Model):
         region = "us-east-1"
 
     slug = UnicodeAttribute(hash_key=True)
-    #: ISO timestamp + '#' + random suffix: sorts by time, never collides.
+    #: ISO timestamp + "#" + append time (ns) + "#" + random suffix: sorts by time, then by append
+    #: order, never collides.
     at_id = UnicodeAttribute(range_key=True)
     at = UTCDateTimeAttribute()
     actor = UnicodeAttribute()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+import time
+from datetime import UTC
 
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import Condition
@@ -195,9 +197,13 @@ class DynamoRepository:
 
     # audit -----------------------------------------------------------------------------------
     def append_audit(self, entry: AuditEntry) -> None:
+        # The sort key orders by ``at`` (in UTC, as the attribute stores it), then by when the entry
+        # was appended: one operation often writes several entries with the same ``at`` (a rollback
+        # pulls, then records itself), and a random suffix alone showed them in random order.
+        at = entry.at if entry.at.tzinfo is None else entry.at.astimezone(UTC)
         AuditModel(
             entry.slug,
-            f"{entry.at.strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{secrets.token_hex(4)}",
+            f"{at:%Y-%m-%dT%H:%M:%S.%fZ}#{time.time_ns():020d}#{secrets.token_hex(4)}",
             at=entry.at,
             actor=entry.actor,
             action=entry.action,

@@ -5,6 +5,8 @@ They keep the real adapters' contracts, the parts the domain relies on most:
 * ``FakeRepository`` is keyed like the DynamoDB table (slug + ``sort_key(version)``), returns
   versions newest first in PHP order, makes ``save_version`` a conditional write, and stores
   copies, so a test only ever sees what the code under test actually saved.
+  ``tests/contract/test_repository_contract.py`` runs the same tests against it and against
+  ``DynamoRepository`` on the template's tables, so the two cannot drift apart.
 * ``FakeStore`` streams sources with the same size limit as ``S3ArtifactStore`` and writes packages
   only if absent unless told to replace them.
 """
@@ -13,17 +15,57 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 import hashlib
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from chalicelib.logic.errors import Conflict, InvalidInput
-from chalicelib.logic.model import AuditEntry, Installation, Plugin, PluginVersion, Site
+from chalicelib.logic.model import AuditEntry, Failure, Installation, Plugin, PluginVersion, Site
 from chalicelib.logic.ports import PutResult, Signature, SourceObject
 from chalicelib.logic.versions import sort_key
+
+_Record = TypeVar("_Record", AuditEntry, Installation, Plugin, PluginVersion, Site)
+
+
+def _utc(moment: datetime) -> datetime:
+    """pynamodb's ``UTCDateTimeAttribute`` stores UTC and reads a naive moment as UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _stored(record: _Record) -> _Record:
+    """What a round trip through DynamoDB gives back: a copy (changing it changes nothing stored),
+    with every moment (``Plugin.last_failure``'s too) in UTC."""
+    record = copy.deepcopy(record)
+    changes: dict[str, Any] = {}
+    for field in dataclasses.fields(record):
+        value = getattr(record, field.name)
+        if isinstance(value, datetime):
+            changes[field.name] = _utc(value)
+        elif isinstance(value, Failure):
+            changes[field.name] = dataclasses.replace(value, at=_utc(value.at))
+    return dataclasses.replace(record, **changes) if changes else record
+
+
+#: What an audit entry's ``before``/``after`` may hold: pynamodb's raw ``MapAttribute`` refuses
+#: anything else (a tuple, a datetime) with ``ValueError``.
+_AUDIT_VALUE_TYPES = (str, bytes, bool, int, float, type(None), set, frozenset)
+
+
+def _check_audit_value(value: Any) -> None:
+    if isinstance(value, dict):
+        for item in value.values():
+            _check_audit_value(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_audit_value(item)
+    elif not isinstance(value, _AUDIT_VALUE_TYPES):
+        raise ValueError(f"Unsupported value type '{type(value)}'")
 
 
 class FakeSigner:
@@ -40,7 +82,13 @@ class FakeSigner:
 
 
 class FakeRepository:
-    """``chalicelib.logic.ports.Repository`` in memory."""
+    """``chalicelib.logic.ports.Repository`` in memory, behaving as ``DynamoRepository`` does.
+
+    What it cannot do: expire counters (DynamoDB's TTL deletes an item some time after its
+    ``expires_at``, so a rate-limit window eventually disappears; here it stays), lag (the GSIs
+    behind ``plugins_on_platform`` and ``installations_of`` are eventually consistent; here every
+    read sees every write), or refuse an item over DynamoDB's 400 KB.
+    """
 
     def __init__(self) -> None:
         self._plugins: dict[str, Plugin] = {}
@@ -50,6 +98,8 @@ class FakeRepository:
         #: (pk, sk) -> hits, and the expiry ``take`` set (the fake never expires anything).
         self.counters: dict[tuple[str, str], int] = {}
         self.expires: dict[tuple[str, str], int] = {}
+        self._counter_lock = threading.Lock()
+        #: Every entry in the order it was appended (``audit`` orders them as DynamoDB does).
         self.audit_log: list[AuditEntry] = []
 
     # plugins -------------------------------------------------------------------------------
@@ -59,9 +109,11 @@ class FakeRepository:
     def save_plugin(self, plugin: Plugin) -> None:
         stored = self._plugins.get(plugin.slug)
         if (stored.revision if stored else 0) != plugin.revision:
-            raise Conflict(f"plugin {plugin.slug} changed meanwhile", code="concurrent_change")
+            raise Conflict(
+                f"plugin {plugin.slug} changed meanwhile; reload and retry", code="concurrent_change"
+            )
         plugin.revision += 1
-        self._plugins[plugin.slug] = copy.deepcopy(plugin)
+        self._plugins[plugin.slug] = _stored(plugin)
 
     def plugins_on_platform(self, platform: str) -> list[Plugin]:
         return [
@@ -75,7 +127,8 @@ class FakeRepository:
         return copy.deepcopy(self._versions.get((slug, sort_key(version))))
 
     def versions(self, slug: str) -> list[PluginVersion]:
-        """Newest first, like a DynamoDB query on the sort key with ``scan_index_forward=False``."""
+        """Newest first, like a DynamoDB query on the sort key with ``scan_index_forward=False``
+        (DynamoDB compares UTF-8 bytes; ``sort_key`` is ASCII, so ``str`` order is the same)."""
         keys = sorted((key for key in self._versions if key[0] == slug), key=lambda key: key[1], reverse=True)
         return [copy.deepcopy(self._versions[key]) for key in keys]
 
@@ -83,20 +136,31 @@ class FakeRepository:
         key = (version.slug, sort_key(version.version))
         stored = self._versions.get(key)
         if expected is None and stored is not None:
-            raise Conflict(f"{version.slug} {version.version} already exists", code="concurrent_change")
+            raise Conflict(
+                f"{version.slug} {version.version} already exists; reload and retry", code="concurrent_change"
+            )
         if expected is not None and (
             stored is None or (stored.status, stored.revision) != (expected.status, expected.revision)
         ):
-            raise Conflict(f"{version.slug} {version.version} changed meanwhile", code="concurrent_change")
+            raise Conflict(
+                f"{version.slug} {version.version} changed meanwhile; reload and retry",
+                code="concurrent_change",
+            )
         version.revision = (expected.revision if expected else 0) + 1
-        self._versions[key] = copy.deepcopy(version)
+        self._versions[key] = _stored(version)
 
     # audit and installations -----------------------------------------------------------------
     def append_audit(self, entry: AuditEntry) -> None:
-        self.audit_log.append(entry)
+        _check_audit_value(entry.before)
+        _check_audit_value(entry.after)
+        self.audit_log.append(_stored(entry))
 
     def audit(self, slug: str, limit: int = 100) -> list[AuditEntry]:
-        return [entry for entry in reversed(self.audit_log) if entry.slug == slug][:limit]
+        """Newest ``at`` first, and among equal ones the last appended first, as the table's sort
+        key (``at`` + append time) orders them."""
+        appended = [(entry.at, index) for index, entry in enumerate(self.audit_log) if entry.slug == slug]
+        newest = sorted(appended, reverse=True)[: max(limit, 0)]
+        return [copy.deepcopy(self.audit_log[index]) for _, index in newest]
 
     def installations_of(self, slug: str) -> list[Installation]:
         return [
@@ -107,7 +171,7 @@ class FakeRepository:
         return copy.deepcopy(self._installations.get((site_id, slug)))
 
     def save_installation(self, installation: Installation) -> None:
-        self._installations[(installation.site_id, installation.slug)] = copy.deepcopy(installation)
+        self._installations[(installation.site_id, installation.slug)] = _stored(installation)
 
     # sites -------------------------------------------------------------------------------------
     def get_site(self, site_id: str) -> Site | None:
@@ -122,32 +186,39 @@ class FakeRepository:
         """Conditional on ``site.revision`` (0: only if absent), like ``DynamoRepository.save_site``."""
         stored = self._sites.get(site.site_id)
         if (stored.revision if stored else 0) != site.revision:
-            raise Conflict(f"site {site.site_id} changed meanwhile", code="concurrent_change")
+            raise Conflict(
+                f"site {site.site_id} changed meanwhile; reload and retry", code="concurrent_change"
+            )
         site.revision += 1
-        self._sites[site.site_id] = copy.deepcopy(site)
+        self._sites[site.site_id] = _stored(site)
 
     # counters ----------------------------------------------------------------------------------
     def take(self, pk: str, sk: str, limit: int, expires_at: int) -> bool:
         """Like the DynamoDB update conditioned on ``hits`` absent or ``< limit``: a refused take
         changes nothing."""
         key = (pk, sk)
-        if key in self.counters and self.counters[key] >= limit:
-            return False
-        self.counters[key] = self.counters.get(key, 0) + 1
-        self.expires[key] = expires_at
+        with self._counter_lock:  # one conditional update at a time, as DynamoDB applies them
+            if key in self.counters and self.counters[key] >= limit:
+                return False
+            self.counters[key] = self.counters.get(key, 0) + 1
+            self.expires[key] = expires_at
         return True
 
     def add(self, pk: str, sk: str, amount: int = 1) -> None:
-        self.counters[(pk, sk)] = self.counters.get((pk, sk), 0) + amount
+        with self._counter_lock:
+            self.counters[(pk, sk)] = self.counters.get((pk, sk), 0) + amount
 
     def counts(self, pk: str, sk_from: str) -> dict[str, int]:
-        """Every counter of ``pk`` with sort key ``>= sk_from``, in sort-key order."""
+        """Every counter of ``pk`` with sort key ``>= sk_from``, in sort-key order. DynamoDB refuses
+        an empty key value in a condition, and so does this."""
+        if not sk_from:
+            raise ValueError("The AttributeValue for a key attribute cannot contain an empty string value")
         return {sk: hits for (p, sk), hits in sorted(self.counters.items()) if p == pk and sk >= sk_from}
 
     # test helpers (not part of the port) -------------------------------------------------------
     def put_version(self, version: PluginVersion) -> None:
         """Arrange a stored version without the conditional check."""
-        self._versions[(version.slug, sort_key(version.version))] = copy.deepcopy(version)
+        self._versions[(version.slug, sort_key(version.version))] = _stored(version)
 
 
 class FakeStore:

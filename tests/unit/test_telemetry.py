@@ -266,9 +266,9 @@ def test_downloads_are_counted_per_day_and_version() -> None:
     Telemetry(repo, datetime(2024, 5, 7, 0, 0, 0, tzinfo=UTC)).record_download(SLUG, "1.1.0")
     Telemetry(repo, NOW).record_download("other-plugin", "1.1.0")
 
-    assert repo.counts(f"downloads#{SLUG}", "") == {
+    assert repo.counts(f"downloads#{SLUG}", "0") == {
         "2024-05-06#1.0.0": 1,
         "2024-05-06#1.1.0": 3,
         "2024-05-07#1.1.0": 1,
     }
-    assert repo.counts("downloads#other-plugin", "") == {"2024-05-06#1.1.0": 1}
+    assert repo.counts("downloads#other-plugin", "0") == {"2024-05-06#1.1.0": 1}
