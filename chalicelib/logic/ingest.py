@@ -108,12 +108,16 @@ class _Requested:
                 f"an upload may ask for status {allowed}, not {value!r}", code="invalid_status"
             )
         percent = meta.get("percent")
-        if percent is not None and not percent.isdigit():
+        # ASCII digits only: str.isdigit() also takes "²", which int() then refuses.
+        if percent is not None and not re.fullmatch(r"[0-9]{1,3}", percent):
             raise InvalidInput("percent metadata must be an integer from 0 to 100", code="invalid_percent")
+        force = (meta.get("force_update") or "").lower()
+        if force not in ("", "true", "false"):
+            raise InvalidInput("force_update metadata must be true or false", code="invalid_force_update")
         settings = ReleaseSettings(
             rollout_percent=int(percent) if percent is not None else None,
             channel=meta.get("channel") or None,
-            force_update=True if meta.get("force_update", "").lower() == "true" else None,
+            force_update=True if force == "true" else None,
         )
         return cls(status=status, settings=settings.checked())
 
@@ -215,6 +219,12 @@ class Ingestor:
             code, message = exc.code, str(getattr(exc, "message", exc))
             self._record_failure(source, upload, attempt, code, message)
             raise IngestFailed(code, message) from exc
+        except Exception as exc:
+            # A bug or an outage: still leave a trace where an admin looks, then let the message be
+            # retried (the retry finishes or records again) and, in the end, parked in the DLQ.
+            message = f"the packager failed unexpectedly ({type(exc).__name__}); the upload will be retried"
+            self._record_failure(source, upload, attempt, "internal_error", message)
+            raise
 
     def _ingest(self, source: SourceKey, upload: Upload, attempt: _Attempt) -> PluginVersion:
         # Named after the upload, so the packager's messages name the file the admin sent.

@@ -582,3 +582,39 @@ def test_a_refusal_names_the_file_the_admin_uploaded(svc: Service) -> None:
     assert failed is not None
     assert failed.failure_code == "not_a_zip"
     assert "my_plugin.zip" in failed.failure_reason
+
+
+@pytest.mark.parametrize(
+    ("meta", "code"),
+    [
+        ({"percent": "²"}, "invalid_percent"),
+        ({"percent": "9" * 5000}, "invalid_percent"),
+        ({"percent": "-1"}, "invalid_percent"),
+        ({"force_update": "yes please"}, "invalid_force_update"),
+    ],
+)
+def test_metadata_that_is_not_a_number_or_a_flag_is_a_clear_refusal(
+    svc: Service, meta: dict[str, str], code: str
+) -> None:
+    with pytest.raises(IngestFailed) as refused:
+        svc.ingest(svc.upload(f"{PREFIX}/1.2.3/a.zip", bridge_zip(), status="released", **meta))
+
+    assert refused.value.code == code
+    plugin = svc.repo.get_plugin(SLUG)
+    assert plugin is not None and plugin.last_failure is not None
+    assert plugin.last_failure.code == code
+    assert svc.store.packages == {}
+
+
+def test_an_unexpected_failure_is_recorded_and_retried(svc: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    def explode(*_: object, **__: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(svc.store, "put_package", explode)
+    with pytest.raises(RuntimeError):  # not IngestFailed: SQS retries, then parks it in the DLQ
+        svc.ingest(svc.upload(f"{PREFIX}/1.2.3/a.zip", bridge_zip()))
+
+    plugin = svc.repo.get_plugin(SLUG)
+    assert plugin is not None and plugin.last_failure is not None
+    assert plugin.last_failure.code == "internal_error"
+    assert "RuntimeError" in plugin.last_failure.message
