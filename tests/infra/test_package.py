@@ -10,6 +10,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,7 +34,10 @@ def test_the_packager_queue_follows_the_template_naming_for_each_stage(
     assert packager_queue_name() == "deployed-name"
 
 
-def test_chalice_package_works_on_a_fresh_clone(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def packaged(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`chalice package --stage dev` run once on a copy of what a clone holds; its output folder."""
+    tmp_path = tmp_path_factory.mktemp("package")
     clone = tmp_path / "clone"
     clone.mkdir()
     for name in SHIPPED:
@@ -55,12 +59,87 @@ def test_chalice_package_works_on_a_fresh_clone(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    return tmp_path / "out"
 
-    template = json.loads((tmp_path / "out" / "sam.json").read_text())
+
+def test_chalice_package_works_on_a_fresh_clone(packaged: Path) -> None:
+    template = json.loads((packaged / "sam.json").read_text())
     events = template["Resources"]["PackageSources"]["Properties"]["Events"]
     queue = events["PackageSourcesSqsEventSource"]["Properties"]["Queue"]["Fn::Sub"]
     assert queue.endswith(":igny8-plugins-dev-packager")
-    with zipfile.ZipFile(tmp_path / "out" / "deployment.zip") as bundle:
+    with zipfile.ZipFile(packaged / "deployment.zip") as bundle:
         names = bundle.namelist()
     assert "app.py" in names and "chalicelib/settings.py" in names
     assert not any(n.startswith(("tests/", "igny8_cli/", "plugins/", "infra/")) for n in names)
+
+
+#: Every grant each function's role has in the deployable artefact, by action: anything beyond
+#: these fails. Only the packager may read the private signing key, consume the queue or write
+#: packages/; the API (public, site and admin routes) reads packages, tags them for retention,
+#: accepts sources (presigned uploads, rollbacks) and reads the public keys.
+_TABLE_ACTIONS = {
+    "dynamodb:BatchGetItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:DescribeTable",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+    "dynamodb:UpdateItem",
+}
+_LOGS = {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}
+ALLOWED = {
+    "ApiHandlerRole": _TABLE_ACTIONS
+    | _LOGS
+    | {"s3:GetObject", "s3:PutObjectTagging", "s3:DeleteObjectTagging", "s3:PutObject", "ssm:GetParameter"},
+    "PackageSourcesRole": _TABLE_ACTIONS
+    | _LOGS
+    | {
+        "s3:GetObject",
+        "s3:GetObjectVersion",
+        "s3:PutObject",
+        "s3:PutObjectTagging",
+        "s3:DeleteObjectTagging",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:ReceiveMessage",
+        "secretsmanager:GetSecretValue",
+        "ssm:GetParameter",
+    },
+}
+
+
+def _grants(template: dict[str, Any], role: str) -> list[tuple[str, str]]:
+    grants = []
+    for policy in template["Resources"][role]["Properties"]["Policies"]:
+        for statement in policy["PolicyDocument"]["Statement"]:
+            assert statement["Effect"] == "Allow"
+            resources = (
+                statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            )
+            grants += [(action, str(resource)) for action in statement["Action"] for resource in resources]
+    return grants
+
+
+def test_each_function_gets_only_the_permissions_it_needs(packaged: Path) -> None:
+    template = json.loads((packaged / "sam.json").read_text())
+    functions = {n: r for n, r in template["Resources"].items() if r["Type"] == "AWS::Serverless::Function"}
+    roles = {r["Properties"]["Role"]["Fn::GetAtt"][0] for r in functions.values()}
+    assert roles == set(ALLOWED), "each function has a role of its own"
+
+    for role, allowed in ALLOWED.items():
+        grants = _grants(template, role)
+        assert {action for action, _ in grants} == allowed, role
+        assert all("*" not in action for action, _ in grants)
+
+    api = _grants(template, "ApiHandlerRole")
+    assert not any(a == "s3:PutObject" and "/packages/" in r for a, r in api), (
+        "the API never writes a package"
+    )
+    assert all("/sources/" in r for a, r in api if a == "s3:PutObject")
+    secrets = [r for a, r in _grants(template, "PackageSourcesRole") if a.startswith("secretsmanager:")]
+    assert secrets and all("signing-keys" in r and "root" not in r for r in secrets), (
+        "no function reads the root"
+    )
