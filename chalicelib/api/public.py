@@ -113,10 +113,12 @@ def keys_view() -> Response:
 # API Gateway needs sibling path variables to share a name, so ``{slug}`` here is a platform.
 @route(public, "/plugins/{slug}/latest", methods=["GET"])
 def latest_view(slug: str) -> Response:
-    """Private plugins count only for a caller with a valid site key, whose answer is its own."""
+    """Private plugins count only for a caller with a valid site key, whose answer is its own
+    (private); the anonymous card may be kept by any cache (ETag, 304)."""
     caller = claimed_site(public.current_request)
     platform = check_platform(slug)
     repo = repository()
     plugins = repo.plugins_on_platform(platform.value)
     card = latest_for_platform(plugins, platform.value, _links(), repo.versions, site_key=caller is not None)
-    return Response(body=card, headers={"Cache-Control": "private"} if caller is not None else {})
+    # The same card for every anonymous visitor of the front-end: a CDN or browser may keep it.
+    return cacheable(card, public.current_request, personal=caller is not None)

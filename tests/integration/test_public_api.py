@@ -324,6 +324,16 @@ def test_download_refuses_drafts_malformed_versions_and_plugins_without_a_releas
 # latest ---------------------------------------------------------------------------------------
 
 
+def test_the_anonymous_latest_card_is_cacheable_and_revalidates_with_its_etag(world: World) -> None:
+    first = world.client.http.get("/plugins/wordpress/latest")
+    assert first.status_code == 200
+    assert first.headers["Cache-Control"].startswith("public, max-age=")
+    etag = first.headers["ETag"]
+
+    again = world.client.http.get("/plugins/wordpress/latest", headers={"If-None-Match": etag})
+    assert (again.status_code, again.body) == (304, b"")
+
+
 def test_latest_for_wordpress_is_the_released_bridge(world: World) -> None:
     status, latest = world.get("/plugins/wordpress/latest")
 
