@@ -40,6 +40,11 @@ _versions = (f"1.{minor}.0" for minor in itertools.count(1))
 SiteFactory = Callable[..., WordPressSite]
 
 
+def _table(stack: Stack, suffix: str) -> str:
+    """The local stack's DynamoDB table whose name ends with ``suffix`` (read directly by tests)."""
+    return next(t for t in stack.aws("dynamodb").list_tables()["TableNames"] if t.endswith(suffix))
+
+
 @dataclass
 class Bridged:
     """A WordPress site running the bridge, and the IGNY8 credentials it was given."""
@@ -52,8 +57,10 @@ class Bridged:
     def installation(self, stack: Stack) -> dict[str, Any]:
         """What the service recorded for this site (its installations table, read directly)."""
         dynamodb = stack.aws("dynamodb")
-        table = next(t for t in dynamodb.list_tables()["TableNames"] if t.endswith("-plugin-installations"))
-        item = dynamodb.get_item(TableName=table, Key={"site_id": {"S": self.site_id}, "slug": {"S": SLUG}})
+        item = dynamodb.get_item(
+            TableName=_table(stack, "-plugin-installations"),
+            Key={"site_id": {"S": self.site_id}, "slug": {"S": SLUG}},
+        )
         return {k: next(iter(v.values())) for k, v in item.get("Item", {}).items()}
 
 
@@ -327,7 +334,7 @@ def test_a_package_signed_by_a_key_the_root_never_certified_is_refused(
 @contextlib.contextmanager
 def _forged_version(stack: Stack, version: str, sha256: str, signature: str, key_id: str) -> Iterator[None]:
     dynamodb = stack.aws("dynamodb")
-    table = next(t for t in dynamodb.list_tables()["TableNames"] if t.endswith("-plugin-versions"))
+    table = _table(stack, "-plugin-versions")
     items = dynamodb.scan(TableName=table)["Items"]
     item = next(i for i in items if i["slug"]["S"] == SLUG and i["version"]["S"] == version)
     attributes = {"signature": signature, "signature_key_id": key_id, "checksum": sha256}
@@ -381,8 +388,7 @@ def test_a_rollout_at_ten_percent_reaches_the_sites_in_its_bucket_only(
 ) -> None:
     previous = _release(stack)
     dynamodb = stack.aws("dynamodb")
-    plugins = next(t for t in dynamodb.list_tables()["TableNames"] if t.endswith("-plugins"))
-    plugin = dynamodb.get_item(TableName=plugins, Key={"slug": {"S": SLUG}})["Item"]
+    plugin = dynamodb.get_item(TableName=_table(stack, "-plugins"), Key={"slug": {"S": SLUG}})["Item"]
     salt = plugin.get("rollout_salt", {}).get("S") or SLUG  # the plugin's secret bucketing salt
     candidates = [f"rollout-site-{n}" for n in range(500)]
     inside = _bridged(

@@ -50,12 +50,8 @@ final class Igny8_Bridge_Client {
 		if ( $usable && ! $fresh && time() - (int) $cached['at'] < self::CHECK_TTL ) {
 			return $this->memo[ $memo_key ] = $cached['answer'];
 		}
-		$query  = array(
-			'current_version' => $version,
-			'wp_version'      => self::version_of( get_bloginfo( 'version' ) ),
-			'php_version'     => PHP_MAJOR_VERSION . '.' . PHP_MINOR_VERSION . '.' . PHP_RELEASE_VERSION,
-		);
-		$answer = $this->get_json( "/plugins/$slug/check-update/?" . http_build_query( array_filter( $query ) ) );
+		$query  = array_merge( array( 'current_version' => $version ), self::site_versions() );
+		$answer = $this->get_json( "/plugins/$slug/check-update/?" . http_build_query( $query ) );
 		if ( is_wp_error( $answer ) || ! isset( $answer['update_available'] ) ) {
 			// Down or backing off: the last answer for this version still describes the offer.
 			return $this->memo[ $memo_key ] = ( $usable ? $cached['answer'] : null );
@@ -321,12 +317,17 @@ final class Igny8_Bridge_Client {
 	}
 
 	/**
-	 * A version the service accepts, from WordPress' own (e.g. "6.1.1", "6.2-RC1" kept as is).
+	 * The site's WordPress and PHP versions as check-update and the reports send them. WordPress'
+	 * own version (e.g. "6.1.1", "6.2-RC1") is left out when the service would not take it as one.
 	 *
-	 * @param string $version A version string.
-	 * @return string Empty when it is not one.
+	 * @return array{wp_version?: string, php_version: string}
 	 */
-	private static function version_of( $version ) {
-		return preg_match( '/^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$/', (string) $version ) ? (string) $version : '';
+	public static function site_versions() {
+		$versions = array( 'php_version' => PHP_MAJOR_VERSION . '.' . PHP_MINOR_VERSION . '.' . PHP_RELEASE_VERSION );
+		$wp       = (string) get_bloginfo( 'version' );
+		if ( preg_match( '/^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$/', $wp ) ) {
+			$versions['wp_version'] = $wp;
+		}
+		return $versions;
 	}
 }

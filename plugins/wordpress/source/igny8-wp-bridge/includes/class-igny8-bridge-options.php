@@ -25,7 +25,6 @@ final class Igny8_Bridge_Options {
 		'igny8_bridge_queue',
 		'igny8_bridge_running',
 		'igny8_bridge_verified',
-		'igny8_bridge_last_connection',
 		'igny8_bridge_recheck',
 	);
 

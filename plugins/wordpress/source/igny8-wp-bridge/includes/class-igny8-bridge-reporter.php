@@ -254,12 +254,6 @@ final class Igny8_Bridge_Reporter {
 	 * @return array
 	 */
 	private function environment( array $body, $version ) {
-		$body['version']     = $version;
-		$body['php_version'] = PHP_MAJOR_VERSION . '.' . PHP_MINOR_VERSION . '.' . PHP_RELEASE_VERSION;
-		$wp                  = (string) get_bloginfo( 'version' );
-		if ( preg_match( '/^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$/', $wp ) ) {
-			$body['wp_version'] = $wp;
-		}
-		return $body;
+		return array_merge( $body, array( 'version' => $version ), Igny8_Bridge_Client::site_versions() );
 	}
 }

@@ -184,7 +184,6 @@ final class Igny8_Bridge_Settings {
 		}
 		$result = $this->client->test_connection();
 		set_transient( 'igny8_bridge_test_' . get_current_user_id(), $result, 60 );
-		Igny8_Bridge_Options::set( 'igny8_bridge_last_connection', array_merge( $result, array( 'at' => time() ) ) );
 		$page = Igny8_Bridge_Options::network_wide() ? network_admin_url( 'settings.php' ) : admin_url( 'options-general.php' );
 		wp_safe_redirect( add_query_arg( array( 'page' => self::PAGE ), $page ) );
 		exit;
