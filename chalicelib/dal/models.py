@@ -1,4 +1,7 @@
-"""pynamodb models: the tables of ``infra/template.yaml``, field for field.
+"""pynamodb models: the tables of ``infra/template.yaml``, their attributes derived from the records.
+
+Each table declares what is DynamoDB's own (keys, indexes, computed key attributes, old attribute
+names); the rest comes from its record's fields (``chalicelib.dal.records``).
 
 Table names come from settings at bind time, not import time, so one process (tests, the local
 stack) can point the models at the tables it just created.
@@ -6,27 +9,20 @@ stack) can point the models at the tables it just created.
 
 from __future__ import annotations
 
-from typing import Any
+import secrets
+import time
+from collections.abc import Mapping
+from datetime import UTC
+from typing import Any, ClassVar
 
-from pynamodb.attributes import (
-    BooleanAttribute,
-    ListAttribute,
-    MapAttribute,
-    NumberAttribute,
-    UnicodeAttribute,
-    UTCDateTimeAttribute,
-)
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from chalicelib.dal.records import RecordTable
+from chalicelib.logic.model import AuditEntry, Installation, Plugin, PluginVersion, Site, iso_precise
+from chalicelib.logic.versions import sort_key
 from chalicelib.settings import Settings
-
-
-class FailureAttribute(MapAttribute[str, Any]):
-    source_key = UnicodeAttribute()
-    code = UnicodeAttribute()
-    message = UnicodeAttribute()
-    at = UTCDateTimeAttribute()
 
 
 class PlatformIndex(GlobalSecondaryIndex["PluginModel"]):
@@ -38,74 +34,32 @@ class PlatformIndex(GlobalSecondaryIndex["PluginModel"]):
     slug = UnicodeAttribute(range_key=True)
 
 
-class PluginModel(Model):
+class PluginModel(RecordTable[Plugin]):
     class Meta:
         table_name = "unbound-plugins"
         region = "us-east-1"
 
     slug = UnicodeAttribute(hash_key=True)
-    name = UnicodeAttribute()
-    platform = UnicodeAttribute()
-    description = UnicodeAttribute(default="")
-    is_active = BooleanAttribute(default=True)
-    latest = MapAttribute[str, str](default=dict)
-    last_failure = FailureAttribute(null=True)
-    created_at = UTCDateTimeAttribute()
-    updated_at = UTCDateTimeAttribute()
-    revision = NumberAttribute(default=0)
-    rollout_salt = UnicodeAttribute(default="")
-    private = BooleanAttribute(default=False)
-    downloads_per_hour = NumberAttribute(null=True)
     platform_index = PlatformIndex()
 
 
-class PluginVersionModel(Model):
+class PluginVersionModel(RecordTable[PluginVersion]):
     class Meta:
         table_name = "unbound-plugin-versions"
         region = "us-east-1"
 
+    #: The seed named the package's SHA-256 ``checksum``; stored items keep that name.
+    stored_names: ClassVar[Mapping[str, str]] = {"sha256": "checksum"}
+
     slug = UnicodeAttribute(hash_key=True)
     #: ``versions.sort_key(version)``: byte order == PHP version_compare order.
     version_key = UnicodeAttribute(range_key=True)
-    version = UnicodeAttribute()
     #: The seed's MAJOR*10000+MINOR*100+PATCH, stored for its clients, never sorted on.
     version_code = NumberAttribute()
-    status = UnicodeAttribute()
-    channel = UnicodeAttribute(default="stable")
-    file_path = UnicodeAttribute(default="")
-    file_size = NumberAttribute(default=0)
-    checksum = UnicodeAttribute(default="")
-    sha384 = UnicodeAttribute(default="")
-    signature = UnicodeAttribute(default="")
-    signature_key_id = UnicodeAttribute(default="")
-    changelog = UnicodeAttribute(default="")
-    min_api_version = UnicodeAttribute(default="1.0")
-    created_at = UTCDateTimeAttribute()
-    released_at = UTCDateTimeAttribute(null=True)
-    force_update = BooleanAttribute(default=False)
-    requires = UnicodeAttribute(null=True)
-    tested = UnicodeAttribute(null=True)
-    requires_php = UnicodeAttribute(null=True)
-    main_file = UnicodeAttribute(default="")
-    plugin_name = UnicodeAttribute(default="")
-    description = UnicodeAttribute(default="")
-    author = UnicodeAttribute(default="")
-    author_uri = UnicodeAttribute(default="")
-    plugin_uri = UnicodeAttribute(default="")
-    update_uri = UnicodeAttribute(default="")
-    text_domain = UnicodeAttribute(default="")
-    sections = MapAttribute[str, str](default=dict)
-    stamped = ListAttribute[str](default=list)
-    source_key = UnicodeAttribute(default="")
-    source_version_id = UnicodeAttribute(default="")
-    source_event_time = UTCDateTimeAttribute(null=True)
-    rollout_percent = NumberAttribute(default=100)
-    offer_above = UnicodeAttribute(null=True)
-    rollback_of = UnicodeAttribute(null=True)
-    package_expires_at = UTCDateTimeAttribute(null=True)
-    revision = NumberAttribute(default=0)
-    failure_code = UnicodeAttribute(default="")
-    failure_reason = UnicodeAttribute(default="")
+
+    @classmethod
+    def derived(cls, record: PluginVersion) -> dict[str, Any]:
+        return {"version_key": sort_key(record.version), "version_code": record.version_code}
 
 
 class InstallationSlugIndex(GlobalSecondaryIndex["InstallationModel"]):
@@ -117,7 +71,7 @@ class InstallationSlugIndex(GlobalSecondaryIndex["InstallationModel"]):
     site_id = UnicodeAttribute(range_key=True)
 
 
-class InstallationModel(Model):
+class InstallationModel(RecordTable[Installation]):
     """One item per (site, plugin), as the seed's PluginInstallation."""
 
     class Meta:
@@ -126,41 +80,15 @@ class InstallationModel(Model):
 
     site_id = UnicodeAttribute(hash_key=True)
     slug = UnicodeAttribute(range_key=True)
-    current_version = UnicodeAttribute(null=True)
-    is_active = BooleanAttribute(default=True)
-    last_health_check = UTCDateTimeAttribute(null=True)
-    health_status = UnicodeAttribute(null=True)
-    pending_update = UnicodeAttribute(null=True)
-    update_offered_at = UTCDateTimeAttribute(null=True)
-    update_notified_at = UTCDateTimeAttribute(null=True)
-    offered_version = UnicodeAttribute(null=True)
-    version_reported_at = UTCDateTimeAttribute(null=True)
-    last_reported_at = UTCDateTimeAttribute(null=True)
-    health_message = UnicodeAttribute(null=True)
-    wp_version = UnicodeAttribute(null=True)
-    php_version = UnicodeAttribute(null=True)
-    site_url = UnicodeAttribute(null=True)
-    created_at = UTCDateTimeAttribute()
-    updated_at = UTCDateTimeAttribute()
     slug_index = InstallationSlugIndex()
 
 
-class SiteModel(Model):
+class SiteModel(RecordTable[Site]):
     class Meta:
         table_name = "unbound-sites"
         region = "us-east-1"
 
     site_id = UnicodeAttribute(hash_key=True)
-    name = UnicodeAttribute()
-    url = UnicodeAttribute()
-    key_sha256 = UnicodeAttribute()
-    key_prefix = UnicodeAttribute()
-    created_at = UTCDateTimeAttribute()
-    rotated_at = UTCDateTimeAttribute(null=True)
-    revoked_at = UTCDateTimeAttribute(null=True)
-    previous_key_sha256 = UnicodeAttribute(default="")
-    previous_key_valid_until = UTCDateTimeAttribute(null=True)
-    revision = NumberAttribute(default=0)
 
 
 class CounterModel(Model):
@@ -176,7 +104,7 @@ class CounterModel(Model):
     expires_at = NumberAttribute(null=True)
 
 
-class AuditModel(Model):
+class AuditModel(RecordTable[AuditEntry]):
     """Append-only: who changed which record, when, before and after."""
 
     class Meta:
@@ -187,12 +115,14 @@ class AuditModel(Model):
     #: ISO timestamp + "#" + append time (ns) + "#" + random suffix: sorts by time, then by append
     #: order, never collides.
     at_id = UnicodeAttribute(range_key=True)
-    at = UTCDateTimeAttribute()
-    actor = UnicodeAttribute()
-    action = UnicodeAttribute()
-    version = UnicodeAttribute(null=True)
-    before = MapAttribute[str, Any](default=dict)
-    after = MapAttribute[str, Any](default=dict)
+
+    @classmethod
+    def derived(cls, record: AuditEntry) -> dict[str, Any]:
+        # The sort key orders by ``at`` (in UTC, as the attribute stores it), then by when the
+        # entry was appended: one operation often writes several entries with the same ``at`` (a
+        # rollback pulls, then records itself), and a random suffix alone showed them in random order.
+        at = record.at if record.at.tzinfo is None else record.at.astimezone(UTC)
+        return {"at_id": f"{iso_precise(at)}#{time.time_ns():020d}#{secrets.token_hex(4)}"}
 
 
 def bind(settings: Settings) -> None:

@@ -1,12 +1,35 @@
-"""The service's nouns, as plain dataclasses the domain can build and test without AWS."""
+"""The service's nouns: each stored record declared once, here, and everything else derived from it.
+
+A record is a pydantic dataclass. From this one declaration come the DynamoDB items
+(``chalicelib.dal.models`` derives each table's attributes from the fields), the API's JSON
+(``chalicelib.api.views`` dumps the record: ``Field(exclude=True)`` marks what no answer shows, the
+``Moment`` type writes ``iso`` timestamps) and that JSON's schema (the OpenAPI document's).
+Adding a field is one edit here, plus a migration note below when items already stored lack it
+(they read back with the field's default).
+
+Why pydantic dataclasses rather than ``BaseModel``: the domain builds records positionally
+(``AuditEntry(slug, now, actor, ...)``), mutates them (``version.status = ...``, no validation on
+assignment), and copies them with ``dataclasses.replace``, ``dataclasses.fields`` and ``deepcopy``
+(the releases, sites and the fake repository). Pydantic dataclasses keep all of that unchanged and
+still validate on construction, dump, and give JSON schemas. The cost, measured by
+``bench/records_bench.py`` (``bench/RESULTS.md``).
+
+Migration notes (items already stored):
+- ``min_api_version`` (was carried everywhere, never set nor served) is gone from the record: stored
+  items keep the attribute; it is ignored on read.
+- ``PluginVersion.sha256`` is stored under the attribute name ``checksum`` (the seed's), so existing
+  items read back; the API shows both names.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import ConfigDict, Field, PlainSerializer, WithJsonSchema, computed_field
+from pydantic.dataclasses import dataclass
 
 from chalicelib.logic.errors import InvalidInput
 from chalicelib.logic.grammar import SLUG_RULE, is_slug
@@ -52,6 +75,18 @@ def iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def iso_precise(moment: datetime) -> str:
+    """An audit moment: as ``iso`` with microseconds, which order one operation's entries."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _empty_is_null(text: str) -> str | None:
+    return text or None
+
+
+_REVISION = "Optimistic-concurrency counter: a save succeeds only over the revision it read (0: new)."
+
+
 def check_slug(slug: str) -> str:
     if not is_slug(slug):
         raise InvalidInput(f"{slug!r} is not a valid plugin slug ({SLUG_RULE})", code="invalid_slug")
@@ -80,145 +115,208 @@ def check_platform(value: str) -> Platform:
         raise InvalidInput(f"unknown platform {value!r} (known: {known})", code="invalid_platform") from None
 
 
-@dataclass(frozen=True)
+#: Timestamps as the API shows them (``iso``: UTC, to the second, with a Z); in Python a datetime.
+Moment = Annotated[
+    datetime,
+    PlainSerializer(iso, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
+]
+#: An audit moment keeps its microseconds: several entries of one operation share the second.
+PreciseMoment = Annotated[
+    datetime,
+    PlainSerializer(iso_precise, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
+]
+#: Text that is empty until something happens, shown as null while empty.
+EmptyIsNull = Annotated[
+    str,
+    PlainSerializer(_empty_is_null, return_type=str | None, when_used="json"),
+]
+
+#: Every record: an unknown field is an error (as a stdlib dataclass's TypeError), and output schemas
+#: list every key as required, since a dump always writes them all.
+_CONFIG = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
+
+
+@dataclass(frozen=True, config=_CONFIG)
 class Failure:
     """Why an upload produced no usable version, kept where an admin will look for it."""
 
-    source_key: str
-    code: str
-    message: str
-    at: datetime
+    source_key: str = Field(description="The uploaded source object that failed.")
+    code: str = Field(description="Machine-readable reason (e.g. bad_header, zip_bomb).")
+    message: str = Field(description="What went wrong, for a person.")
+    at: Moment = Field(description="When the packager gave up on it.")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=_CONFIG)
 class AuditEntry:
     """Who changed what, when, with the record's state before and after."""
 
-    slug: str
-    at: datetime
-    actor: str
-    action: str
-    version: str | None
-    before: dict[str, Any]
-    after: dict[str, Any]
+    slug: str = Field(exclude=True, description="The plugin the entry belongs to (the URL names it).")
+    at: PreciseMoment = Field(description="When the change was made, to the microsecond.")
+    actor: str = Field(description="Who made it: the IAM principal, or the local admin.")
+    action: str = Field(description="What was done (release, pull, configure-plugin, ...).")
+    version: str | None = Field(description="The version changed, if the change was to one.")
+    before: dict[str, Any] = Field(description="The changed fields before.")
+    after: dict[str, Any] = Field(description="The changed fields after.")
 
 
-@dataclass
+@dataclass(config=_CONFIG)
 class Site:
     """A WordPress install allowed to call the site endpoints. Only key hashes are kept."""
 
-    site_id: str
-    name: str
-    url: str
-    key_sha256: str
-    key_prefix: str
-    created_at: datetime
-    rotated_at: datetime | None = None
-    revoked_at: datetime | None = None
-    #: The key before the last rotation, valid until ``previous_key_valid_until``.
-    previous_key_sha256: str = ""
-    previous_key_valid_until: datetime | None = None
-    revision: int = 0
+    site_id: str = Field(description="What the site sends as X-IGNY8-Site-ID.")
+    name: str = Field(description="A name for admins.")
+    url: str = Field(description="The site's address.")
+    key_sha256: str = Field(exclude=True, description="SHA-256 of the site's key; the key is never kept.")
+    key_prefix: str = Field(description="The key's first characters, to tell keys apart.")
+    created_at: Moment = Field(description="When the site was registered.")
+    rotated_at: Moment | None = Field(default=None, description="When its key was last rotated.")
+    revoked_at: Moment | None = Field(default=None, description="When it was revoked (then no key works).")
+    previous_key_sha256: str = Field(
+        default="", exclude=True, description="The key before the last rotation, as its hash."
+    )
+    previous_key_valid_until: Moment | None = Field(
+        default=None, description="Until when the key before the last rotation still works."
+    )
+    revision: int = Field(default=0, exclude=True, description=_REVISION)
+
+    @computed_field(description="revoked once revoked_at is set, else active.")  # type: ignore[prop-decorator]
+    @property
+    def status(self) -> Literal["active", "revoked"]:
+        return "revoked" if self.revoked_at else "active"
 
 
-@dataclass
+@dataclass(config=_CONFIG)
 class Installation:
-    """One site running one plugin (the seed's PluginInstallation)."""
+    """One site running one plugin (the seed's PluginInstallation). A site is answered with what
+    decides its updates; the telemetry it reported stays with the service."""
 
-    site_id: str
-    slug: str
-    created_at: datetime
-    updated_at: datetime
-    current_version: str | None = None
-    is_active: bool = True
-    last_health_check: datetime | None = None
-    health_status: str | None = None
-    pending_update: str | None = None
-    update_offered_at: datetime | None = None
-    update_notified_at: datetime | None = None
-    #: The version last offered by check-update, and when the site first reported its version.
-    offered_version: str | None = None
-    version_reported_at: datetime | None = None
-    #: When the site last registered or sent a health check (an offer alone is not a report).
-    last_reported_at: datetime | None = None
-    health_message: str | None = None
-    wp_version: str | None = None
-    php_version: str | None = None
-    site_url: str | None = None
+    site_id: str = Field(description="The site.")
+    slug: str = Field(description="The plugin.")
+    created_at: Moment = Field(exclude=True, description="When the site first registered the plugin.")
+    updated_at: Moment = Field(exclude=True, description="When the item last changed.")
+    current_version: str | None = Field(default=None, description="The version the site last reported.")
+    is_active: bool = Field(default=True, description="Whether the plugin is active on the site.")
+    last_health_check: Moment | None = Field(default=None, exclude=True, description="The last health check.")
+    health_status: str | None = Field(default=None, description="What the last health check said.")
+    pending_update: str | None = Field(default=None, description="A version an admin pushed to the site.")
+    update_offered_at: Moment | None = Field(default=None, exclude=True, description="When it was offered.")
+    update_notified_at: Moment | None = Field(default=None, exclude=True, description="When it was pushed.")
+    offered_version: str | None = Field(
+        default=None, exclude=True, description="The version check-update last offered."
+    )
+    version_reported_at: Moment | None = Field(
+        default=None, exclude=True, description="When the site first reported its version."
+    )
+    last_reported_at: Moment | None = Field(
+        default=None,
+        exclude=True,
+        description="When the site last registered or sent a health check (an offer is not a report).",
+    )
+    health_message: str | None = Field(default=None, exclude=True, description="The health check's detail.")
+    wp_version: str | None = Field(default=None, exclude=True, description="The site's WordPress version.")
+    php_version: str | None = Field(default=None, exclude=True, description="The site's PHP version.")
+    site_url: str | None = Field(default=None, exclude=True, description="The address the site reported.")
 
 
-@dataclass
+@dataclass(config=_CONFIG)
 class Plugin:
-    slug: str
-    name: str
-    platform: Platform
-    created_at: datetime
-    updated_at: datetime
-    description: str = ""
-    is_active: bool = True
-    #: channel -> highest released version on it
-    latest: dict[str, str] = field(default_factory=dict)
-    last_failure: Failure | None = None
-    #: Keys the staged-rollout hash, so each plugin's rollout picks its own sites.
-    rollout_salt: str = ""
-    #: Private plugins: download, download-url and info need a valid site key.
-    private: bool = False
-    #: Downloads per site per hour for this plugin (None: the service default).
-    downloads_per_hour: int | None = None
-    #: Optimistic-concurrency counter: a save succeeds only over the revision it read (0: new).
-    revision: int = 0
+    """A plugin the service distributes; its versions are ``PluginVersion`` records."""
+
+    slug: str = Field(description="The plugin's folder name on a site, and its key here.")
+    name: str = Field(description="The plugin's name.")
+    platform: Platform = Field(description="The platform it is for.")
+    created_at: Moment = Field(description="When it was registered.")
+    updated_at: Moment = Field(description="When it last changed.")
+    description: str = Field(default="", description="One line about it.")
+    is_active: bool = Field(default=True, description="An inactive plugin is offered to no site.")
+    latest: dict[str, str] = Field(
+        default_factory=dict, description="Channel -> the highest released version on it."
+    )
+    last_failure: Failure | None = Field(default=None, description="Why the last upload failed, if it did.")
+    rollout_salt: str = Field(
+        default="",
+        exclude=True,
+        description="Keys the staged-rollout hash, so each plugin picks its own sites.",
+    )
+    private: bool = Field(default=False, description="Downloads and info need a valid site key.")
+    downloads_per_hour: int | None = Field(
+        default=None, description="Downloads per site per hour (null: the service default)."
+    )
+    revision: int = Field(default=0, exclude=True, description=_REVISION)
 
 
-@dataclass
+@dataclass(config=_CONFIG)
 class PluginVersion:
-    slug: str
-    version: str
-    status: Status
-    created_at: datetime
-    channel: str = DEFAULT_CHANNEL
-    file_path: str = ""
-    file_size: int = 0
-    sha256: str = ""
-    sha384: str = ""
-    #: base64 Ed25519 signature over the raw SHA-384 digest, and the id of the key that made it.
-    signature: str = ""
-    signature_key_id: str = ""
-    changelog: str = ""
-    min_api_version: str = "1.0"
-    released_at: datetime | None = None
-    force_update: bool = False
-    requires: str | None = None
-    tested: str | None = None
-    requires_php: str | None = None
-    #: The plugin's main PHP file inside its folder: WordPress keys updates by "slug/main_file".
-    main_file: str = ""
-    plugin_name: str = ""
-    description: str = ""
-    author: str = ""
-    author_uri: str = ""
-    plugin_uri: str = ""
-    #: The header's Update URI: WordPress only lets this host update the plugin.
-    update_uri: str = ""
-    text_domain: str = ""
-    sections: dict[str, str] = field(default_factory=dict)
-    stamped: list[str] = field(default_factory=list)
-    source_key: str = ""
-    source_version_id: str = ""
-    source_event_time: datetime | None = None
-    #: Share of sites (by their stable bucket) offered this version: 100 is everyone.
-    rollout_percent: int = 100
-    #: Sites whose current version is this one or lower are not offered this version.
-    offer_above: str | None = None
-    #: The version whose files a roll-forward rollback republished as this one.
-    rollback_of: str | None = None
-    #: After this moment the package may be gone (retention); downloads answer 410.
-    package_expires_at: datetime | None = None
-    #: Optimistic-concurrency counter: a save succeeds only over the revision it read (0: new).
-    revision: int = 0
-    failure_code: str = ""
-    failure_reason: str = ""
+    """One version of a plugin: its package, its signature, what its headers said, and its place in
+    the release process."""
 
+    slug: str = Field(exclude=True, description="The plugin (every answer names it already).")
+    version: str = Field(description="The version, normalized (PHP version_compare order).")
+    status: Status = Field(description="Where the version is in the release process.")
+    created_at: Moment = Field(description="When the version was created.")
+    channel: str = Field(default=DEFAULT_CHANNEL, description="The channel it is released on.")
+    file_path: str = Field(default="", description="The package's key in the artifact bucket.")
+    file_size: int = Field(default=0, description="The package's size in bytes.")
+    sha256: str = Field(default="", description="SHA-256 of the package, hex.")
+    sha384: str = Field(default="", description="SHA-384 of the package, hex: what is signed.")
+    signature: str = Field(default="", description="Base64 Ed25519 signature over the raw SHA-384 digest.")
+    signature_key_id: str = Field(default="", description="The id of the key that made the signature.")
+    changelog: str = Field(default="", description="What changed, as the admin or the upload wrote it.")
+    released_at: Moment | None = Field(default=None, description="When it was first released.")
+    force_update: bool = Field(default=False, description="Sites install it without asking their admin.")
+    requires: str | None = Field(default=None, description="The lowest WordPress version it supports.")
+    tested: str | None = Field(default=None, description="The highest WordPress version it was tested on.")
+    requires_php: str | None = Field(default=None, description="The lowest PHP version it supports.")
+    main_file: str = Field(
+        default="", description='The main PHP file in its folder: WordPress keys updates by "slug/main_file".'
+    )
+    plugin_name: str = Field(default="", exclude=True, description="The header's Plugin Name.")
+    description: str = Field(default="", exclude=True, description="The header's Description.")
+    author: str = Field(default="", exclude=True, description="The header's Author.")
+    author_uri: str = Field(default="", exclude=True, description="The header's Author URI.")
+    plugin_uri: str = Field(default="", exclude=True, description="The header's Plugin URI.")
+    update_uri: str = Field(
+        default="", description="The header's Update URI: WordPress only lets this host update it."
+    )
+    text_domain: str = Field(default="", description="The header's Text Domain.")
+    sections: dict[str, str] = Field(
+        default_factory=dict, exclude=True, description="The readme's sections, as safe HTML."
+    )
+    stamped: list[str] = Field(
+        default_factory=list, description="Files the packager stamped with the service's Update URI."
+    )
+    source_key: str = Field(default="", description="The uploaded source object it was packaged from.")
+    source_version_id: str = Field(default="", description="That object's S3 version id.")
+    source_event_time: Moment | None = Field(
+        default=None, exclude=True, description="When S3 reported the upload."
+    )
+    rollout_percent: int = Field(
+        default=100, description="Share of sites (by their stable bucket) offered it: 100 is everyone."
+    )
+    offer_above: str | None = Field(
+        default=None, description="Sites on this version or lower are not offered it."
+    )
+    rollback_of: str | None = Field(
+        default=None, description="The version whose files a roll-forward rollback republished as this one."
+    )
+    package_expires_at: Moment | None = Field(
+        default=None,
+        description="After this moment the package may be gone (retention); downloads answer 410.",
+    )
+    revision: int = Field(default=0, exclude=True, description=_REVISION)
+    failure_code: EmptyIsNull = Field(default="", description="Why packaging failed (null: it did not).")
+    failure_reason: EmptyIsNull = Field(default="", description="The failure, for a person.")
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="The seed's MAJOR*10000+MINOR*100+PATCH, for its clients only: never compare with it."
+    )
     @property
     def version_code(self) -> int:
-        """The seed's numeric code, for its clients only; never compare with it."""
         return version_code(self.version)
+
+    @computed_field(description="The seed's name for sha256, kept for its clients.")  # type: ignore[prop-decorator]
+    @property
+    def checksum(self) -> str:
+        return self.sha256

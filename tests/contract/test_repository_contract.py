@@ -184,7 +184,6 @@ def full_version() -> PluginVersion:
         signature="c2lnbmF0dXJl",
         signature_key_id="key-1",
         changelog="* Fixed things",
-        min_api_version="2.0",
         released_at=NOW + timedelta(hours=1),
         force_update=True,
         requires="6.0",
