@@ -54,6 +54,9 @@ class Settings:
     public_cache_seconds: int
     #: Overrides of the packager's archive limits (``logic.packaging.Limits`` field -> value).
     packager_limits: dict[str, int]
+    #: Deliveries of one message before SQS parks it in the dead-letter queue (the template's
+    #: PackagerMaxReceiveCount): the packager's last chance to record what it could not finish.
+    packager_max_receive_count: int = 5
 
 
 def _env(name: str, default: str | None = None) -> str:
@@ -125,6 +128,7 @@ def load_settings() -> Settings:
         packager_limits={
             field: _positive_int(env) for env, field in PACKAGER_LIMIT_ENV.items() if env in os.environ
         },
+        packager_max_receive_count=_int_or("PACKAGER_MAX_RECEIVE_COUNT", 5),
     )
 
 

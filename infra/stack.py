@@ -37,6 +37,7 @@ OUTPUT_ENV: dict[str, str] = {
     "CountersTableName": "COUNTERS_TABLE",
     "ArtifactsBucketName": "ARTIFACTS_BUCKET",
     "PackagerQueueName": "PACKAGER_QUEUE",
+    "PackagerMaxReceives": "PACKAGER_MAX_RECEIVE_COUNT",
     "SigningKeysSecretName": "SIGNING_KEYS_SECRET",
     "SigningPublicKeysParameterName": "SIGNING_PUBLIC_KEYS_PARAMETER",
 }

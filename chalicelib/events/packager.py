@@ -3,6 +3,12 @@
 S3 -> SQS -> Lambda (rather than a direct S3 trigger) gives retries and a dead-letter queue, and
 the local stack drives this very handler from moto's queue. One message per invocation: a failing
 upload must not make its neighbours retry.
+
+What goes back to the queue: only what may pass on a later delivery (an AWS error or throttling,
+a version another upload holds, an unexpected error, recorded first as ``internal_error``). A
+refusal (a corrupt or hostile archive, bad metadata) is recorded on the version or plugin and the
+message completes: delivering the same bytes again would only be refused again, then parked in
+the dead-letter queue as if someone had to act on it.
 """
 
 from __future__ import annotations
@@ -76,22 +82,33 @@ def package_sources(event: SQSEvent) -> None:
     package = idempotent_function(
         data_keyword_argument="upload", persistence_store=idempotency_store(), config=_ONCE
     )(_package)
-    bucket = get_settings().artifacts_bucket
+    settings = get_settings()
     for message in event:
-        for upload in uploads(message.body, bucket):
-            package(upload={"bucket": bucket, **upload.identity()})
+        last = _receive_count(message.to_dict()) >= settings.packager_max_receive_count
+        for upload in uploads(message.body, settings.artifacts_bucket):
+            package(upload={"bucket": settings.artifacts_bucket, **upload.identity()}, last_delivery=last)
 
 
-def _package(upload: dict[str, str]) -> dict[str, str]:
-    """Package one S3 object, named by its identity (what the idempotency key is made of)."""
+def _receive_count(record: dict[str, Any]) -> int:
+    """How many times SQS has delivered this message, this delivery included (1 when unknown)."""
+    value = str(record.get("attributes", {}).get("ApproximateReceiveCount", ""))
+    return int(value) if value.isascii() and value.isdigit() else 1
+
+
+def _package(upload: dict[str, str], last_delivery: bool = False) -> dict[str, str]:
+    """Package one S3 object, named by its identity (what the idempotency key is made of; the
+    delivery count is not part of it). A permanent refusal is a result, kept by the idempotency
+    layer like a success, so a duplicate event answers it again without a second run."""
     with tempfile.TemporaryDirectory(prefix="igny8-packager-") as workdir:
         limits = Limits(**get_settings().packager_limits)
         ingestor = Ingestor(repository(), store(), signer(), Path(workdir), now, limits=limits)
         try:
-            record = ingestor.ingest(Upload.of(upload))
-        except IngestFailed:
+            record = ingestor.ingest(Upload.of(upload), last_delivery=last_delivery)
+        except IngestFailed as refused:
             count("PackagingFailed")
-            raise
+            if refused.retry:
+                raise
+            return {"key": upload["key"], "status": "refused", "reason": refused.code}
     count("Packaged")
     return {
         "slug": record.slug,

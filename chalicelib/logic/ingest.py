@@ -3,8 +3,10 @@
 Runs for every S3 event under ``sources/``. Events repeat and arrive late, so every step is safe to
 run again: the package is written only if absent, the record only if absent or still replaceable.
 A bad upload never touches a version that sites may already have: its failure is recorded on a
-draft/failed version record, or on the plugin, and then raised so the queue retries and finally
-parks the message in the dead-letter queue.
+draft/failed version record, or on the plugin. A refusal is permanent (the same bytes would be
+refused again), so the queue's message completes; only a fault that may pass (an AWS error, a
+version another upload holds) goes back to the queue, and after its last delivery to the
+dead-letter queue.
 """
 
 from __future__ import annotations
@@ -51,13 +53,19 @@ SOURCE_PREFIX = "sources/"
 CLAIM_TIMEOUT = timedelta(minutes=30)
 
 
+#: Refusals that a later delivery may not repeat: another upload holds the version right now.
+RETRYABLE = frozenset({"version_busy"})
+
+
 class IngestFailed(Exception):
-    """The upload was refused and the refusal recorded; raised so the message is retried/parked."""
+    """The upload was refused and the refusal recorded. ``retry`` says whether delivering the same
+    event again could succeed; when it cannot, retrying would only fill the dead-letter queue."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+        self.retry = code in RETRYABLE
 
 
 @dataclass(frozen=True)
@@ -205,8 +213,13 @@ class Ingestor:
         self.clock = clock
         self.limits = limits
 
-    def ingest(self, upload: Upload) -> PluginVersion:
-        """Package and register one upload; raise ``IngestFailed`` after recording why it failed."""
+    def ingest(self, upload: Upload, *, last_delivery: bool = False) -> PluginVersion:
+        """Package and register one upload; raise ``IngestFailed`` after recording why it failed.
+
+        ``last_delivery``: the queue will not deliver this event again. If an earlier delivery of
+        it stopped mid-run (its ``pending`` claim is still there: the process died or timed out,
+        so nothing recorded why), this one records that instead of trying a run that killed the
+        packager on every delivery so far, and parking the version as ``pending`` for good."""
         try:
             source = parse_source_key(upload.key)
         except DomainError as exc:
@@ -214,7 +227,7 @@ class Ingestor:
             raise IngestFailed(exc.code, exc.message) from exc
         attempt = _Attempt(version=source.version, source_version_id=upload.version_id or "")
         try:
-            return self._ingest(source, upload, attempt)
+            return self._ingest(source, upload, attempt, last_delivery)
         except (DomainError, PackagingError) as exc:
             code, message = exc.code, str(getattr(exc, "message", exc))
             self._record_failure(source, upload, attempt, code, message)
@@ -226,7 +239,9 @@ class Ingestor:
             self._record_failure(source, upload, attempt, "internal_error", message)
             raise
 
-    def _ingest(self, source: SourceKey, upload: Upload, attempt: _Attempt) -> PluginVersion:
+    def _ingest(
+        self, source: SourceKey, upload: Upload, attempt: _Attempt, last_delivery: bool
+    ) -> PluginVersion:
         # Named after the upload, so the packager's messages name the file the admin sent.
         archive = self.workdir / _local_name(source.key)
         obj = self.store.fetch_source(source.key, upload.version_id, archive, self.limits.max_archive_bytes)
@@ -236,6 +251,8 @@ class Ingestor:
             attempt.version = check_version(meta["version"])
         requested = _Requested.of(meta)
         existing = self.repo.get_version(source.slug, attempt.version) if attempt.version else None
+        if existing is not None and existing.status is Status.PENDING and _made_by(existing, source, attempt):
+            self._resume(source, existing, last_delivery)
         handled = self._already_handled(source, upload, attempt, existing, requested)
         if handled is not None:
             return handled
@@ -305,6 +322,26 @@ class Ingestor:
             },
         )
         return record
+
+    def _resume(self, source: SourceKey, claim: PluginVersion, last_delivery: bool) -> None:
+        """This upload's own claim, left by a delivery that stopped mid-run: run again (the claim
+        is ours to take over), unless the queue will never deliver it again."""
+        logger.warning(
+            "an earlier delivery of this upload stopped mid-run",
+            extra={
+                "slug": source.slug,
+                "version": claim.version,
+                "source_key": source.key,
+                "claimed_at": claim.created_at.isoformat(),
+                "last_delivery": last_delivery,
+            },
+        )
+        if last_delivery:
+            raise DomainError(
+                "the packager stopped while packaging this upload on every delivery (a crash, memory "
+                "or time limit) and recorded nothing; upload it again, or a smaller archive",
+                code="interrupted",
+            )
 
     def _already_handled(
         self,

@@ -90,15 +90,13 @@ class Packager:
         """Deliver every waiting notification; return the outcome of each invocation."""
         outcomes = []
         while True:
-            messages = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=1).get(
-                "Messages"
-            )
+            messages = self.sqs.receive_message(
+                QueueUrl=self.queue_url, MaxNumberOfMessages=1, AttributeNames=["All"]
+            ).get("Messages")
             if not messages:
                 return outcomes
             message = messages[0]
-            event = self.client.events.generate_sqs_event(
-                message_bodies=[message["Body"]], queue_name=packager_queue_name()
-            )
+            event = sqs_event(self.client, message)
             try:
                 self.client.lambda_.invoke("package_sources", event)
             except Exception as exc:
@@ -118,6 +116,15 @@ class Packager:
             QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"]
         )
         return int(attrs["Attributes"]["ApproximateNumberOfMessages"])
+
+
+def sqs_event(client: Client, message: Any) -> dict[str, Any]:
+    """Lambda's SQS event for one received message, with its attributes (the receive count)."""
+    event = client.events.generate_sqs_event(
+        message_bodies=[message["Body"]], queue_name=packager_queue_name()
+    )
+    event["Records"][0]["attributes"] = dict(message.get("Attributes", {}))
+    return event
 
 
 @pytest.fixture

@@ -132,8 +132,9 @@ def test_a_hostile_archive_is_refused_and_changes_nothing_released(world: World,
     upload(world.bucket, f"sources/wordpress/{SLUG}/{version}/{name}.zip", build())
     outcomes = world.packager.run()
 
-    assert outcomes
-    assert not any(outcome["ok"] for outcome in outcomes if "Records" in outcome["body"])
+    # Refused for good: handled once (no retry), nothing left in either queue.
+    assert [outcome["ok"] for outcome in outcomes if "Records" in outcome["body"]] == [True]
+    assert (world.packager.queued(), world.packager.dead_letters()) == (0, 0)
     failed = world.versions()[version]
     assert (failed["status"], failed["failure_code"]) == ("failed", code), failed["failure_reason"]
     assert failed["failure_reason"]

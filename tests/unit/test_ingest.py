@@ -53,14 +53,13 @@ class Service:
     def upload(self, key: str, data: bytes, **metadata: str) -> Upload:
         return Upload(key=key, version_id=self.store.put_source(key, data, metadata))
 
-    def ingest(self, upload: Upload) -> PluginVersion:
+    def ingest(self, upload: Upload, *, last_delivery: bool = False) -> PluginVersion:
         # The Lambda handler gives every message a fresh temporary directory.
         self._runs += 1
         workdir = self._tmp / f"run-{self._runs}"
         workdir.mkdir()
-        return Ingestor(self.repo, self.store, FakeSigner(), workdir, self.clock, limits=self.limits).ingest(
-            upload
-        )
+        ingestor = Ingestor(self.repo, self.store, FakeSigner(), workdir, self.clock, limits=self.limits)
+        return ingestor.ingest(upload, last_delivery=last_delivery)
 
     def package(self, version: PluginVersion) -> bytes:
         return self.store.packages[version.file_path]
@@ -528,7 +527,7 @@ def test_an_upload_racing_another_for_the_same_version_fails_and_writes_no_bytes
     with pytest.raises(IngestFailed) as refused:
         svc.ingest(svc.upload(f"sources/wordpress/{SLUG}/1.5.0/mine.zip", bridge_zip()))
 
-    assert refused.value.code == "version_busy"
+    assert (refused.value.code, refused.value.retry) == ("version_busy", True)  # the claim may end
     assert svc.store.packages == {}
     claim = svc.repo.get_version(SLUG, "1.5.0")
     assert claim is not None
@@ -547,6 +546,62 @@ def test_a_claim_abandoned_by_a_crashed_run_is_taken_over(svc: Service) -> None:
 
     assert (record.status, record.source_key) == (Status.DRAFT, f"sources/wordpress/{SLUG}/1.5.0/mine.zip")
     assert record.file_path in svc.store.packages
+
+
+def test_a_refusal_is_permanent_and_not_retried(svc: Service) -> None:
+    with pytest.raises(IngestFailed) as refused:
+        svc.ingest(svc.upload(f"sources/wordpress/{SLUG}/1.5.0/mine.zip", b"not a zip"))
+
+    assert (refused.value.code, refused.value.retry) == ("not_a_zip", False)
+
+
+def _crashed_claim(svc: Service, key: str) -> Upload:
+    """An upload whose first run claimed 1.5.0 and then died (before writing or recording)."""
+    upload = svc.upload(key, bridge_zip())
+    put_package = svc.store.put_package
+
+    def die(*args: object, **kwargs: object) -> object:
+        svc.store.put_package = put_package  # type: ignore[method-assign]
+        raise KeyboardInterrupt  # not an Exception: nothing is recorded, as when the process dies
+
+    svc.store.put_package = die  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        svc.ingest(upload)
+    claim = svc.repo.get_version(SLUG, "1.5.0")
+    assert claim is not None and claim.status is Status.PENDING
+    return upload
+
+
+def test_a_redelivery_finishes_what_a_crashed_run_of_the_same_upload_claimed(svc: Service) -> None:
+    upload = _crashed_claim(svc, f"sources/wordpress/{SLUG}/1.5.0/mine.zip")
+
+    record = svc.ingest(upload)  # minutes later, not the last delivery
+
+    assert (record.status, record.failure_code) == (Status.DRAFT, "")
+    assert record.file_path in svc.store.packages
+
+
+def test_the_last_delivery_after_crashes_records_the_interruption(svc: Service) -> None:
+    key = f"sources/wordpress/{SLUG}/1.5.0/mine.zip"
+    upload = _crashed_claim(svc, key)
+
+    with pytest.raises(IngestFailed) as refused:
+        svc.ingest(upload, last_delivery=True)
+
+    assert (refused.value.code, refused.value.retry) == ("interrupted", False)
+    record = svc.repo.get_version(SLUG, "1.5.0")
+    assert record is not None
+    assert (record.status, record.failure_code, record.source_key) == (Status.FAILED, "interrupted", key)
+    assert svc.store.packages == {}
+    plugin = svc.repo.get_plugin(SLUG)
+    assert plugin is not None and plugin.last_failure is not None
+    assert plugin.last_failure.code == "interrupted"
+
+
+def test_the_last_delivery_of_an_upload_that_never_crashed_still_packages(svc: Service) -> None:
+    record = svc.ingest(svc.upload(f"sources/wordpress/{SLUG}/1.5.0/a.zip", bridge_zip()), last_delivery=True)
+
+    assert record.status is Status.DRAFT
 
 
 def test_the_version_is_claimed_before_its_bytes_are_written(svc: Service) -> None:
