@@ -18,12 +18,10 @@ from chalicelib.adapters import now, repository, store
 from chalicelib.api.auth import iam, require_admin
 from chalicelib.api.http import find_plugin, json_body, route
 from chalicelib.api.sites import sites
+from chalicelib.api.views import audit_json, plugin_json, site_json, version_json
 from chalicelib.logic.errors import InvalidInput
 from chalicelib.logic.model import (
     Platform,
-    Plugin,
-    PluginVersion,
-    Site,
     check_channel,
     check_slug,
     check_version,
@@ -48,65 +46,6 @@ def _admin() -> str:
 
 def _releases() -> Releases:
     return Releases(repository(), store(), now(), actor=_admin())
-
-
-def version_json(v: PluginVersion) -> dict[str, Any]:
-    return {
-        "version": v.version,
-        "version_code": v.version_code,
-        "status": v.status.value,
-        "channel": v.channel,
-        "rollout_percent": v.rollout_percent,
-        "force_update": v.force_update,
-        "offer_above": v.offer_above,
-        "rollback_of": v.rollback_of,
-        "file_path": v.file_path,
-        "file_size": v.file_size,
-        "sha256": v.sha256,
-        "checksum": v.sha256,
-        "sha384": v.sha384,
-        "signature": v.signature,
-        "signature_key_id": v.signature_key_id,
-        "changelog": v.changelog,
-        "requires": v.requires,
-        "tested": v.tested,
-        "requires_php": v.requires_php,
-        "created_at": iso(v.created_at),
-        "released_at": iso(v.released_at),
-        "package_expires_at": iso(v.package_expires_at),
-        "main_file": v.main_file,
-        "update_uri": v.update_uri,
-        "text_domain": v.text_domain,
-        "source_key": v.source_key,
-        "source_version_id": v.source_version_id,
-        "failure_code": v.failure_code or None,
-        "failure_reason": v.failure_reason or None,
-        "stamped": v.stamped,
-    }
-
-
-def plugin_json(p: Plugin) -> dict[str, Any]:
-    failure = p.last_failure
-    return {
-        "slug": p.slug,
-        "name": p.name,
-        "platform": p.platform.value,
-        "description": p.description,
-        "is_active": p.is_active,
-        "latest": p.latest,
-        "private": p.private,
-        "downloads_per_hour": p.downloads_per_hour,
-        "last_failure": None
-        if failure is None
-        else {
-            "source_key": failure.source_key,
-            "code": failure.code,
-            "message": failure.message,
-            "at": iso(failure.at),
-        },
-        "created_at": iso(p.created_at),
-        "updated_at": iso(p.updated_at),
-    }
 
 
 def _settings(body: dict[str, Any], percent_field: str) -> ReleaseSettings:
@@ -240,21 +179,6 @@ def stats(slug: str) -> dict[str, Any]:
     return plugin_stats(repository(), find_plugin(slug, active_only=False).slug, now(), int(raw))
 
 
-def site_json(site: Site) -> dict[str, Any]:
-    """A site as admins see it: never its key or key hash, only the key's first characters."""
-    return {
-        "site_id": site.site_id,
-        "name": site.name,
-        "url": site.url,
-        "key_prefix": site.key_prefix,
-        "status": "revoked" if site.revoked_at else "active",
-        "created_at": iso(site.created_at),
-        "rotated_at": iso(site.rotated_at),
-        "revoked_at": iso(site.revoked_at),
-        "previous_key_valid_until": iso(site.previous_key_valid_until),
-    }
-
-
 @route(admin, "/admin/sites", methods=["GET"], authorizer=iam)
 def list_sites() -> dict[str, Any]:
     _admin()
@@ -286,16 +210,4 @@ def revoke_site(site_id: str) -> dict[str, Any]:
 def audit(slug: str) -> dict[str, Any]:
     _admin()
     entries = repository().audit(check_slug(slug))
-    return {
-        "entries": [
-            {
-                "at": e.at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-                "actor": e.actor,
-                "action": e.action,
-                "version": e.version,
-                "before": e.before,
-                "after": e.after,
-            }
-            for e in entries
-        ]
-    }
+    return {"entries": [audit_json(e) for e in entries]}

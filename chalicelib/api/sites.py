@@ -12,6 +12,7 @@ from chalice.app import Blueprint, Request, Response
 from chalicelib.adapters import now, repository
 from chalicelib.api.downloads import serve_download
 from chalicelib.api.http import BODY_TYPES, body_fields, find_plugin, route
+from chalicelib.api.views import installation_json
 from chalicelib.logic.model import Plugin, Site
 from chalicelib.logic.sites import Sites
 from chalicelib.logic.telemetry import Telemetry
@@ -56,31 +57,20 @@ def _authenticated(slug: str) -> tuple[Site, Plugin, dict[str, Any]]:
     )
 
 
-def _installation_json(installation: Any) -> dict[str, Any]:
-    return {
-        "site_id": installation.site_id,
-        "slug": installation.slug,
-        "current_version": installation.current_version,
-        "is_active": installation.is_active,
-        "health_status": installation.health_status,
-        "pending_update": installation.pending_update,
-    }
-
-
 # The seed's plan names the same call ``register/`` in one place: both paths work.
 @route(site, "/plugins/{slug}/register", methods=["POST"], content_types=BODY_TYPES)
 @route(site, "/plugins/{slug}/register-installation", methods=["POST"], content_types=BODY_TYPES)
 def register_installation(slug: str) -> dict[str, Any]:
     caller, plugin, body = _authenticated(slug)
     installation = Telemetry(repository(), now()).register(caller.site_id, plugin.slug, body)
-    return {"installation": _installation_json(installation)}
+    return {"installation": installation_json(installation)}
 
 
 @route(site, "/plugins/{slug}/health-check", methods=["POST"], content_types=BODY_TYPES)
 def health_check(slug: str) -> dict[str, Any]:
     caller, plugin, body = _authenticated(slug)
     installation = Telemetry(repository(), now()).health(caller.site_id, plugin.slug, body)
-    return {"installation": _installation_json(installation)}
+    return {"installation": installation_json(installation)}
 
 
 @route(site, "/plugins/{slug}/download-url", methods=["GET"])

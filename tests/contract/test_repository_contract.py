@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import copy
 import random
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from moto import mock_aws
 from pynamodb.exceptions import PynamoDBException
 
-from chalicelib import adapters
 from chalicelib.dal.models import (
     AuditModel,
     CounterModel,
@@ -41,27 +38,10 @@ from chalicelib.logic.model import (
     Status,
 )
 from chalicelib.logic.ports import Repository
-from chalicelib.settings import get_settings
-from infra import stack
 from tests.unit.fakes import FakeRepository
 
 NOW = datetime(2024, 5, 6, 15, 4, 5, 123456, tzinfo=UTC)
 SLUG = "igny8-bridge"
-
-
-@pytest.fixture(scope="module")
-def dynamo() -> Iterator[DynamoRepository]:
-    """The template's tables in moto, deployed once for the module (a deploy takes seconds), and
-    one repository on them (binding the models again would build six new clients per test)."""
-    with pytest.MonkeyPatch.context() as env, mock_aws():
-        outputs = stack.deploy(stage="test")
-        for name, value in stack.environment(outputs).items():
-            env.setenv(name, value)
-        adapters.reset()
-        try:
-            yield DynamoRepository(get_settings())
-        finally:
-            adapters.reset()
 
 
 @pytest.fixture(params=["fake", "dynamodb"])

@@ -1,0 +1,136 @@
+"""The tables derived from the records, on the template's tables in moto: each stores exactly its
+record's fields plus what is DynamoDB's own, items written before the records were declared once
+still read back, and a field added to a record is stored, read and shown with no other edit."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+from pydantic import Field
+from pydantic.dataclasses import dataclass
+from pynamodb.attributes import MapAttribute, UnicodeAttribute, UTCDateTimeAttribute
+
+from chalicelib.api.views import version_json
+from chalicelib.dal.models import (
+    AuditModel,
+    InstallationModel,
+    PluginModel,
+    PluginVersionModel,
+    SiteModel,
+)
+from chalicelib.dal.records import RecordTable
+from chalicelib.dal.repository import DynamoRepository
+from chalicelib.logic.model import Failure, PluginVersion, Status
+from chalicelib.logic.versions import sort_key
+from chalicelib.settings import get_settings
+
+NOW = datetime(2024, 5, 6, 15, 4, 5, 123456, tzinfo=UTC)
+SLUG = "igny8-bridge"
+
+#: Per table: the attributes that are no record field (its own keys and codes).
+OWN_ATTRIBUTES: list[tuple[type[RecordTable[Any]], set[str]]] = [
+    (PluginModel, set()),
+    (PluginVersionModel, {"version_key", "version_code"}),
+    (InstallationModel, set()),
+    (SiteModel, set()),
+    (AuditModel, {"at_id"}),
+]
+
+
+@pytest.mark.parametrize(("table", "own"), OWN_ATTRIBUTES, ids=lambda t: getattr(t, "__name__", ""))
+def test_every_table_stores_its_records_fields_and_only_its_own_keys_besides(
+    table: type[RecordTable[Any]], own: set[str]
+) -> None:
+    fields = {field.name for field in dataclasses.fields(table.record)}
+    assert set(table.get_attributes()) == fields | own
+
+
+def test_a_versions_sha256_keeps_the_seeds_attribute_name_and_its_failure_map_its_fields() -> None:
+    assert PluginVersionModel.attribute("sha256").attr_name == "checksum"
+    failure = PluginModel.attribute("last_failure")
+    assert isinstance(failure, MapAttribute)
+    assert isinstance(failure.get_attributes()["at"], UTCDateTimeAttribute)
+    assert set(failure.get_attributes()) == {field.name for field in dataclasses.fields(Failure)}
+
+
+def test_a_type_with_no_dynamodb_attribute_fails_when_the_table_is_declared() -> None:
+    @dataclass
+    class Odd:
+        key: str
+        ratio: float
+
+    with pytest.raises(TypeError, match=r"Odd\.ratio: no DynamoDB attribute"):
+
+        class OddModel(RecordTable[Odd]):
+            key = UnicodeAttribute(hash_key=True)
+
+
+def _raw_versions_item(**attributes: dict[str, Any]) -> None:
+    boto3.client("dynamodb", region_name=PluginVersionModel.Meta.region).put_item(
+        TableName=get_settings().versions_table, Item=attributes
+    )
+
+
+def test_an_item_written_before_the_records_were_declared_once_reads_back(dynamo: DynamoRepository) -> None:
+    """As items were stored: ``checksum`` for the SHA-256, a ``min_api_version`` no record has any
+    more, and none of the attributes later versions added (they read back as their defaults)."""
+    _raw_versions_item(
+        slug={"S": "old-plugin"},
+        version_key={"S": sort_key("1.0.0")},
+        version={"S": "1.0.0"},
+        version_code={"N": "10000"},
+        status={"S": "released"},
+        channel={"S": "stable"},
+        checksum={"S": "a" * 64},
+        min_api_version={"S": "1.0"},
+        created_at={"S": "2023-01-02T03:04:05.000000+0000"},
+        revision={"N": "3"},
+    )
+
+    old = dynamo.get_version("old-plugin", "1.0.0")
+
+    assert old is not None
+    assert (old.sha256, old.status, old.revision) == ("a" * 64, Status.RELEASED, 3)
+    assert old.created_at == datetime(2023, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert (old.rollout_percent, old.stamped, old.rollback_of, old.failure_code) == (100, [], None, "")
+    assert not hasattr(old, "min_api_version")
+    assert version_json(old)["checksum"] == version_json(old)["sha256"] == "a" * 64
+
+    dynamo.save_version(dataclasses.replace(old, changelog="kept"), expected=old)
+    raw = PluginVersionModel.get("old-plugin", sort_key("1.0.0")).serialize()
+    assert raw["checksum"] == {"S": "a" * 64} and "sha256" not in raw
+    assert raw["changelog"] == {"S": "kept"} and raw["revision"] == {"N": "4"}
+
+
+@dataclass
+class NotedVersion(PluginVersion):
+    """A version record with one more field: the only edit adding a field should need."""
+
+    note: str = Field(default="", description="A note for admins.")
+
+
+class NotedVersionModel(PluginVersionModel, RecordTable[NotedVersion]):
+    """The versions table, storing the record with the added field (a test cannot edit the
+    production record, so it names the subclass)."""
+
+
+def test_a_field_added_to_a_version_record_is_stored_read_and_shown(dynamo: DynamoRepository) -> None:
+    noted = NotedVersion(slug=SLUG, version="2.0.0", status=Status.DRAFT, created_at=NOW, note="reviewed")
+
+    NotedVersionModel.from_record(noted, revision=1).save()
+
+    read = NotedVersionModel.get(SLUG, sort_key("2.0.0")).to_record()
+    assert read == dataclasses.replace(noted, revision=1)
+    assert version_json(read)["note"] == "reviewed"
+    # The service as deployed before the field existed reads the same item, ignoring it.
+    current = dynamo.get_version(SLUG, "2.0.0")
+    assert current is not None and type(current) is PluginVersion and current.version == "2.0.0"
+    # And an item stored before the field existed reads back with the field's default.
+    dynamo.save_version(
+        PluginVersion(slug=SLUG, version="2.1.0", status=Status.DRAFT, created_at=NOW), expected=None
+    )
+    assert NotedVersionModel.get(SLUG, sort_key("2.1.0")).to_record().note == ""
