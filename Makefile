@@ -42,6 +42,7 @@ e2e: install
 bench: install
 	$(BIN)/python -m bench.packaging_bench
 	$(BIN)/python -m bench.bridge_bench
+	$(BIN)/python -m bench.records_bench
 
 lint: install
 	$(BIN)/ruff check .
