@@ -13,6 +13,7 @@ from chalicelib.adapters import now, repository
 from chalicelib.api.downloads import serve_download
 from chalicelib.api.http import BODY_TYPES, body_fields, find_plugin, route
 from chalicelib.api.views import installation_json
+from chalicelib.logic.answers import DownloadUrl
 from chalicelib.logic.model import Plugin, Site
 from chalicelib.logic.sites import Sites
 from chalicelib.logic.telemetry import Telemetry
@@ -80,13 +81,13 @@ def download_url(slug: str) -> dict[str, Any]:
     version = params.get("version")
     caller = site_of(request)
     served = serve_download(find_plugin(slug, site_key=True), version, caller, request)
-    return {
-        "url": served.url,
-        "expires_at": served.expires_at,
-        "version": served.version.version,
-        "sha256": served.version.sha256,
-        "file_size": served.version.file_size,
-    }
+    return DownloadUrl(
+        url=served.url,
+        expires_at=served.expires_at,
+        version=served.version.version,
+        sha256=served.version.sha256,
+        file_size=served.version.file_size,
+    ).json_body()
 
 
 @route(site, "/plugins/{slug}/track-download", methods=["POST"], content_types=BODY_TYPES)

@@ -10,10 +10,21 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
-from chalicelib.logic.errors import Gone, InvalidInput, NotFound
+from chalicelib.logic.answers import (
+    LatestCard,
+    NothingToShow,
+    NoUpdate,
+    PluginInformation,
+    Reason,
+    Sections,
+    UpdateOffer,
+    WordPressUpdateItem,
+)
+from chalicelib.logic.decision import SiteRequest, choose_download, decide, latest_offered
+from chalicelib.logic.errors import InvalidInput, NotFound
 from chalicelib.logic.model import (
     DEFAULT_CHANNEL,
     DOWNLOADABLE,
@@ -21,15 +32,31 @@ from chalicelib.logic.model import (
     SITE_ID_RE,
     Plugin,
     PluginVersion,
-    Status,
     check_channel,
     check_version,
-    iso,
 )
 from chalicelib.logic.readme import version_entry
 from chalicelib.logic.readme_html import plain_text, render, render_changelog, render_faq
-from chalicelib.logic.rollout import admits, wordpress_version_from_user_agent
+from chalicelib.logic.rollout import wordpress_version_from_user_agent
 from chalicelib.logic.versions import version_compare
+
+#: The decisions behind the answers, importable from here as before the split.
+__all__ = [
+    "Links",
+    "SiteRequest",
+    "check_site_id",
+    "check_update",
+    "choose_download",
+    "decide",
+    "hidden_from_sites",
+    "latest_for_platform",
+    "latest_offered",
+    "parse_current_version",
+    "plugin_info",
+    "site_request",
+    "unknown_plugin",
+    "upgrade_notice",
+]
 
 #: A release number at the start of a reported version, before a distribution's suffix.
 _RELEASE = re.compile(r"\d+(?:\.\d+)+(?=[-~+_]|$)")
@@ -141,101 +168,10 @@ def parse_current_version(value: str | None, alias: str | None = None) -> str:
     return given[0]
 
 
-def latest_offered(
-    plugin: Plugin, versions: list[PluginVersion], site_id: str | None = None
-) -> PluginVersion | None:
-    """The highest stable version this site may be offered (``versions`` is newest first), under
-    the rollout rule check-update applies: without a site id, only versions rolled out to everyone.
-    plugin-update-checker installs whatever ``info`` names, so ``info`` must not jump a rollout."""
-    return next(
-        (
-            v
-            for v in versions
-            if v.status in OFFERED
-            and v.channel == DEFAULT_CHANNEL
-            and admits(v.rollout_percent, _salt(plugin), site_id)
-        ),
-        None,
-    )
-
-
-def _salt(plugin: Plugin) -> str:
-    return plugin.rollout_salt or plugin.slug
-
-
-@dataclass(frozen=True)
-class SiteRequest:
-    """What a site tells check-update about itself."""
-
-    current: str
-    channel: str = DEFAULT_CHANNEL
-    site_id: str | None = None
-    wp_version: str | None = None
-    php_version: str | None = None
-    #: The WordPress version came from the User-Agent, not the URL: a shared cache must not keep
-    #: the answer for the next requester of the same URL.
-    read_user_agent: bool = False
-
-    @property
-    def channels(self) -> frozenset[str]:
-        """Beta sites take stable releases too: whichever is higher."""
-        return frozenset({DEFAULT_CHANNEL, self.channel})
-
-
-def decide(
-    plugin: Plugin, versions: list[PluginVersion], site: SiteRequest
-) -> tuple[PluginVersion | None, str]:
-    """The version to offer this site (newest first: the first it may have), or why none.
-
-    Reasons: ``up_to_date``, ``not_in_rollout``, ``requires_wp``, ``requires_php``, ``pulled``,
-    ``unknown_version`` (the site runs a version we never published), ``no_release``.
-    """
-    blocked = ""
-    salt = _salt(plugin)
-    for version in versions:
-        if version.channel not in site.channels:
-            continue
-        if version_compare(version.version, site.current) <= 0:
-            break
-        if version.status is Status.PULLED:
-            blocked = blocked or "pulled"
-            continue
-        if version.status not in OFFERED:
-            continue
-        if version.offer_above and version_compare(site.current, version.offer_above) <= 0:
-            continue
-        why_not = _why_not(version, site, salt)
-        if not why_not:
-            return version, ""
-        blocked = blocked or why_not
-    if blocked:
-        return None, blocked
-    mine = next((v for v in versions if version_compare(v.version, site.current) == 0), None)
-    if mine is not None and mine.status is Status.PULLED:
-        return None, "pulled"
-    if not any(v.status in OFFERED and v.channel in site.channels for v in versions):
-        return None, "no_release"
-    return None, "up_to_date" if mine is not None else "unknown_version"
-
-
-def _why_not(version: PluginVersion, site: SiteRequest, salt: str) -> str:
-    """Why this site may not have this offered version ("" if it may)."""
-    if not admits(version.rollout_percent, salt, site.site_id):
-        return "not_in_rollout"
-    if _below(site.wp_version, version.requires):
-        return "requires_wp"
-    if _below(site.php_version, version.requires_php):
-        return "requires_php"
-    return ""
-
-
-def _below(have: str | None, needs: str | None) -> bool:
-    return bool(have and needs and version_compare(have, needs) < 0)
-
-
 def check_update(
     plugin: Plugin, versions: list[PluginVersion], site: SiteRequest, links: Links
 ) -> dict[str, Any]:
+    """The check-update answer (``answers.CheckUpdateAnswer``), as JSON."""
     offered, reason = decide(plugin, versions, site)
     # Without an offer, describe the newest version at or below the site's own (what WordPress'
     # "no_update" list holds): never one the site was refused, e.g. held back by a rollout.
@@ -249,21 +185,23 @@ def check_update(
         ),
         None,
     )
-    answer: dict[str, Any] = {
+    facts: dict[str, Any] = {
         "slug": plugin.slug,
-        "update_available": offered is not None,
-        "reason": reason or None,
         "current_version": site.current,
         "channel": site.channel,
-        "latest_version": shown.version if shown else None,
         "info_url": links.info(plugin.slug),
-        "force_update": False,
     }
+    # decide() always gives a reason when it offers nothing (the models refuse an empty one).
+    why = cast(Reason, reason)
     if shown is None:
-        return answer
+        return NothingToShow(**facts, reason=why).json_body()
+    described = {**facts, **_shown_version(plugin, shown, links)}
+    if offered is None:
+        item = _update_item(plugin, shown, links, forced=False)
+        return NoUpdate(**described, reason=why, update=item).json_body()
     # A forced release the site skipped still forces it once superseded (deprecated); a pulled one
     # was withdrawn as bad and forces nobody.
-    forced = offered is not None and any(
+    forced = any(
         v.force_update
         and v.status in DOWNLOADABLE
         and v.channel in site.channels
@@ -271,60 +209,57 @@ def check_update(
         and version_compare(v.version, offered.version) <= 0
         for v in versions
     )
+    item = _update_item(plugin, shown, links, forced=forced)
+    return UpdateOffer(**described, force_update=forced, update=item).json_body()
+
+
+def _shown_version(plugin: Plugin, shown: PluginVersion, links: Links) -> dict[str, Any]:
+    """The fields of ``answers.ShownVersion`` one version fills, besides the offer itself."""
     return {
-        **answer,
+        "latest_version": shown.version,
         "version_code": shown.version_code,
         "download_url": links.download(plugin.slug, shown.version),
         "changelog": shown.changelog,
-        "force_update": forced,
-        "checksum": shown.sha256,
-        "sha256": shown.sha256,
-        **integrity(shown, links),
-        "file_size": shown.file_size,
-        "requires": shown.requires,
-        "tested": shown.tested,
-        "requires_php": shown.requires_php,
-        "released_at": iso(shown.released_at),
-        "update": wordpress_update_item(plugin, shown, links, forced),
+        "released_at": shown.released_at,
+        **_package(shown),
+        **_requirements(shown),
+        **_integrity(shown, links),
     }
 
 
-def integrity(version: PluginVersion, links: Links) -> dict[str, str | None]:
-    """What a site needs to verify a package as WordPress' ``verify_file_signature()`` does: an
-    Ed25519 signature over the raw SHA-384 digest, checked against a key from ``GET /keys/``."""
+def _package(version: PluginVersion) -> dict[str, Any]:
+    return {"file_size": version.file_size, "sha256": version.sha256}
+
+
+def _requirements(version: PluginVersion) -> dict[str, Any]:
+    return {"requires": version.requires, "tested": version.tested, "requires_php": version.requires_php}
+
+
+def _integrity(version: PluginVersion, links: Links) -> dict[str, Any]:
+    """The fields of ``answers.Integrity``: all null for a version packaged before signing."""
+    signed = bool(version.signature)
     return {
         "sha384": version.sha384 or None,
         "signature": version.signature or None,
         "signature_key_id": version.signature_key_id or None,
-        "signature_algorithm": "ed25519" if version.signature else None,
-        "signature_url": links.signature(version.slug, version.version) if version.signature else None,
+        "signature_algorithm": "ed25519" if signed else None,
+        "signature_url": links.signature(version.slug, version.version) if signed else None,
     }
 
 
-def wordpress_update_item(
-    plugin: Plugin, offered: PluginVersion, links: Links, forced: bool
-) -> dict[str, Any]:
-    """The object WordPress keeps in ``update_plugins->response`` (or ``no_update``) for a plugin.
-
-    Sent also when there is no update: WordPress shows the auto-update toggle only for plugins it
-    finds in one of those two lists.
-    """
-    main_file = offered.main_file or f"{plugin.slug}.php"
-    return {
-        "id": links.info(plugin.slug),
-        "slug": plugin.slug,
-        "plugin": f"{plugin.slug}/{main_file}",
-        "new_version": offered.version,
-        "package": links.download(plugin.slug, offered.version),
-        "url": offered.plugin_uri or links.info(plugin.slug),
-        "requires": offered.requires,
-        "tested": offered.tested,
-        "requires_php": offered.requires_php,
-        "icons": {},
-        "banners": {},
-        "upgrade_notice": upgrade_notice(offered),
-        "autoupdate": forced,
-    }
+def _update_item(plugin: Plugin, shown: PluginVersion, links: Links, *, forced: bool) -> WordPressUpdateItem:
+    main_file = shown.main_file or f"{plugin.slug}.php"
+    return WordPressUpdateItem(
+        id=links.info(plugin.slug),
+        slug=plugin.slug,
+        plugin=f"{plugin.slug}/{main_file}",
+        new_version=shown.version,
+        package=links.download(plugin.slug, shown.version),
+        url=shown.plugin_uri or links.info(plugin.slug),
+        upgrade_notice=upgrade_notice(shown),
+        autoupdate=forced,
+        **_requirements(shown),
+    )
 
 
 def upgrade_notice(version: PluginVersion) -> str:
@@ -336,78 +271,39 @@ def upgrade_notice(version: PluginVersion) -> str:
 def plugin_info(
     plugin: Plugin, versions: list[PluginVersion], links: Links, site_id: str | None = None
 ) -> dict[str, Any]:
-    """WordPress' ``plugins_api`` answer, with plugin-update-checker's field names alongside (PUC
-    requires ``name`` and ``version`` and reads ``download_url``, ``sections``, ``upgrade_notice``...).
-
-    Sections are HTML, as wordpress.org serves them: WordPress prints them unescaped."""
+    """The info answer (``answers.PluginInformation``), as JSON, for the version check-update would
+    offer this caller."""
     offered = latest_offered(plugin, versions, site_id)
     if offered is None:
         raise NotFound(f"{plugin.slug} has no released version yet", code="no_release")
-    download = links.download(plugin.slug, offered.version)
     readme = offered.sections
-    sections = {
-        "description": render(readme.get("description") or offered.description or plugin.description),
-        "installation": render(readme.get("installation", "")),
-        "changelog": render_changelog(offered.version, offered.changelog, readme.get("changelog", "")),
-        "faq": render_faq(readme.get("faq", "")),
-    }
-    return {
-        "name": offered.plugin_name or plugin.name,
-        "slug": plugin.slug,
-        "version": offered.version,
-        "author": offered.author,
-        "author_profile": offered.author_uri,
-        "author_homepage": offered.author_uri,
-        "homepage": offered.plugin_uri,
-        "requires": offered.requires,
-        "tested": offered.tested,
-        "requires_php": offered.requires_php,
-        "last_updated": _wp_date(offered.released_at),
-        "released_at": iso(offered.released_at),
-        "sections": {name: text for name, text in sections.items() if text},
-        "upgrade_notice": upgrade_notice(offered),
-        "download_link": download,
-        "download_url": download,
-        "file_size": offered.file_size,
-        "sha256": offered.sha256,
-        "checksum": offered.sha256,
-        **integrity(offered, links),
-        "banners": {},
-        "icons": {},
-        "versions": {
+    sections = Sections(
+        description=render(readme.get("description") or offered.description or plugin.description),
+        installation=render(readme.get("installation", "")),
+        changelog=render_changelog(offered.version, offered.changelog, readme.get("changelog", "")),
+        faq=render_faq(readme.get("faq", "")),
+    )
+    return PluginInformation(
+        name=offered.plugin_name or plugin.name,
+        slug=plugin.slug,
+        version=offered.version,
+        author=offered.author,
+        author_profile=offered.author_uri,
+        homepage=offered.plugin_uri,
+        last_updated=_wp_date(offered.released_at),
+        released_at=offered.released_at,
+        sections=sections,
+        upgrade_notice=upgrade_notice(offered),
+        download_link=links.download(plugin.slug, offered.version),
+        versions={
             v.version: links.download(plugin.slug, v.version)
             for v in versions
             if v.status in DOWNLOADABLE and v.channel == offered.channel
         },
-    }
-
-
-def choose_download(
-    versions: list[PluginVersion], pinned: str | None, slug: str, now: datetime
-) -> PluginVersion:
-    """The version a download serves: the pinned one while still downloadable, else the latest
-    version rolled out to everyone (a first install cannot be bucketed)."""
-    if pinned is None:
-        offered = next(
-            (
-                v
-                for v in versions
-                if v.status in OFFERED and v.channel == DEFAULT_CHANNEL and v.rollout_percent >= 100
-            ),
-            None,
-        )
-        if offered is None:
-            raise NotFound(f"{slug} has no released version yet", code="no_release")
-        return offered
-    wanted = check_version(pinned)
-    match = next((v for v in versions if version_compare(v.version, wanted) == 0), None)
-    if match is not None and match.status is Status.PULLED:
-        raise Gone(f"{slug} {match.version} was withdrawn; update to the latest version", code="pulled")
-    if match is None or match.status not in DOWNLOADABLE:
-        raise NotFound(f"{slug} {wanted} is not available for download", code="no_such_version")
-    if match.package_expires_at is not None and now >= match.package_expires_at:
-        raise Gone(f"{slug} {match.version} is no longer kept; update to the latest version", code="expired")
-    return match
+        **_package(offered),
+        **_requirements(offered),
+        **_integrity(offered, links),
+    ).json_body()
 
 
 def latest_for_platform(
@@ -430,17 +326,16 @@ def latest_for_platform(
     if best is None:
         raise NotFound(f"no released plugin for platform {platform}", code="no_release")
     plugin, offered = best
-    return {
-        "name": offered.plugin_name or plugin.name,
-        "slug": plugin.slug,
-        "platform": plugin.platform.value,
-        "version": offered.version,
-        "download_url": links.download(plugin.slug, offered.version),
-        "info_url": links.info(plugin.slug),
-        "file_size": offered.file_size,
-        "sha256": offered.sha256,
-        "released_at": iso(offered.released_at),
-    }
+    return LatestCard(
+        name=offered.plugin_name or plugin.name,
+        slug=plugin.slug,
+        platform=plugin.platform,
+        version=offered.version,
+        download_url=links.download(plugin.slug, offered.version),
+        info_url=links.info(plugin.slug),
+        released_at=offered.released_at,
+        **_package(offered),
+    ).json_body()
 
 
 def _later(a: datetime | None, b: datetime | None) -> bool:

@@ -1,0 +1,145 @@
+"""Which version a site may have: the update check-update offers, the version ``info`` and the
+``latest`` card describe, and the package a download serves.
+
+Pure functions of the stored records; ``logic/updates.py`` turns their choices into answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from chalicelib.logic.answers import Reason
+from chalicelib.logic.errors import Gone, NotFound
+from chalicelib.logic.model import (
+    DEFAULT_CHANNEL,
+    DOWNLOADABLE,
+    OFFERED,
+    Plugin,
+    PluginVersion,
+    Status,
+    check_version,
+)
+from chalicelib.logic.rollout import admits
+from chalicelib.logic.versions import version_compare
+
+
+@dataclass(frozen=True)
+class SiteRequest:
+    """What a site tells check-update about itself."""
+
+    current: str
+    channel: str = DEFAULT_CHANNEL
+    site_id: str | None = None
+    wp_version: str | None = None
+    php_version: str | None = None
+    #: The WordPress version came from the User-Agent, not the URL: a shared cache must not keep
+    #: the answer for the next requester of the same URL.
+    read_user_agent: bool = False
+
+    @property
+    def channels(self) -> frozenset[str]:
+        """Beta sites take stable releases too: whichever is higher."""
+        return frozenset({DEFAULT_CHANNEL, self.channel})
+
+
+def latest_offered(
+    plugin: Plugin, versions: list[PluginVersion], site_id: str | None = None
+) -> PluginVersion | None:
+    """The highest stable version this site may be offered (``versions`` is newest first), under
+    the rollout rule check-update applies: without a site id, only versions rolled out to everyone.
+    plugin-update-checker installs whatever ``info`` names, so ``info`` must not jump a rollout."""
+    return next(
+        (
+            v
+            for v in versions
+            if v.status in OFFERED
+            and v.channel == DEFAULT_CHANNEL
+            and admits(v.rollout_percent, _salt(plugin), site_id)
+        ),
+        None,
+    )
+
+
+def _salt(plugin: Plugin) -> str:
+    return plugin.rollout_salt or plugin.slug
+
+
+def decide(
+    plugin: Plugin, versions: list[PluginVersion], site: SiteRequest
+) -> tuple[PluginVersion | None, Reason | Literal[""]]:
+    """The version to offer this site (newest first: the first it may have), or why none.
+
+    Reasons: ``up_to_date``, ``not_in_rollout``, ``requires_wp``, ``requires_php``, ``pulled``,
+    ``unknown_version`` (the site runs a version we never published), ``no_release``.
+    """
+    blocked: Reason | Literal[""] = ""
+    salt = _salt(plugin)
+    for version in versions:
+        if version.channel not in site.channels:
+            continue
+        if version_compare(version.version, site.current) <= 0:
+            break
+        if version.status is Status.PULLED:
+            blocked = blocked or "pulled"
+            continue
+        if version.status not in OFFERED:
+            continue
+        if version.offer_above and version_compare(site.current, version.offer_above) <= 0:
+            continue
+        why_not = _why_not(version, site, salt)
+        if not why_not:
+            return version, ""
+        blocked = blocked or why_not
+    if blocked:
+        return None, blocked
+    mine = next((v for v in versions if version_compare(v.version, site.current) == 0), None)
+    if mine is not None and mine.status is Status.PULLED:
+        return None, "pulled"
+    if not any(v.status in OFFERED and v.channel in site.channels for v in versions):
+        return None, "no_release"
+    return None, "up_to_date" if mine is not None else "unknown_version"
+
+
+def _why_not(version: PluginVersion, site: SiteRequest, salt: str) -> Reason | Literal[""]:
+    """Why this site may not have this offered version ("" if it may)."""
+    if not admits(version.rollout_percent, salt, site.site_id):
+        return "not_in_rollout"
+    if _below(site.wp_version, version.requires):
+        return "requires_wp"
+    if _below(site.php_version, version.requires_php):
+        return "requires_php"
+    return ""
+
+
+def _below(have: str | None, needs: str | None) -> bool:
+    return bool(have and needs and version_compare(have, needs) < 0)
+
+
+def choose_download(
+    versions: list[PluginVersion], pinned: str | None, slug: str, now: datetime
+) -> PluginVersion:
+    """The version a download serves: the pinned one while still downloadable, else the latest
+    version rolled out to everyone (a first install cannot be bucketed)."""
+    if pinned is None:
+        offered = next(
+            (
+                v
+                for v in versions
+                if v.status in OFFERED and v.channel == DEFAULT_CHANNEL and v.rollout_percent >= 100
+            ),
+            None,
+        )
+        if offered is None:
+            raise NotFound(f"{slug} has no released version yet", code="no_release")
+        return offered
+    wanted = check_version(pinned)
+    match = next((v for v in versions if version_compare(v.version, wanted) == 0), None)
+    if match is not None and match.status is Status.PULLED:
+        raise Gone(f"{slug} {match.version} was withdrawn; update to the latest version", code="pulled")
+    if match is None or match.status not in DOWNLOADABLE:
+        raise NotFound(f"{slug} {wanted} is not available for download", code="no_such_version")
+    if match.package_expires_at is not None and now >= match.package_expires_at:
+        raise Gone(f"{slug} {match.version} is no longer kept; update to the latest version", code="expired")
+    return match
