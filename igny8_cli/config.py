@@ -19,6 +19,7 @@ from igny8_cli.errors import CliError
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
 
 AuthMode = Literal["token", "iam"]
 
@@ -41,6 +42,9 @@ class Target:
     region: str | None
     auth: AuthMode
     token: str | None = field(default=None, repr=False)
+    #: The packager's queue and its dead-letter queue (the local stack file names them).
+    queue_url: str | None = None
+    dead_letter_queue_url: str | None = None
 
     def admin_api(self) -> AdminApi:
         api_url = self._require_api_url()
@@ -71,12 +75,19 @@ class Target:
         return self.bucket
 
     def s3(self) -> S3Client:
+        return self.session().client("s3", endpoint_url=self.s3_endpoint)
+
+    def sqs(self) -> SQSClient:
+        return self.session().client("sqs", endpoint_url=self.s3_endpoint)
+
+    def session(self) -> boto3.session.Session:
+        """AWS as the target reaches it: the local stack's moto server (its endpoint serves every
+        service) with throwaway credentials, or the caller's own credentials."""
         local_only = self.s3_endpoint is not None and not (_CREDENTIAL_ENV & os.environ.keys())
         credential = _LOCAL_CREDENTIAL if local_only else None
-        session = boto3.session.Session(
+        return boto3.session.Session(
             region_name=self.region, aws_access_key_id=credential, aws_secret_access_key=credential
         )
-        return session.client("s3", endpoint_url=self.s3_endpoint)
 
 
 def resolve_target(
@@ -98,6 +109,8 @@ def resolve_target(
         region=region or stack.get("region"),
         auth=auth or ("token" if token else "iam"),
         token=token,
+        queue_url=stack.get("packager_queue_url"),
+        dead_letter_queue_url=stack.get("dead_letter_queue_url"),
     )
 
 

@@ -20,6 +20,7 @@ from rich.console import Console
 from igny8_cli import admin, render
 from igny8_cli.client import AdminApi, PublicApi
 from igny8_cli.context import App, Group
+from igny8_cli.dlq import dlq
 from igny8_cli.errors import CliError
 from igny8_cli.output import Output
 from igny8_cli.sources import (
@@ -345,6 +346,9 @@ def stats(app: App, *, slug: str, days: int) -> None:
     """Downloads, installations, versions, updates, health and adoption of a plugin."""
     document = admin.stats(app.target.admin_api(), slug, days)
     app.out.result(document, partial(render.stats, document=document))
+
+
+cli.add_command(dlq)
 
 
 def main() -> None:

@@ -123,7 +123,11 @@ def latest(plugin: Mapping[str, Any]) -> str:
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, wrap: Sequence[str] = ()) -> Table:
     """A plain table; every column stays on one line except those named in ``wrap``."""
-    columns = [Column(header, no_wrap=header not in wrap) for header in headers]
+    # Folded, not cut: a wrapped column may hold S3 keys and ids, which have no spaces to break at.
+    columns = [
+        Column(header, no_wrap=header not in wrap, overflow="fold" if header in wrap else "ellipsis")
+        for header in headers
+    ]
     result = Table(*columns, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     for row in rows:
         result.add_row(*(value if isinstance(value, Text) else Text(_cell(value)) for value in row))

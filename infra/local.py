@@ -117,6 +117,8 @@ def _write_state(local: LocalStack, state_dir: Path) -> None:
         "aws_endpoint_url": local.aws_endpoint_url,
         "region": REGION,
         "bucket": local.bucket,
+        "packager_queue_url": local.queue_url,
+        "dead_letter_queue_url": local.dead_letter_queue_url,
         "admin_token_file": str(token_file),
     }
     (state_dir / "stack.json").write_text(json.dumps(state, indent=2) + "\n")

@@ -13,14 +13,10 @@ the dead-letter queue as if someone had to act on it.
 
 from __future__ import annotations
 
-import json
 import logging
 import tempfile
-from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -28,6 +24,7 @@ from chalice.app import Blueprint, SQSEvent
 
 from chalicelib.adapters import idempotency_store, now, repository, signer, store
 from chalicelib.logic.ingest import IngestFailed, Ingestor, Upload
+from chalicelib.logic.notifications import uploads
 from chalicelib.logic.packaging import Limits
 from chalicelib.observability import count
 from chalicelib.settings import get_settings, packager_queue_name
@@ -35,38 +32,6 @@ from chalicelib.settings import get_settings, packager_queue_name
 logger = logging.getLogger(__name__)
 
 packager = Blueprint(__name__)
-
-
-def uploads(body: str, bucket: str) -> Iterator[Upload]:
-    """The object-created records of one S3 notification for our bucket.
-
-    S3 URL-encodes keys in event records (spaces as '+'): decode exactly once. Its
-    ``s3:TestEvent`` (sent when the notification is configured) carries no records.
-    """
-    message: dict[str, Any] = json.loads(body)
-    for record in message.get("Records", []):
-        s3 = record.get("s3", {})
-        if not str(record.get("eventName", "")).startswith("ObjectCreated"):
-            continue
-        if s3.get("bucket", {}).get("name") != bucket:
-            logger.warning(
-                "ignoring an event for another bucket", extra={"bucket": s3.get("bucket", {}).get("name")}
-            )
-            continue
-        obj = s3.get("object", {})
-        yield Upload(
-            key=unquote_plus(obj["key"]),
-            version_id=obj.get("versionId"),
-            event_time=_time(record.get("eventTime")),
-        )
-
-
-def _time(value: object) -> datetime | None:
-    """S3's ISO 8601 ``eventTime`` (e.g. 2026-11-21T20:03:10.166Z); None when absent or garbled."""
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
-    except ValueError:
-        return None
 
 
 #: S3 may deliver an event more than once, even concurrently: the first delivery packages, the

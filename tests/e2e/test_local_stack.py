@@ -107,25 +107,25 @@ def test_cli_upload_then_release_makes_check_update_offer_the_new_version(stack:
     assert [v["version"] for v in status["versions"]][:2] == ["1.1.0", "1.0.0"]
 
 
-def test_a_broken_upload_is_recorded_and_parked_in_the_dead_letter_queue(stack: Stack) -> None:
+def test_a_broken_upload_is_recorded_once_and_not_retried(stack: Stack) -> None:
     state = stack.state()
     s3 = stack.aws("s3")
     s3.put_object(Bucket=state["bucket"], Key=f"sources/wordpress/{SLUG}/9.9.9/broken.zip", Body=b"not a zip")
-    sqs = stack.aws("sqs")
-    dlq = sqs.get_queue_url(QueueName="igny8-plugins-local-packager-dlq")["QueueUrl"]
     deadline = time.monotonic() + 60
     while True:
         status = json.loads(stack.cli("--json", "status", SLUG).stdout)
         failed = [v for v in status["versions"] if v["version"] == "9.9.9"]
-        parked = int(
-            sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["ApproximateNumberOfMessages"])[
-                "Attributes"
-            ]["ApproximateNumberOfMessages"]
-        )
-        if failed and parked:
+        if failed:
             break
-        assert time.monotonic() < deadline, f"failed={failed} parked={parked}"
+        assert time.monotonic() < deadline, "the refusal was never recorded"
         time.sleep(0.5)
+    # A refusal is final: its message completed, nothing waits for a retry or in the DLQ.
+    sqs = stack.aws("sqs")
+    depth = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    for queue in (state["packager_queue_url"], state["dead_letter_queue_url"]):
+        counts = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=depth)["Attributes"]
+        assert {name: int(counts[name]) for name in depth} == dict.fromkeys(depth, 0), queue
+    assert json.loads(stack.cli("--json", "dlq", "list").stdout)["messages"] == []
     assert failed[0]["status"] == "failed"
     assert failed[0]["failure_code"] == "not_a_zip"
     offer = requests.get(
