@@ -30,6 +30,8 @@ Link = Annotated[str, WithJsonSchema({"type": "string", "format": "uri"})]
 MomentText = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
 #: A map WordPress reads for images (``1x``, ``2x``, ``svg``...); none are published yet.
 Images = dict[str, Link]
+#: A details tab's HTML: left out of the answer when empty.
+Tab = Annotated[str, Field(exclude_if=lambda text: not text)]
 
 
 class Answer(BaseModel):
@@ -201,13 +203,13 @@ class Sections(Answer):
 
     model_config = ConfigDict(json_schema_serialization_defaults_required=False)
 
-    description: str = Field(default="", exclude_if=lambda text: not text)
+    description: Tab = ""
     """The readme's Description, else the header's, else the plugin's."""
-    installation: str = Field(default="", exclude_if=lambda text: not text)
+    installation: Tab = ""
     """The readme's Installation."""
-    changelog: str = Field(default="", exclude_if=lambda text: not text)
+    changelog: Tab = ""
     """This version's changelog, then the readme's."""
-    faq: str = Field(default="", exclude_if=lambda text: not text)
+    faq: Tab = ""
     """The readme's Frequently Asked Questions."""
 
 
