@@ -4,7 +4,8 @@ from chalice.app import Chalice
 
 from chalicelib.api.admin import admin
 from chalicelib.api.dashboard import dashboard
-from chalicelib.api.http import one_error_shape
+from chalicelib.api.errors import one_error_shape
+from chalicelib.api.openapi import docs
 from chalicelib.api.public import public
 from chalicelib.api.sites import site
 from chalicelib.events.packager import packager
@@ -20,4 +21,5 @@ app.register_blueprint(public)
 app.register_blueprint(admin)
 app.register_blueprint(site)
 app.register_blueprint(dashboard)
+app.register_blueprint(docs)
 app.register_blueprint(packager)

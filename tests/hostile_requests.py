@@ -175,7 +175,7 @@ CASES: tuple[Hostile, ...] = (
         "admin",
         b'{"name": "\\ud800", "url": "https://x.example"}',
         status=(400,),
-        code="invalid_json",
+        code="invalid_unicode",
     ),
     Hostile(
         "NaN",

@@ -28,8 +28,10 @@ from urllib.parse import quote
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.auth import ADMIN_COOKIE, iam, require_admin, token_is_valid
-from chalicelib.api.http import BODY_TYPES, FORM, body_fields, route
+from chalicelib.api.auth import ADMIN_COOKIE, require_admin, token_is_valid
+from chalicelib.api.bodies import FORM, media_type, parse_body
+from chalicelib.api.routing import Auth, route
+from chalicelib.logic.commands import SessionLogin
 from chalicelib.logic.errors import InvalidInput, NotFound, Unauthorized
 from chalicelib.settings import get_settings
 
@@ -125,18 +127,12 @@ def _cookie(value: str, headers: Any, *, clear: bool = False) -> str:
     return "; ".join(parts)
 
 
-def _submitted_token(raw: str | bytes | None, content_type: str) -> str:
-    """The ``token`` field of a form-urlencoded or JSON body."""
-    value = body_fields(raw, content_type).get("token")
-    return value if isinstance(value, str) else ""
-
-
 def _token_mode_only() -> None:
     if get_settings().admin_auth != "token":
         raise NotFound("admin sessions exist only with token authentication (the local stack)")
 
 
-@route(dashboard, "/admin/dashboard", methods=["GET"], authorizer=iam)
+@route(dashboard, "/admin/dashboard", auth=Auth.ADMIN_PAGE, produces="text/html")
 def dashboard_page() -> Response:
     """The page (401 login form in token mode without credentials)."""
     settings = get_settings()
@@ -155,9 +151,12 @@ def dashboard_page() -> Response:
 @route(
     dashboard,
     "/admin/session",
-    methods=["POST"],
-    authorizer=iam,
-    content_types=BODY_TYPES,
+    methods=("POST",),
+    auth=Auth.ADMIN_PAGE,
+    body=SessionLogin,
+    own_body=True,
+    status=303,
+    produces="",
 )
 def create_session() -> Response:
     """Sign in with the admin token (token mode): a cookie and a 303 back to the dashboard."""
@@ -165,9 +164,9 @@ def create_session() -> Response:
     request = dashboard.current_request
     content_type = request.headers.get("content-type") or ""
     # A browser's form gets the login page again; a JSON client the service's JSON errors.
-    browser = content_type.split(";", maxsplit=1)[0].strip().lower() == FORM
+    browser = media_type(content_type) == FORM
     try:
-        token = _submitted_token(request.raw_body, content_type)
+        token = parse_body(SessionLogin, request.raw_body, content_type).token
     except InvalidInput:
         if not browser:
             raise
@@ -187,13 +186,7 @@ def create_session() -> Response:
     )
 
 
-@route(
-    dashboard,
-    "/admin/logout",
-    methods=["POST"],
-    authorizer=iam,
-    content_types=BODY_TYPES,
-)
+@route(dashboard, "/admin/logout", methods=("POST",), auth=Auth.ADMIN_PAGE, status=303, produces="")
 def logout() -> Response:
     """Forget the session cookie (token mode) and go back to the login form."""
     _token_mode_only()

@@ -12,7 +12,7 @@ from datetime import timedelta
 from chalice.app import Request
 
 from chalicelib.adapters import now, repository, store
-from chalicelib.logic.model import Plugin, PluginVersion, Site, check_version, iso
+from chalicelib.logic.model import Plugin, PluginVersion, Site, iso
 from chalicelib.logic.ratelimit import allow
 from chalicelib.logic.telemetry import Telemetry
 from chalicelib.logic.updates import choose_download, hidden_from_sites, unknown_plugin
@@ -31,8 +31,6 @@ def serve_download(plugin: Plugin, pinned: str | None, caller: Site | None, requ
     settings = get_settings()
     if hidden_from_sites(plugin, site_key=caller is not None):  # the routes refuse it first
         raise unknown_plugin(plugin.slug)
-    if pinned is not None:
-        check_version(pinned)  # a malformed version is refused before it spends the allowance
     moment = now()
     if caller is not None:
         limit = plugin.downloads_per_hour or settings.site_downloads_per_hour

@@ -3,21 +3,22 @@
 A private plugin is served only to a caller with a valid site key: without one, every route
 answers exactly as for a slug that does not exist (404 ``not_found``), ``latest`` skips it, and
 answers about it are never ``Cache-Control: public``. A key that does not match is 401 on every
-route, checked before the slug is looked up (``site_plugin``)."""
+route, checked before the slug is looked up (``api/routing.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from chalice.app import Blueprint, Response
 
 from chalicelib.adapters import now, repository
 from chalicelib.api.downloads import serve_download
-from chalicelib.api.http import cacheable, links, route
-from chalicelib.api.sites import claimed_site, site_plugin
+from chalicelib.api.http import cacheable, find_plugin, links
+from chalicelib.api.routing import Auth, route
+from chalicelib.logic.commands import CheckUpdateQuery, PinnedVersion
 from chalicelib.logic.errors import NotFound
-from chalicelib.logic.model import check_platform
+from chalicelib.logic.fields import PlatformName
+from chalicelib.logic.model import Platform, Site
 from chalicelib.logic.telemetry import Telemetry
 from chalicelib.logic.updates import (
     check_site_id,
@@ -32,11 +33,8 @@ from chalicelib.settings import get_settings
 from chalicelib.signing import published_keys
 
 public = Blueprint(__name__)
-
-
-def _query(name: str) -> str | None:
-    params: Mapping[str, str] = public.current_request.query_params or {}
-    return params.get(name)
+#: The answers a shared cache may keep answer 304 to a matching If-None-Match.
+_REVALIDATED = (304,)
 
 
 def _links() -> Any:
@@ -44,19 +42,15 @@ def _links() -> Any:
     return links(request.context, request.headers)
 
 
-@route(public, "/plugins/{slug}/check-update", methods=["GET"])
-def check_update_view(slug: str) -> Response:
+@route(
+    public, "/plugins/{slug}/check-update", auth=Auth.SITE_OPTIONAL, query=CheckUpdateQuery, also=_REVALIDATED
+)
+def check_update_view(slug: str, caller: Site | None, query: CheckUpdateQuery) -> Response:
+    """Is there an update for this site? WordPress' update item included (``update``)."""
     request = public.current_request
-    plugin, caller = site_plugin(request, slug)
+    plugin = find_plugin(slug, site_key=caller is not None)
     site = site_request(
-        current=_query("current_version"),
-        installed_version=_query("installed_version"),
-        channel=_query("channel"),
-        site_id=request.headers.get("x-igny8-site-id"),
-        wp_version=_query("wp_version"),
-        php_version=_query("php_version"),
-        php=_query("php"),
-        user_agent=request.headers.get("user-agent"),
+        query, site_id=request.headers.get("x-igny8-site-id"), user_agent=request.headers.get("user-agent")
     )
     answer = check_update(plugin, repository().versions(plugin.slug), site, _links())
     count("CheckUpdate")
@@ -68,28 +62,33 @@ def check_update_view(slug: str) -> Response:
     return cacheable(answer, request, personal=personal)
 
 
-@route(public, "/plugins/{slug}/info", methods=["GET"])
-def info_view(slug: str) -> Response:
+@route(public, "/plugins/{slug}/info", auth=Auth.SITE_OPTIONAL, also=_REVALIDATED)
+def info_view(slug: str, caller: Site | None) -> Response:
+    """The "View details" answer (WordPress' plugins_api, with plugin-update-checker's names)."""
     request = public.current_request
-    plugin, _ = site_plugin(request, slug)
+    plugin = find_plugin(slug, site_key=caller is not None)
     site_id = check_site_id(request.headers.get("x-igny8-site-id"))
     answer = plugin_info(plugin, repository().versions(plugin.slug), _links(), site_id)
     return cacheable(answer, request, personal=site_id is not None or plugin.private)
 
 
-@route(public, "/plugins/{slug}/download", methods=["GET"])
-def download_view(slug: str) -> Response:
-    request = public.current_request
-    plugin, caller = site_plugin(request, slug)
-    served = serve_download(plugin, _query("version"), caller, request)
+@route(
+    public, "/plugins/{slug}/download", auth=Auth.SITE_OPTIONAL, query=PinnedVersion, status=302, produces=""
+)
+def download_view(slug: str, caller: Site | None, query: PinnedVersion) -> Response:
+    """A redirect to a fresh, short-lived link to the package (the latest, or a pinned version)."""
+    plugin = find_plugin(slug, site_key=caller is not None)
+    served = serve_download(plugin, query.version, caller, public.current_request)
     return Response(body="", status_code=302, headers={"Location": served.url, "Cache-Control": "no-store"})
 
 
-@route(public, "/plugins/{slug}/signature", methods=["GET"])
-def signature_view(slug: str) -> Response:
+@route(
+    public, "/plugins/{slug}/signature", auth=Auth.SITE_OPTIONAL, query=PinnedVersion, produces="text/plain"
+)
+def signature_view(slug: str, caller: Site | None, query: PinnedVersion) -> Response:
     """The package's detached signature as a ``.sig`` file, the form WordPress fetches."""
-    plugin, _ = site_plugin(public.current_request, slug)
-    chosen = choose_download(repository().versions(plugin.slug), _query("version"), plugin.slug, now())
+    plugin = find_plugin(slug, site_key=caller is not None)
+    chosen = choose_download(repository().versions(plugin.slug), query.version, plugin.slug, now())
     if not chosen.signature:
         raise NotFound(f"{plugin.slug} {chosen.version} has no signature", code="unsigned")
     return Response(
@@ -102,7 +101,7 @@ def signature_view(slug: str) -> Response:
     )
 
 
-@route(public, "/keys", methods=["GET"])
+@route(public, "/keys")
 def keys_view() -> Response:
     """The public keys package signatures verify with (retired keys stay for old packages), and the
     same list signed by the stage's root key: sites accept a signing key only through that."""
@@ -111,14 +110,18 @@ def keys_view() -> Response:
 
 
 # API Gateway needs sibling path variables to share a name, so ``{slug}`` here is a platform.
-@route(public, "/plugins/{slug}/latest", methods=["GET"])
-def latest_view(slug: str) -> Response:
-    """Private plugins count only for a caller with a valid site key, whose answer is its own
-    (private); the anonymous card may be kept by any cache (ETag, 304)."""
-    caller = claimed_site(public.current_request)
-    platform = check_platform(slug)
+@route(
+    public,
+    "/plugins/{slug}/latest",
+    auth=Auth.SITE_OPTIONAL,
+    path_types={"slug": PlatformName},
+    also=_REVALIDATED,
+)
+def latest_view(slug: Platform, caller: Site | None) -> Response:
+    """The "download our plugin" card: the platform's most recently released plugin. Private
+    plugins count only for a caller with a valid site key, whose answer is its own (private); the
+    anonymous card may be kept by any cache (ETag, 304)."""
     repo = repository()
-    plugins = repo.plugins_on_platform(platform.value)
-    card = latest_for_platform(plugins, platform.value, _links(), repo.versions, site_key=caller is not None)
-    # The same card for every anonymous visitor of the front-end: a CDN or browser may keep it.
+    plugins = repo.plugins_on_platform(slug.value)
+    card = latest_for_platform(plugins, slug.value, _links(), repo.versions, site_key=caller is not None)
     return cacheable(card, public.current_request, personal=caller is not None)

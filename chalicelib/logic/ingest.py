@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from chalicelib.logic.commands import ReleaseSettings, parse
 from chalicelib.logic.errors import Conflict, DomainError, InvalidInput
 from chalicelib.logic.model import (
     DEFAULT_CHANNEL,
@@ -43,8 +44,9 @@ from chalicelib.logic.packaging import (
 )
 from chalicelib.logic.plugins import new_plugin, update_plugin
 from chalicelib.logic.ports import ArtifactStore, PutResult, Repository, Signer
+from chalicelib.logic.provenance import provenance
 from chalicelib.logic.readme import version_entry
-from chalicelib.logic.releases import RELEASABLE, Releases, ReleaseSettings, snapshot
+from chalicelib.logic.releases import RELEASABLE, Releases, snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -115,19 +117,11 @@ class _Requested:
             raise InvalidInput(
                 f"an upload may ask for status {allowed}, not {value!r}", code="invalid_status"
             )
-        percent = meta.get("percent")
-        # ASCII digits only: str.isdigit() also takes "²", which int() then refuses.
-        if percent is not None and not re.fullmatch(r"[0-9]{1,3}", percent):
-            raise InvalidInput("percent metadata must be an integer from 0 to 100", code="invalid_percent")
-        force = (meta.get("force_update") or "").lower()
-        if force not in ("", "true", "false"):
-            raise InvalidInput("force_update metadata must be true or false", code="invalid_force_update")
-        settings = ReleaseSettings(
-            rollout_percent=int(percent) if percent is not None else None,
-            channel=meta.get("channel") or None,
-            force_update=True if force == "true" else None,
-        )
-        return cls(status=status, settings=settings.checked())
+        given = {"percent": meta.get("percent"), "channel": meta.get("channel") or None}
+        if (meta.get("force_update") or "").lower() not in ("", "false"):  # false: leave it as it is
+            given["force_update"] = meta.get("force_update")
+        settings = parse(ReleaseSettings, {k: v for k, v in given.items() if v is not None}, "metadata")
+        return cls(status=status, settings=settings)
 
 
 @dataclass
@@ -136,6 +130,8 @@ class _Attempt:
 
     version: str | None
     source_version_id: str
+    #: Who the audit names for this upload (see ``logic.provenance``).
+    actor: str = "an S3 upload"
 
 
 @dataclass(frozen=True)
@@ -146,6 +142,8 @@ class Upload:
     version_id: str | None
     #: S3's ``eventTime`` (ms): orders uploads of one version, so a late event cannot undo a newer one.
     event_time: datetime | None = None
+    #: The IAM principal S3 names in the event (``userIdentity.principalId``): who wrote it.
+    principal: str | None = None
 
     def identity(self) -> dict[str, str]:
         """The S3 object write this event reports, as plain JSON (one upload, one identity)."""
@@ -153,6 +151,7 @@ class Upload:
             "key": self.key,
             "version_id": self.version_id or "",
             "event_time": self.event_time.isoformat() if self.event_time else "",
+            "principal": self.principal or "",
         }
 
     @classmethod
@@ -162,6 +161,7 @@ class Upload:
             key=identity["key"],
             version_id=identity.get("version_id") or None,
             event_time=datetime.fromisoformat(event_time) if event_time else None,
+            principal=identity.get("principal") or None,
         )
 
     def older_than(self, record: PluginVersion) -> bool:
@@ -245,7 +245,9 @@ class Ingestor:
         # Named after the upload, so the packager's messages name the file the admin sent.
         archive = self.workdir / _local_name(source.key)
         obj = self.store.fetch_source(source.key, upload.version_id, archive, self.limits.max_archive_bytes)
-        meta = obj.metadata
+        grant = self.store.upload_grant(source.key)
+        origin = provenance(obj.metadata, grant, upload.principal, upload.event_time or self.clock())
+        meta, attempt.actor = origin.metadata, f"packager for {origin.actor}"
         attempt.source_version_id = obj.version_id
         if meta.get("version"):
             attempt.version = check_version(meta["version"])
@@ -301,14 +303,19 @@ class Ingestor:
             AuditEntry(
                 slug=record.slug,
                 at=record.created_at if existing is None else self.clock(),
-                actor=f"packager for {meta.get('uploaded-by') or 'an S3 upload'}",
+                actor=attempt.actor,
                 action="register",
                 version=record.version,
                 before={} if existing is None else snapshot(existing),
-                after={**snapshot(record), "sha256": record.sha256, "source_key": record.source_key},
+                after={
+                    **snapshot(record),
+                    "sha256": record.sha256,
+                    "source_key": record.source_key,
+                    **({"notes": list(origin.notes)} if origin.notes else {}),
+                },
             )
         )
-        record = self._finish(source, record, requested)
+        record = self._finish(source, record, requested, attempt.actor)
         logger.info(
             "registered",
             extra={
@@ -366,7 +373,7 @@ class Ingestor:
                 "registered before; finishing what that run may have left",
                 extra={"slug": source.slug, "version": existing.version, "source_key": source.key},
             )
-            return self._finish(source, existing, requested)
+            return self._finish(source, existing, requested, attempt.actor)
         return None
 
     def _build(self, source: SourceKey, archive: Path, attempt: _Attempt) -> BuiltPackage:
@@ -415,7 +422,9 @@ class Ingestor:
             ) from exc
         return pending
 
-    def _finish(self, source: SourceKey, record: PluginVersion, requested: _Requested) -> PluginVersion:
+    def _finish(
+        self, source: SourceKey, record: PluginVersion, requested: _Requested, actor: str
+    ) -> PluginVersion:
         """The steps after the version record: safe to repeat, so a retry completes a crashed run."""
         now = self.clock()
 
@@ -429,7 +438,7 @@ class Ingestor:
 
         update_plugin(self.repo, source.slug, describe, lambda: self._new_plugin(source, now))
         if requested.status is Status.RELEASED and record.status in RELEASABLE:
-            releases = Releases(self.repo, self.store, now, actor="packager")
+            releases = Releases(self.repo, self.store, now, actor=actor)
             return releases.apply(source.slug, record.version, "release", requested.settings)
         return record
 

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from chalicelib.logic.errors import Conflict, InvalidInput, NotFound
-from chalicelib.logic.model import AuditEntry, Platform, Plugin, check_platform, check_slug
+from chalicelib.logic.commands import ConfigurePlugin, CreatePlugin
+from chalicelib.logic.errors import Conflict, NotFound
+from chalicelib.logic.model import AuditEntry, Platform, Plugin, check_slug
 from chalicelib.logic.ports import Repository
 
 #: Concurrent writers of one plugin are a handful of admins and packager runs, never a crowd.
@@ -28,20 +29,10 @@ def new_plugin(slug: str, name: str, platform: Platform, now: datetime, descript
     )
 
 
-def create_plugin(repo: Repository, body: dict[str, Any], now: datetime, actor: str) -> Plugin:
+def create_plugin(repo: Repository, command: CreatePlugin, now: datetime, actor: str) -> Plugin:
     """An admin registers a plugin before its first upload (an upload also creates it)."""
-    name = body.get("name")
-    if not isinstance(name, str) or not name.strip() or len(name) > 200:
-        raise InvalidInput("name is required (1-200 characters)", code="invalid_name")
-    description = body.get("description", "")
-    if not isinstance(description, str) or len(description) > 10_000:
-        raise InvalidInput(
-            "description must be text of at most 10 000 characters", code="invalid_description"
-        )
-    slug, platform = body.get("slug"), body.get("platform", "wordpress")
-    if not isinstance(slug, str) or not isinstance(platform, str):
-        raise InvalidInput("slug and platform must be strings", code="invalid_input")
-    plugin = new_plugin(slug, name.strip(), check_platform(platform), now, description)
+    slug = command.slug
+    plugin = new_plugin(slug, command.name, command.platform, now, command.description)
     try:
         repo.save_plugin(plugin)
     except Conflict:
@@ -60,25 +51,18 @@ def create_plugin(repo: Repository, body: dict[str, Any], now: datetime, actor: 
     return plugin
 
 
-def configure(repo: Repository, slug: str, body: dict[str, Any], now: datetime, actor: str) -> Plugin:
-    unknown = set(body) - {"private", "downloads_per_hour", "name", "description"}
-    if unknown:
-        raise InvalidInput(f"unknown fields: {', '.join(sorted(unknown))}", code="invalid_input")
-    private, limit = body.get("private"), body.get("downloads_per_hour")
-    if private is not None and not isinstance(private, bool):
-        raise InvalidInput("private must be true or false", code="invalid_private")
-    if limit is not None and (
-        isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 10_000
-    ):
-        raise InvalidInput("downloads_per_hour must be an integer from 1 to 10000", code="invalid_limit")
-    for field in ("name", "description"):
-        if field in body and (not isinstance(body[field], str) or len(body[field]) > 10_000):
-            raise InvalidInput(f"{field} must be text", code=f"invalid_{field}")
+def configure(repo: Repository, slug: str, command: ConfigurePlugin, now: datetime, actor: str) -> Plugin:
+    """Change the plugin-wide settings the command names (the others stay as they are)."""
+    changes = {
+        name: value
+        for name, value in command.model_dump(include=command.given()).items()
+        if value is not None
+    }
     before: dict[str, Any] = {}
 
     def change(plugin: Plugin) -> bool:
         before.update(private=plugin.private, downloads_per_hour=plugin.downloads_per_hour)
-        for field, value in body.items():
+        for field, value in changes.items():
             setattr(plugin, field, value)
         plugin.updated_at = now
         return True

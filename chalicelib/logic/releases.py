@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.logic.commands import CreateVersion, ReleaseSettings
 from chalicelib.logic.errors import Conflict, InvalidInput, NotFound
 from chalicelib.logic.model import (
     DEFAULT_CHANNEL,
@@ -22,7 +22,6 @@ from chalicelib.logic.model import (
     Plugin,
     PluginVersion,
     Status,
-    check_channel,
     check_version,
     iso,
 )
@@ -47,28 +46,6 @@ RELEASABLE = TRANSITIONS["release"][0]
 KEEP_RELEASED = 3
 #: How long an expirable package stays downloadable; the bucket's lifecycle rule matches it.
 RETENTION_GRACE = timedelta(days=30)
-
-
-@dataclass(frozen=True)
-class ReleaseSettings:
-    """Release settings an admin may change, each left alone when ``None``."""
-
-    rollout_percent: int | None = None
-    channel: str | None = None
-    force_update: bool | None = None
-
-    def checked(self) -> ReleaseSettings:
-        if self.rollout_percent is not None and not (
-            isinstance(self.rollout_percent, int)
-            and not isinstance(self.rollout_percent, bool)
-            and 0 <= self.rollout_percent <= 100
-        ):
-            raise InvalidInput("rollout percent must be an integer from 0 to 100", code="invalid_percent")
-        if self.channel is not None:
-            check_channel(self.channel)
-        if self.force_update is not None and not isinstance(self.force_update, bool):
-            raise InvalidInput("force_update must be true or false", code="invalid_force_update")
-        return self
 
 
 def snapshot(version: PluginVersion) -> dict[str, Any]:
@@ -96,7 +73,7 @@ class Releases:
 
         Asking for the status a version already has, with no other change, changes nothing.
         """
-        settings = (settings or ReleaseSettings()).checked()
+        settings = settings or ReleaseSettings()
         record = self.repo.get_version(slug, check_version(version))
         if record is None or self.repo.get_plugin(slug) is None:
             raise NotFound(f"{slug} {version} does not exist")
@@ -126,25 +103,16 @@ class Releases:
             self.apply_retention(slug)
         return changed
 
-    def create_version(self, plugin: Plugin, body: dict[str, Any]) -> PluginVersion:
+    def create_version(self, plugin: Plugin, command: CreateVersion) -> PluginVersion:
         """A draft announced before its source arrives (seed: create, then upload); the upload
         then fills it in, since a draft is replaceable."""
-        unknown = set(body) - {"version", "changelog", "channel"}
-        if unknown:
-            raise InvalidInput(f"unknown fields: {', '.join(sorted(unknown))}", code="invalid_input")
-        version, changelog = body.get("version"), body.get("changelog", "")
-        if not isinstance(version, str) or not isinstance(changelog, str) or len(changelog) > 100_000:
-            raise InvalidInput(
-                'expected {"version": "<version>", "changelog": "<text>"}', code="invalid_input"
-            )
-        settings = ReleaseSettings(channel=body.get("channel")).checked()
         draft = PluginVersion(
             slug=plugin.slug,
-            version=check_version(version),
+            version=command.version,
             status=Status.DRAFT,
             created_at=self.now,
-            channel=settings.channel or DEFAULT_CHANNEL,
-            changelog=changelog,
+            channel=command.channel or DEFAULT_CHANNEL,
+            changelog=command.changelog,
         )
         try:
             self.repo.save_version(draft, expected=None)

@@ -2,85 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
+from chalicelib.logic.commands import HealthReport, InstallReport, Registration, SiteReport
 from chalicelib.logic.errors import InvalidInput
-from chalicelib.logic.model import Installation, check_version
+from chalicelib.logic.model import Installation
 from chalicelib.logic.ports import Repository
-from chalicelib.logic.sites import check_url
 from chalicelib.logic.versions import version_compare
 
-HEALTH_STATUSES = ("active", "inactive", "error")
 
-
-def _text(limit: int) -> Callable[[Any], str]:
-    def check(value: Any) -> str:
-        if not isinstance(value, str) or len(value) > limit:
-            raise ValueError(f"must be text of at most {limit} characters")
-        return value
-
-    return check
-
-
-def _version(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError("must be a version string")
-    return check_version(value)
-
-
-def _status(value: Any) -> str:
-    if value not in HEALTH_STATUSES:
-        raise ValueError(f"must be one of {', '.join(HEALTH_STATUSES)}")
-    return str(value)
-
-
-_FIELDS: dict[str, Callable[[Any], str]] = {
-    "version": _version,
-    "wp_version": _version,
-    "php_version": _version,
-    "site_url": check_url,
-    "status": _status,
-    "message": _text(500),
-}
-
-
-def validated(
-    body: dict[str, Any], required: tuple[str, ...], optional: tuple[str, ...] = ()
-) -> dict[str, str]:
-    """The body's fields, each checked; unknown, missing or ill-typed ones are a 400 naming them."""
-    unknown = set(body) - set(required) - set(optional)
-    if unknown:
-        raise InvalidInput(f"unknown fields: {', '.join(sorted(unknown))}", code="invalid_body")
-    missing = [name for name in required if body.get(name) is None]
-    if missing:
-        raise InvalidInput(f"missing fields: {', '.join(missing)}", code="invalid_body")
-    checked = {}
-    for name in (*required, *optional):
-        if body.get(name) is None:
-            continue
-        try:
-            checked[name] = _FIELDS[name](body[name])
-        except (ValueError, InvalidInput) as exc:
-            raise InvalidInput(f"{name} {getattr(exc, 'message', exc)}", code="invalid_body") from None
-    return checked
-
-
-def own_body(site_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    """The body without the seed's ``site_id`` field, which may only repeat the site the request's
-    headers proved (the seed's sites send it as a number): a body about another site is refused
-    before anything is read or written."""
-    if "site_id" not in body:
-        return body
-    claimed = body["site_id"]
-    if isinstance(claimed, bool) or not isinstance(claimed, str | int):
-        raise InvalidInput("site_id must be a string or an integer", code="invalid_body")
-    if str(claimed) != site_id:
+def _own(site_id: str, report: SiteReport) -> SiteReport:
+    """The seed's ``site_id`` body field may only repeat the site the request's headers proved (its
+    sites send it as a number): a report about another site is refused before anything is read or
+    written."""
+    if report.site_id is not None and str(report.site_id) != site_id:
         raise InvalidInput(
             "site_id in the body is not the site named by X-IGNY8-Site-ID", code="site_id_mismatch"
         )
-    return {name: value for name, value in body.items() if name != "site_id"}
+    return report
 
 
 def downloads_key(slug: str) -> str:
@@ -92,20 +31,24 @@ class Telemetry:
         self.repo = repo
         self.now = now
 
-    def register(self, site_id: str, slug: str, body: dict[str, Any]) -> Installation:
+    def register(self, site_id: str, slug: str, report: Registration) -> Installation:
         """On activation and after each upgrade: the site runs ``version`` now."""
-        fields = validated(own_body(site_id, body), ("version",), ("wp_version", "php_version", "site_url"))
-        return self._report(site_id, slug, fields)
+        installation = self._report(site_id, slug, _own(site_id, report))
+        if report.site_url is not None:
+            installation.site_url = report.site_url
+        return self._save(installation)
 
-    def health(self, site_id: str, slug: str, body: dict[str, Any]) -> Installation:
-        fields = validated(
-            own_body(site_id, body), ("version", "status"), ("wp_version", "php_version", "message")
-        )
-        return self._report(site_id, slug, fields, health=fields["status"])
+    def health(self, site_id: str, slug: str, report: HealthReport) -> Installation:
+        installation = self._report(site_id, slug, _own(site_id, report))
+        installation.is_active = report.status != "inactive"
+        installation.health_status = report.status
+        installation.health_message = report.message
+        installation.last_health_check = self.now
+        return self._save(installation)
 
-    def installed(self, site_id: str, slug: str, body: dict[str, Any]) -> Installation:
+    def installed(self, site_id: str, slug: str, report: InstallReport) -> Installation:
         """The site confirms it installed a download: it runs ``version`` now."""
-        return self._report(site_id, slug, validated(own_body(site_id, body), ("version",)))
+        return self._save(self._report(site_id, slug, _own(site_id, report)))
 
     def record_offer(self, site_id: str, slug: str, version: str) -> None:
         """A check-update from a known site offered it ``version`` (for the update success rate)."""
@@ -120,29 +63,26 @@ class Telemetry:
     def record_download(self, slug: str, version: str) -> None:
         self.repo.add(downloads_key(slug), f"{self.now:%Y-%m-%d}#{version}")
 
-    def _report(
-        self, site_id: str, slug: str, fields: dict[str, str], health: str | None = None
-    ) -> Installation:
+    def _report(self, site_id: str, slug: str, report: SiteReport) -> Installation:
+        """The installation as this report leaves it (not yet saved)."""
         installation = self._installation(site_id, slug)
-        version = fields["version"]
+        version = report.version
         if (
             installation.current_version is None
             or version_compare(version, installation.current_version) != 0
         ):
             installation.version_reported_at = self.now
         installation.current_version = version
-        installation.is_active = health != "inactive"
-        installation.wp_version = fields.get("wp_version", installation.wp_version)
-        installation.php_version = fields.get("php_version", installation.php_version)
-        installation.site_url = fields.get("site_url", installation.site_url)
+        installation.is_active = True
+        installation.wp_version = report.wp_version or installation.wp_version
+        installation.php_version = report.php_version or installation.php_version
         if installation.pending_update and version_compare(version, installation.pending_update) >= 0:
             installation.pending_update = None
-        if health is not None:
-            installation.health_status = health
-            installation.health_message = fields.get("message")
-            installation.last_health_check = self.now
         installation.last_reported_at = self.now
         installation.updated_at = self.now
+        return installation
+
+    def _save(self, installation: Installation) -> Installation:
         self.repo.save_installation(installation)
         return installation
 

@@ -23,6 +23,7 @@ from chalicelib.logic.answers import (
     UpdateOffer,
     WordPressUpdateItem,
 )
+from chalicelib.logic.commands import CheckUpdateQuery
 from chalicelib.logic.decision import SiteRequest, choose_download, decide, latest_offered
 from chalicelib.logic.errors import InvalidInput, NotFound
 from chalicelib.logic.model import (
@@ -32,7 +33,6 @@ from chalicelib.logic.model import (
     SITE_ID_RE,
     Plugin,
     PluginVersion,
-    check_channel,
     check_version,
 )
 from chalicelib.logic.readme import version_entry
@@ -90,18 +90,8 @@ def unknown_plugin(slug: str) -> NotFound:
     return NotFound(f"no plugin {slug!r}")
 
 
-def site_request(
-    *,
-    current: str | None,
-    channel: str | None,
-    site_id: str | None,
-    wp_version: str | None,
-    php_version: str | None,
-    user_agent: str | None,
-    installed_version: str | None = None,
-    php: str | None = None,
-) -> SiteRequest:
-    """Validate what a site sent (query, headers, WordPress' User-Agent); 400 on garbage.
+def site_request(query: CheckUpdateQuery, *, site_id: str | None, user_agent: str | None) -> SiteRequest:
+    """What a site sent (query, headers, WordPress' User-Agent), as one request; 400 on garbage.
 
     plugin-update-checker (PUC) names the site's version ``installed_version`` and sends PHP's own
     ``phpversion()`` as ``php``. What a site states on purpose (``current_version``, ``wp_version``,
@@ -109,16 +99,14 @@ def site_request(
     ``php``, e.g. Debian's ``8.2.7-1~deb12u1``) is used when it reads as one and otherwise ignored,
     as a site cannot change it.
     """
-    if channel is not None:
-        check_channel(channel)
-    stated = _optional_version(wp_version, "wp_version")
+    stated = _optional_version(query.wp_version, "wp_version")
     reported = None if stated else _reported_version(wordpress_version_from_user_agent(user_agent))
     return SiteRequest(
-        current=parse_current_version(current, installed_version),
-        channel=channel or DEFAULT_CHANNEL,
+        current=parse_current_version(query.current_version, query.installed_version),
+        channel=query.channel or DEFAULT_CHANNEL,
         site_id=check_site_id(site_id),
         wp_version=stated or reported,
-        php_version=_optional_version(php_version, "php_version") or _reported_version(php),
+        php_version=_optional_version(query.php_version, "php_version") or _reported_version(query.php),
         read_user_agent=reported is not None,
     )
 

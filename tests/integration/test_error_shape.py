@@ -85,7 +85,7 @@ def test_an_unexpected_exception_is_a_500_in_the_one_shape_with_a_request_id_and
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(public, "site_plugin", broken)
+    monkeypatch.setattr(public, "find_plugin", broken)
     answer = client.http.get(f"/plugins/{SLUG}/info")
     assert answer.status_code == 500
     error = json.loads(answer.body)["error"]
@@ -98,7 +98,7 @@ def test_chalices_own_500_and_middleware_failures_are_reshaped_too() -> None:
     """What no view wrapper sees (Chalice's 500 for a non-route failure) still leaves in our shape."""
     from chalice.app import Response  # noqa: PLC0415
 
-    from chalicelib.api.http import one_error_shape  # noqa: PLC0415
+    from chalicelib.api.errors import one_error_shape  # noqa: PLC0415
 
     chalice_500 = Response(
         body={"Code": "InternalServerError", "Message": "An internal server error occurred."}, status_code=500

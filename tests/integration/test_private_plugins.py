@@ -45,6 +45,7 @@ class Call:
 #: Every public and site route of the app, and how to call it.
 CALLS: dict[tuple[str, str], Call] = {
     ("GET", "/keys"): Call(),
+    ("GET", "/openapi.json"): Call(),
     ("GET", "/plugins/{slug}/check-update"): Call(query="?current_version=0.1.0"),
     ("GET", "/plugins/{slug}/info"): Call(),
     ("GET", "/plugins/{slug}/download"): Call(served=302),
@@ -56,6 +57,10 @@ CALLS: dict[tuple[str, str], Call] = {
     ("POST", "/plugins/{slug}/health-check"): Call(body={"version": VERSION, "status": "active"}),
     ("POST", "/plugins/{slug}/track-download"): Call(body={"version": VERSION}, served=204),
 }
+
+
+#: Routes that answer the same for every plugin: nothing in them is about one.
+PLUGIN_FREE = {"/keys", "/openapi.json"}
 
 
 def site_only(method: str, path: str) -> bool:
@@ -166,7 +171,7 @@ def test_without_a_valid_key_a_private_plugin_is_a_slug_nobody_knows(
         assert _normalised(answer, mine) == _normalised(
             world.call(method, path, unknown, headers), unknown
         ), (who, path)
-        if path == "/keys":
+        if path in PLUGIN_FREE:
             continue
         keyless = who in ("anonymous", "site id alone")
         expected = (404, "not_found") if keyless and not site_only(method, path) else (401, "unauthorized")
@@ -183,7 +188,7 @@ def test_with_a_valid_key_every_route_serves_a_private_plugin_never_publicly_cac
     mine, _ = _targets(path)
     answer = world.call(method, path, mine, keyed(world.site))
     assert answer.status_code == CALLS[(method, path)].served, (path, answer.body)
-    if path != "/keys":
+    if path not in PLUGIN_FREE:
         assert "public" not in (answer.headers.get("Cache-Control") or ""), path
     if path.endswith(("/check-update", "/info", "/latest", "/download-url")):
         assert VERSION in answer.body.decode(), path

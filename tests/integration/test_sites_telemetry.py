@@ -155,8 +155,8 @@ def test_site_reports_may_be_form_encoded_as_wp_remote_post_sends_them(world: Wo
         ("version=1.0.0&version=1.0.1", "invalid_form"),
         ("version=%FF", "invalid_form"),
         ("site_id=124&version=1.0.0", "site_id_mismatch"),
-        ("version=1.0.0&colour=red", "invalid_body"),
-        ("version[]=1.0.0", "invalid_body"),
+        ("version=1.0.0&colour=red", "unknown_field"),
+        ("version[]=1.0.0", "unknown_field"),
         ("x=" + "a" * 70 * 1024, "body_too_large"),
     ):
         answer = post("register", refused)
@@ -254,7 +254,7 @@ def test_no_key_ever_reaches_a_log_line(
 
 
 BAD_ADMIN_INPUT: list[tuple[str, str, dict[str, Any] | None, int, str]] = [
-    ("POST", "/admin/plugins", {"slug": "new-plugin"}, 400, "invalid_name"),
+    ("POST", "/admin/plugins", {"slug": "new-plugin"}, 400, "missing_field"),
     ("POST", "/admin/plugins", {"slug": "Bad Slug!", "name": "X"}, 400, "invalid_slug"),
     ("POST", "/admin/plugins", {"slug": "p", "name": "X", "platform": "joomla"}, 400, "invalid_platform"),
     ("POST", "/admin/sites", {"name": "", "url": "https://a.example"}, 400, "invalid_name"),
@@ -279,7 +279,7 @@ BAD_ADMIN_INPUT: list[tuple[str, str, dict[str, Any] | None, int, str]] = [
     ("GET", f"/admin/plugins/{SLUG}/stats?days=0", None, 400, "invalid_days"),
     ("GET", f"/admin/plugins/{SLUG}/stats?days=lots", None, 400, "invalid_days"),
     ("PATCH", f"/admin/plugins/{SLUG}", {"downloads_per_hour": 0}, 400, "invalid_limit"),
-    ("PATCH", f"/admin/plugins/{SLUG}", {"colour": "red"}, 400, "invalid_input"),
+    ("PATCH", f"/admin/plugins/{SLUG}", {"colour": "red"}, 400, "unknown_field"),
     ("POST", f"/admin/plugins/{SLUG}/rollback", {"to": "9.9.9"}, 404, "no_rollback_target"),
 ]
 

@@ -8,9 +8,11 @@ import signal
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import Any
 
 import pytest
 
+from chalicelib.logic.commands import ReleaseSettings, parse
 from chalicelib.logic.errors import Conflict, Gone, InvalidInput, NotFound
 from chalicelib.logic.model import (
     OFFERED,
@@ -26,7 +28,6 @@ from chalicelib.logic.releases import (
     RETENTION_GRACE,
     TRANSITIONS,
     Releases,
-    ReleaseSettings,
     next_patch,
 )
 from chalicelib.logic.updates import choose_download
@@ -280,23 +281,26 @@ def test_settings_that_change_nothing_leave_no_audit_entry() -> None:
 @pytest.mark.parametrize(
     ("settings", "code"),
     [
-        pytest.param(ReleaseSettings(rollout_percent=101), "invalid_percent", id="101"),
-        pytest.param(ReleaseSettings(rollout_percent=-1), "invalid_percent", id="-1"),
-        pytest.param(ReleaseSettings(rollout_percent=True), "invalid_percent", id="True-as-percent"),
-        pytest.param(ReleaseSettings(rollout_percent=12.5), "invalid_percent", id="12.5"),  # type: ignore[arg-type]
-        pytest.param(ReleaseSettings(rollout_percent="50"), "invalid_percent", id="'50'"),  # type: ignore[arg-type]
-        pytest.param(ReleaseSettings(channel="nightly"), "invalid_channel", id="nightly"),
-        pytest.param(ReleaseSettings(channel="Stable"), "invalid_channel", id="Stable"),
-        pytest.param(ReleaseSettings(force_update="yes"), "invalid_force_update", id="yes"),  # type: ignore[arg-type]
-        pytest.param(ReleaseSettings(force_update=1), "invalid_force_update", id="1-as-force"),  # type: ignore[arg-type]
+        pytest.param({"rollout_percent": 101}, "invalid_percent", id="101"),
+        pytest.param({"percent": -1}, "invalid_percent", id="-1"),
+        pytest.param({"rollout_percent": True}, "invalid_percent", id="True-as-percent"),
+        pytest.param({"rollout_percent": 12.5}, "invalid_percent", id="12.5"),
+        pytest.param({"rollout_percent": "5O"}, "invalid_percent", id="'5O'"),
+        pytest.param({"rollout_percent": "\u00b2"}, "invalid_percent", id="superscript-two"),
+        pytest.param({"rollout_percent": "9" * 5000}, "invalid_percent", id="5000-digits"),
+        pytest.param({"channel": "nightly"}, "invalid_channel", id="nightly"),
+        pytest.param({"channel": "Stable"}, "invalid_channel", id="Stable"),
+        pytest.param({"force_update": "yes"}, "invalid_force_update", id="yes"),
+        pytest.param({"force_update": 1}, "invalid_force_update", id="1-as-force"),
+        pytest.param({"colour": "red"}, "unknown_field", id="unknown"),
     ],
 )
-def test_bad_settings_are_refused_and_change_nothing(settings: ReleaseSettings, code: str) -> None:
+def test_bad_settings_are_refused_and_change_nothing(settings: dict[str, Any], code: str) -> None:
     repo, store = make_world(("1.0.0", Status.STAGED))
     before = record(repo, "1.0.0")
 
     with pytest.raises(InvalidInput) as refused:
-        releases(repo, store).apply(SLUG, "1.0.0", "release", settings)
+        releases(repo, store).apply(SLUG, "1.0.0", "release", parse(ReleaseSettings, settings, "body"))
 
     assert refused.value.code == code
     assert record(repo, "1.0.0") == before

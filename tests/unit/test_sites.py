@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.logic.commands import CreateSite, parse
 from chalicelib.logic.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from chalicelib.logic.model import Site
 from chalicelib.logic.sites import AUDIT_SCOPE, KEY_PREFIX, Sites
@@ -26,7 +27,7 @@ def sites(repo: FakeRepository, now: datetime = NOW) -> Sites:
 
 
 def created(repo: FakeRepository, **body: Any) -> tuple[Site, str]:
-    return sites(repo).create({**SHOP, **body})
+    return sites(repo).create(parse(CreateSite, {**SHOP, **body}, "body"))
 
 
 def refusal(repo: FakeRepository, site_id: str | None, key: str | None, now: datetime = NOW) -> str:
@@ -72,7 +73,9 @@ def test_two_sites_get_different_keys() -> None:
 
 def test_a_site_id_is_generated_when_none_is_given() -> None:
     repo = FakeRepository()
-    site, key = sites(repo).create({"name": "Blog", "url": "http://blog.example.com"})
+    site, key = sites(repo).create(
+        parse(CreateSite, {"name": "Blog", "url": "http://blog.example.com"}, "body")
+    )
 
     assert site.site_id.startswith("site_")
     assert sites(repo).authenticate(site.site_id, key).site_id == site.site_id
@@ -88,7 +91,8 @@ def test_a_site_id_is_generated_when_none_is_given() -> None:
         ({"url": "https://"}, "invalid_url"),
         ({"url": "shop.example.com"}, "invalid_url"),
         ({"site_id": "bad id!"}, "invalid_site_id"),
-        ({"owner": "me"}, "invalid_input"),
+        ({"url": "http://[::1"}, "invalid_url"),
+        ({"owner": "me"}, "unknown_field"),
     ],
 )
 def test_a_bad_site_is_refused_with_a_reason(body: dict[str, Any], code: str) -> None:

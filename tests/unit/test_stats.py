@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.logic.commands import HealthReport, Registration
 from chalicelib.logic.model import Installation, PluginVersion, Status
 from chalicelib.logic.stats import plugin_stats
 from chalicelib.logic.telemetry import Telemetry
@@ -310,8 +311,8 @@ def test_a_site_that_re_registers_its_version_counts_as_active() -> None:
     """Re-activating the plugin registers the same version again: that is a report, so the site
     was heard from a day ago and must count as active."""
     repo = FakeRepository()
-    Telemetry(repo, NOW - timedelta(days=20)).register("a", SLUG, {"version": "1.0.0"})
-    Telemetry(repo, NOW - timedelta(days=1)).register("a", SLUG, {"version": "1.0.0"})
+    Telemetry(repo, NOW - timedelta(days=20)).register("a", SLUG, Registration(version="1.0.0"))
+    Telemetry(repo, NOW - timedelta(days=1)).register("a", SLUG, Registration(version="1.0.0"))
 
     assert plugin_stats(repo, SLUG, NOW, days=7)["installations"]["active"] == 1
 
@@ -321,8 +322,8 @@ def test_a_site_only_offered_an_update_is_not_counted_as_active() -> None:
     update has sent neither, and must not dilute the adoption of the release."""
     repo = FakeRepository()
     repo.put_version(version("2.0.0", Status.RELEASED, RELEASED))
-    Telemetry(repo, RELEASED + timedelta(hours=1)).register("a", SLUG, {"version": "2.0.0"})
-    Telemetry(repo, NOW - timedelta(days=1)).health("a", SLUG, {"version": "2.0.0", "status": "active"})
+    Telemetry(repo, RELEASED + timedelta(hours=1)).register("a", SLUG, Registration(version="2.0.0"))
+    Telemetry(repo, NOW - timedelta(days=1)).health("a", SLUG, HealthReport(version="2.0.0", status="active"))
     Telemetry(repo, NOW - timedelta(hours=2)).record_offer("b", SLUG, "2.0.0")
 
     stats = plugin_stats(repo, SLUG, NOW, days=7)

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from chalicelib.logic.commands import CheckUpdateQuery, parse
 from chalicelib.logic.errors import Gone, InvalidInput, NotFound
 from chalicelib.logic.model import Platform, Plugin, PluginVersion, Status
 from chalicelib.logic.rollout import admits
@@ -326,9 +327,7 @@ def test_the_highest_release_on_the_sites_channels_wins(
 def test_a_site_defaults_to_the_stable_channel() -> None:
     versions = stored(make_version("1.0.0"), make_version("1.1.0-beta1", channel="beta"))
 
-    request = site_request(
-        current="1.0.0", channel=None, site_id=None, wp_version=None, php_version=None, user_agent=None
-    )
+    request = site_request(CheckUpdateQuery(current_version="1.0.0"), site_id=None, user_agent=None)
 
     assert request.channel == "stable"
     assert decide(make_plugin(), versions, request) == (None, "up_to_date")
@@ -527,16 +526,13 @@ def test_a_forced_version_above_the_offer_forces_nothing() -> None:
 # --- site_request: what a site sends ---------------------------------------------------------------
 
 
-def request(**fields: Any) -> SiteRequest:
-    values: dict[str, Any] = {
-        "current": "1.0.0",
-        "channel": None,
-        "site_id": None,
-        "wp_version": None,
-        "php_version": None,
-        "user_agent": None,
-    }
-    return site_request(**{**values, **fields})
+def request(
+    *, current: str | None = "1.0.0", site_id: str | None = None, user_agent: str | None = None, **query: Any
+) -> SiteRequest:
+    """What check-update makes of a site's query string and headers."""
+    params = {"current_version": current, **query}
+    parsed = parse(CheckUpdateQuery, {k: v for k, v in params.items() if v is not None}, "query")
+    return site_request(parsed, site_id=site_id, user_agent=user_agent)
 
 
 def test_a_full_site_request() -> None:

@@ -1,0 +1,41 @@
+"""Who is asking: the admin principal, or the site whose key a request carries.
+
+Routes never read credentials themselves: ``api/routing.py`` calls these, according to the auth
+each route declares, before its path, query or body is read.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from chalice.app import Request
+
+from chalicelib.adapters import now, repository
+from chalicelib.api.auth import require_admin
+from chalicelib.logic.model import Site
+from chalicelib.logic.sites import Sites
+from chalicelib.settings import get_settings
+
+SITE_ID_HEADER = "X-IGNY8-Site-ID"
+SITE_KEY_HEADER = "X-IGNY8-API-Key"
+
+
+def sites(actor: str = "") -> Sites:
+    overlap = timedelta(seconds=get_settings().site_key_overlap_seconds)
+    return Sites(repository(), now(), overlap, actor)
+
+
+def admin_actor(request: Request) -> str:
+    """The admin's identity for the audit trail, or ``Unauthorized``."""
+    return require_admin(get_settings(), request.context, request.headers)
+
+
+def site_of(request: Request) -> Site:
+    """The site these request headers prove, or ``Unauthorized``."""
+    return sites().authenticate(request.headers.get(SITE_ID_HEADER), request.headers.get(SITE_KEY_HEADER))
+
+
+def claimed_site(request: Request) -> Site | None:
+    """As ``site_of`` when a key is sent, else None: a site id alone claims nothing (check-update
+    still buckets it for rollouts), while a key that does not match is always refused."""
+    return None if request.headers.get(SITE_KEY_HEADER) is None else site_of(request)

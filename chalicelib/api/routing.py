@@ -1,0 +1,205 @@
+"""The one way a route is declared: its auth, inputs and answer, once, for Chalice and OpenAPI alike.
+
+``route`` registers the view with Chalice and records a ``RouteSpec`` that ``api/openapi.py``
+publishes. At each request, in this order: credentials (so an unauthenticated caller learns
+nothing of a slug, a body's rules or its size), the path parameters, the query string, the body;
+only then the view, with typed values. A domain refusal is answered in the service's error shape;
+anything unexpected as the generic 500.
+
+Chalice is told every route accepts any Content-Type: its own 415 would come before the
+credentials check. The body's encoding is checked here instead, after it (``api/bodies.py``).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from chalice.app import Blueprint, Request
+from pydantic import BaseModel, ConfigDict, create_model
+
+from chalicelib.api.auth import iam
+from chalicelib.api.bodies import parse_body, parse_query
+from chalicelib.api.callers import admin_actor, claimed_site, site_of
+from chalicelib.api.errors import internal_error, refusal
+from chalicelib.logic.commands import parse
+from chalicelib.logic.errors import DomainError
+from chalicelib.logic.fields import SiteId, Slug, Version
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+log = logging.getLogger(__name__)
+
+
+class Auth(StrEnum):
+    #: Anyone.
+    PUBLIC = "public"
+    #: Anyone; a site key, when sent, must be valid (and may unlock private plugins).
+    SITE_OPTIONAL = "site-optional"
+    #: A site's id and key.
+    SITE = "site"
+    #: An admin: IAM (SigV4) deployed, the admin token locally.
+    ADMIN = "admin"
+    #: As ADMIN, but the view decides what an unauthenticated browser sees (a login page).
+    ADMIN_PAGE = "admin-page"
+
+
+#: The type of each path parameter, by name (a route may override: ``{slug}`` is a platform once).
+PATH_TYPES: dict[str, Any] = {"slug": Slug, "version": Version, "site_id": SiteId}
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """What the OpenAPI document says of one method on one path."""
+
+    path: str
+    method: str
+    name: str
+    tag: str
+    doc: str
+    auth: Auth
+    path_model: type[BaseModel]
+    query: type[BaseModel] | None
+    body: type[BaseModel] | None
+    #: The success answer: a model, a ready JSON schema, or None (no JSON body).
+    response: type[BaseModel] | dict[str, Any] | None
+    status: int
+    #: The success answer's media type when it is not JSON (a page, a file, a redirect).
+    produces: str = "application/json"
+    #: Extra statuses this route answers besides its success and the errors (e.g. 304).
+    also: tuple[int, ...] = field(default=())
+
+
+REGISTRY: list[RouteSpec] = []
+
+
+def route(
+    blueprint: Blueprint,
+    path: str,
+    *,
+    methods: tuple[str, ...] = ("GET",),
+    auth: Auth = Auth.PUBLIC,
+    path_types: dict[str, Any] | None = None,
+    query: type[BaseModel] | None = None,
+    body: type[BaseModel] | None = None,
+    response: type[BaseModel] | dict[str, Any] | None = None,
+    status: int = 200,
+    produces: str = "application/json",
+    also: tuple[int, ...] = (),
+    own_body: bool = False,
+) -> Callable[[View], View]:
+    """Declare ``path`` on ``blueprint``: the view receives its path parameters typed, plus, when
+    declared, ``actor`` (admin), ``caller`` (site), ``query`` and ``body`` as parsed models.
+    ``own_body``: the view parses the declared body itself (to answer a browser with a page)."""
+
+    def decorate(view: View) -> View:
+        names = [part[1:-1] for part in path.split("/") if part.startswith("{")]
+        types = {**PATH_TYPES, **(path_types or {})}
+        path_model = create_model(  # type: ignore[call-overload]
+            f"{view.__name__}_path",
+            __config__=ConfigDict(extra="forbid"),
+            **{name: (types[name], ...) for name in names},
+        )
+        parsed_body = None if own_body else body
+        _check_signature(view, names, auth, query, parsed_body)
+        for method in methods:
+            REGISTRY.append(
+                RouteSpec(
+                    path=path,
+                    method=method.lower(),
+                    name=view.__name__,
+                    tag=blueprint._import_name.rsplit(".", 1)[-1],
+                    doc=inspect.getdoc(view) or "",
+                    auth=auth,
+                    path_model=path_model,
+                    query=query,
+                    body=body,
+                    response=response,
+                    status=status,
+                    produces=produces,
+                    also=also,
+                )
+            )
+
+        @functools.wraps(view)
+        def handle(**params: Any) -> Any:
+            request = blueprint.current_request
+            try:
+                return view(
+                    **_inputs(
+                        request,
+                        auth=auth,
+                        path_model=path_model,
+                        params=params,
+                        query=query,
+                        body=parsed_body,
+                    )
+                )
+            except DomainError as exc:
+                log.info(
+                    "refused",
+                    extra={
+                        "route": view.__name__,
+                        "status": refusal(exc).status_code,
+                        "reason": exc.code,
+                        **params,
+                    },
+                )
+                return refusal(exc)
+            except Exception:
+                log.exception("unhandled error", extra={"route": view.__name__, **params})
+                return internal_error(request)
+
+        blueprint.route(
+            path,
+            methods=list(methods),
+            content_types=["*/*"],
+            authorizer=iam if auth in (Auth.ADMIN, Auth.ADMIN_PAGE) else None,
+        )(handle)
+        return view
+
+    return decorate
+
+
+def _inputs(
+    request: Request,
+    *,
+    auth: Auth,
+    path_model: type[BaseModel],
+    params: dict[str, Any],
+    query: type[BaseModel] | None,
+    body: type[BaseModel] | None,
+) -> dict[str, Any]:
+    inputs: dict[str, Any] = {}
+    if auth is Auth.ADMIN:
+        inputs["actor"] = admin_actor(request)
+    elif auth is Auth.SITE:
+        inputs["caller"] = site_of(request)
+    elif auth is Auth.SITE_OPTIONAL:
+        inputs["caller"] = claimed_site(request)
+    inputs.update(dict(parse(path_model, params, "path")))
+    if query is not None:
+        inputs["query"] = parse_query(query, request.query_params)
+    if body is not None:
+        inputs["body"] = parse_body(body, request.raw_body, request.headers.get("content-type"))
+    return inputs
+
+
+def _check_signature(
+    view: Callable[..., Any], names: list[str], auth: Auth, query: object, body: object
+) -> None:
+    """A view takes exactly what its declaration gives it: a mismatch fails at import, not at a
+    request."""
+    given = set(names)
+    given |= {"actor"} if auth is Auth.ADMIN else set()
+    given |= {"caller"} if auth in (Auth.SITE, Auth.SITE_OPTIONAL) else set()
+    given |= {"query"} if query is not None else set()
+    given |= {"body"} if body is not None else set()
+    taken = set(inspect.signature(view).parameters)
+    if taken != given:
+        raise TypeError(f"view {view.__name__} takes {sorted(taken)} but its route gives {sorted(given)}")

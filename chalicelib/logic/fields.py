@@ -1,0 +1,230 @@
+"""The value types every request is made of, each declared once with its limit and its error code.
+
+A field type validates completely or fails with *its* code (``invalid_version``, ``invalid_slug``...),
+whatever the route, the layer or the encoding (JSON, form, query string, path) it arrived in, and
+its JSON schema (pattern, bounds, length) is what the OpenAPI document publishes. The codes that
+are not about one value's grammar belong to the request's shape (``api/bodies.py``):
+``unknown_field``, ``missing_field``, ``invalid_field`` (a wrong JSON type), ``invalid_json``...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Final
+from urllib.parse import urlparse
+
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
+
+from chalicelib.logic.errors import InvalidInput
+from chalicelib.logic.grammar import SLUG_RULE, is_slug
+from chalicelib.logic.model import CHANNELS, SITE_ID_RE, Platform
+from chalicelib.logic.versions import InvalidVersion, normalize_version
+
+#: One limit per field, whatever the path a value takes (an S3 upload's metadata included).
+NAME_MAX: Final = 200
+DESCRIPTION_MAX: Final = 10_000
+CHANGELOG_MAX: Final = 1_500
+MESSAGE_MAX: Final = 500
+URL_MAX: Final = 2_000
+VERSION_MAX: Final = 64
+DOWNLOADS_PER_HOUR_MAX: Final = 10_000
+DAYS_MAX: Final = 365
+
+#: Every code a field type may answer with: ``api/bodies.py`` passes these through as they are.
+FIELD_CODES: set[str] = set()
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: typing hashes Annotated metadata
+class Rule:
+    """``Annotated`` metadata: run ``check`` on the raw value (no coercion by pydantic first) and
+    answer ``code``, with ``check``'s reason, for anything it refuses; ``schema`` documents the
+    same rule in the OpenAPI document."""
+
+    code: str
+    schema: dict[str, Any]
+    check: Callable[[Any], Any]
+
+    def __post_init__(self) -> None:
+        FIELD_CODES.add(self.code)
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_plain_validator_function(self._validate)
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return dict(self.schema)
+
+    def _validate(self, value: Any) -> Any:
+        try:
+            return self.check(value)
+        except (ValueError, TypeError, InvalidInput) as exc:
+            reason = exc.message if isinstance(exc, InvalidInput) else str(exc)
+            raise PydanticCustomError(self.code, "{reason}", {"reason": reason}) from None
+
+
+def _text(limit: int, *, required: bool) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise TypeError("must be text")
+        if len(value) > limit:
+            raise ValueError(f"must be at most {limit} characters")
+        if required and not value.strip():
+            raise ValueError("must not be empty")
+        return value.strip() if required else value
+
+    return check
+
+
+def _slug(value: Any) -> str:
+    if not isinstance(value, str) or not is_slug(value):
+        raise ValueError(f"{value!r} is not a valid plugin slug ({SLUG_RULE})")
+    return value
+
+
+def _version(value: Any) -> str:
+    if not isinstance(value, str) or len(value) > VERSION_MAX:
+        raise ValueError(f"{str(value)[:VERSION_MAX]!r} is not a version")
+    try:
+        return normalize_version(value)
+    except InvalidVersion as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _channel(value: Any) -> str:
+    if value not in CHANNELS:
+        raise ValueError(f"channel must be one of {', '.join(CHANNELS)}")
+    return str(value)
+
+
+def _platform(value: Any) -> Platform:
+    try:
+        return Platform(value)
+    except ValueError:
+        known = ", ".join(p.value for p in Platform)
+        raise ValueError(f"unknown platform {value!r} (known: {known})") from None
+
+
+def _site_id(value: Any) -> str:
+    if not isinstance(value, str) or not SITE_ID_RE.fullmatch(value):
+        raise ValueError("a site id is 1-128 letters, digits, '_', '.', ':' or '-', starting alphanumeric")
+    return value
+
+
+def _integer(low: int, high: int, what: str) -> Callable[[Any], int]:
+    """An integer in ``[low, high]``: a JSON number, or ASCII digits from a form or a query string
+    (``"²".isdigit()`` is true, and ``int()`` of 5,000 digits raises; neither is accepted)."""
+
+    def check(value: Any) -> int:
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 6:
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError(f"{what} must be an integer from {low} to {high}")
+        return value
+
+    return check
+
+
+def _flag(what: str) -> Callable[[Any], bool]:
+    """true/false: a JSON boolean, or the words (and 1/0) a form or query string carries."""
+
+    def check(value: Any) -> bool:
+        words = {"true": True, "1": True, "false": False, "0": False}
+        if isinstance(value, str) and value.lower() in words:
+            return words[value.lower()]
+        if not isinstance(value, bool):
+            raise ValueError(f"{what} must be true or false")
+        return value
+
+    return check
+
+
+def _url(value: Any) -> str:
+    try:
+        parsed = urlparse(value) if isinstance(value, str) and len(value) <= URL_MAX else None
+        host = parsed.hostname if parsed is not None else None
+    except ValueError:  # e.g. an unclosed IPv6 bracket: "http://[::1"
+        parsed = host = None
+    if parsed is None or parsed.scheme not in ("http", "https") or not host:
+        raise ValueError(f"must be an http(s) URL with a host, at most {URL_MAX} characters")
+    return str(value)
+
+
+def _health(value: Any) -> str:
+    if value not in HEALTH_STATUSES:
+        raise ValueError(f"must be one of {', '.join(HEALTH_STATUSES)}")
+    return str(value)
+
+
+def _integer_schema(low: int, high: int) -> dict[str, Any]:
+    return {"type": "integer", "minimum": low, "maximum": high}
+
+
+HEALTH_STATUSES = ("active", "inactive", "error")
+
+Slug = Annotated[str, Rule("invalid_slug", {"type": "string", "pattern": f"^{SLUG_RULE}$"}, _slug)]
+Version = Annotated[
+    str,
+    Rule(
+        "invalid_version",
+        {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": VERSION_MAX,
+            "description": "compared as PHP's version_compare",
+        },
+        _version,
+    ),
+]
+Channel = Annotated[str, Rule("invalid_channel", {"type": "string", "enum": list(CHANNELS)}, _channel)]
+PlatformName = Annotated[
+    Platform, Rule("invalid_platform", {"type": "string", "enum": [p.value for p in Platform]}, _platform)
+]
+SiteId = Annotated[str, Rule("invalid_site_id", {"type": "string", "pattern": SITE_ID_RE.pattern}, _site_id)]
+Percent = Annotated[int, Rule("invalid_percent", _integer_schema(0, 100), _integer(0, 100, "percent"))]
+Forced = Annotated[bool, Rule("invalid_force_update", {"type": "boolean"}, _flag("force_update"))]
+Private = Annotated[bool, Rule("invalid_private", {"type": "boolean"}, _flag("private"))]
+DownloadsPerHour = Annotated[
+    int,
+    Rule(
+        "invalid_limit",
+        _integer_schema(1, DOWNLOADS_PER_HOUR_MAX),
+        _integer(1, DOWNLOADS_PER_HOUR_MAX, "downloads_per_hour"),
+    ),
+]
+Days = Annotated[int, Rule("invalid_days", _integer_schema(1, DAYS_MAX), _integer(1, DAYS_MAX, "days"))]
+Name = Annotated[
+    str,
+    Rule(
+        "invalid_name",
+        {"type": "string", "minLength": 1, "maxLength": NAME_MAX},
+        _text(NAME_MAX, required=True),
+    ),
+]
+Description = Annotated[
+    str,
+    Rule(
+        "invalid_description",
+        {"type": "string", "maxLength": DESCRIPTION_MAX},
+        _text(DESCRIPTION_MAX, required=False),
+    ),
+]
+Changelog = Annotated[
+    str,
+    Rule(
+        "invalid_changelog",
+        {"type": "string", "maxLength": CHANGELOG_MAX},
+        _text(CHANGELOG_MAX, required=False),
+    ),
+]
+Message = Annotated[
+    str,
+    Rule("invalid_message", {"type": "string", "maxLength": MESSAGE_MAX}, _text(MESSAGE_MAX, required=False)),
+]
+Url = Annotated[str, Rule("invalid_url", {"type": "string", "format": "uri", "maxLength": URL_MAX}, _url)]
+HealthStatus = Annotated[
+    str, Rule("invalid_health_status", {"type": "string", "enum": list(HEALTH_STATUSES)}, _health)
+]
