@@ -16,6 +16,7 @@ from chalice.app import Blueprint, Response
 from chalicelib.adapters import now, repository, store
 from chalicelib.api.callers import sites
 from chalicelib.api.http import find_plugin
+from chalicelib.api.openapi import answer, list_of, ref
 from chalicelib.api.routing import Auth, route
 from chalicelib.api.views import audit_json, plugin_json, site_json, version_json
 from chalicelib.logic.commands import (
@@ -28,7 +29,7 @@ from chalicelib.logic.commands import (
     StatsQuery,
     UploadRequest,
 )
-from chalicelib.logic.model import Platform, iso
+from chalicelib.logic.model import AuditEntry, Platform, Plugin, PluginVersion, Site, iso
 from chalicelib.logic.plugins import configure, create_plugin
 from chalicelib.logic.releases import TRANSITIONS, Releases
 from chalicelib.logic.stats import plugin_stats
@@ -39,11 +40,16 @@ admin = Blueprint(__name__)
 UPLOAD_URL_TTL = 900
 
 
+_TEXT: dict[str, Any] = {"type": "string"}
+_PLUGIN = answer(plugin=ref(Plugin))
+_VERSION = answer(version=ref(PluginVersion))
+
+
 def _releases(actor: str) -> Releases:
     return Releases(repository(), store(), now(), actor=actor)
 
 
-@route(admin, "/admin/plugins", auth=Auth.ADMIN)
+@route(admin, "/admin/plugins", auth=Auth.ADMIN, response=answer(plugins=list_of(Plugin)))
 def list_plugins(actor: str) -> dict[str, Any]:
     """Every plugin, on every platform."""
     repo = repository()
@@ -51,14 +57,27 @@ def list_plugins(actor: str) -> dict[str, Any]:
     return {"plugins": [plugin_json(p) for p in sorted(plugins, key=lambda p: p.slug)]}
 
 
-@route(admin, "/admin/plugins", methods=("POST",), auth=Auth.ADMIN, body=CreatePlugin, status=201)
+@route(
+    admin,
+    "/admin/plugins",
+    methods=("POST",),
+    auth=Auth.ADMIN,
+    body=CreatePlugin,
+    response=_PLUGIN,
+    status=201,
+)
 def create_plugin_view(actor: str, body: CreatePlugin) -> Response:
     """Register a plugin before its first upload (an upload also creates it)."""
     plugin = create_plugin(repository(), body, now(), actor)
     return Response(body={"plugin": plugin_json(plugin)}, status_code=201)
 
 
-@route(admin, "/admin/plugins/{slug}", auth=Auth.ADMIN)
+@route(
+    admin,
+    "/admin/plugins/{slug}",
+    auth=Auth.ADMIN,
+    response=answer(plugin=ref(Plugin), versions=list_of(PluginVersion)),
+)
 def plugin_status(slug: str, actor: str) -> dict[str, Any]:
     """A plugin and all its versions, newest first."""
     plugin = find_plugin(slug, active_only=False)
@@ -71,6 +90,7 @@ def plugin_status(slug: str, actor: str) -> dict[str, Any]:
     methods=("POST",),
     auth=Auth.ADMIN,
     body=CreateVersion,
+    response=_VERSION,
     status=201,
 )
 def create_version(slug: str, actor: str, body: CreateVersion) -> Response:
@@ -85,6 +105,13 @@ def create_version(slug: str, actor: str, body: CreateVersion) -> Response:
     methods=("POST",),
     auth=Auth.ADMIN,
     body=UploadRequest,
+    response=answer(
+        url={"type": "string", "format": "uri"},
+        method={"const": "PUT"},
+        headers={"type": "object", "additionalProperties": {"type": "string"}},
+        key={"type": "string"},
+        expires_at={"type": "string", "format": "date-time"},
+    ),
 )
 def upload_url(slug: str, version: str, actor: str, body: UploadRequest) -> dict[str, Any]:
     """A presigned PUT to sources/: the S3 trigger then packages what is put there."""
@@ -130,6 +157,11 @@ for _action in TRANSITIONS:
         methods=("POST",),
         auth=Auth.ADMIN,
         body=ReleaseSettings,
+        response=answer(
+            ("installations_notified",),
+            version=ref(PluginVersion),
+            installations_notified={"type": "integer", "minimum": 0},
+        ),
     )(_transition_view(_action))
 
 
@@ -139,13 +171,28 @@ for _action in TRANSITIONS:
     methods=("PATCH",),
     auth=Auth.ADMIN,
     body=ReleaseSettings,
+    response=_VERSION,
 )
 def configure_version(slug: str, version: str, actor: str, body: ReleaseSettings) -> dict[str, Any]:
     """Change a version's release settings without changing its status."""
     return {"version": version_json(_releases(actor).apply(slug, version, None, body))}
 
 
-@route(admin, "/admin/plugins/{slug}/rollback", methods=("POST",), auth=Auth.ADMIN, body=Rollback, status=202)
+@route(
+    admin,
+    "/admin/plugins/{slug}/rollback",
+    methods=("POST",),
+    auth=Auth.ADMIN,
+    body=Rollback,
+    status=202,
+    response=answer(
+        version=_TEXT,
+        rollback_of=_TEXT,
+        pulled={"type": ["string", "null"]},
+        pulled_versions={"type": "array", "items": _TEXT},
+        source_key=_TEXT,
+    ),
+)
 def rollback(slug: str, actor: str, body: Rollback) -> Response:
     """Republish an earlier version's code as the next version up, and pull what it replaces."""
     plan = _releases(actor).rollback(
@@ -154,7 +201,14 @@ def rollback(slug: str, actor: str, body: Rollback) -> Response:
     return Response(body=plan, status_code=202)
 
 
-@route(admin, "/admin/plugins/{slug}", methods=("PATCH",), auth=Auth.ADMIN, body=ConfigurePlugin)
+@route(
+    admin,
+    "/admin/plugins/{slug}",
+    methods=("PATCH",),
+    auth=Auth.ADMIN,
+    body=ConfigurePlugin,
+    response=_PLUGIN,
+)
 def configure_plugin(slug: str, actor: str, body: ConfigurePlugin) -> dict[str, Any]:
     """Plugin-wide settings: ``private`` (downloads and info need a site key) and
     ``downloads_per_hour`` (per site, instead of the service default)."""
@@ -167,20 +221,34 @@ def stats(slug: str, actor: str, query: StatsQuery) -> dict[str, Any]:
     return plugin_stats(repository(), find_plugin(slug, active_only=False).slug, now(), query.days)
 
 
-@route(admin, "/admin/sites", auth=Auth.ADMIN)
+@route(admin, "/admin/sites", auth=Auth.ADMIN, response=answer(sites=list_of(Site)))
 def list_sites(actor: str) -> dict[str, Any]:
     """Every site allowed to call the site routes (never a key, only its first characters)."""
     return {"sites": [site_json(s) for s in repository().sites()]}
 
 
-@route(admin, "/admin/sites", methods=("POST",), auth=Auth.ADMIN, body=CreateSite, status=201)
+@route(
+    admin,
+    "/admin/sites",
+    methods=("POST",),
+    auth=Auth.ADMIN,
+    body=CreateSite,
+    status=201,
+    response=answer(site=ref(Site), api_key=_TEXT),
+)
 def create_site(actor: str, body: CreateSite) -> Response:
     """A site and its API key, shown this once."""
     created, key = sites(actor).create(body)
     return Response(body={"site": site_json(created), "api_key": key}, status_code=201)
 
 
-@route(admin, "/admin/sites/{site_id}/rotate", methods=("POST",), auth=Auth.ADMIN)
+@route(
+    admin,
+    "/admin/sites/{site_id}/rotate",
+    methods=("POST",),
+    auth=Auth.ADMIN,
+    response=answer(site=ref(Site), api_key=_TEXT, previous_key_valid_until={"type": ["string", "null"]}),
+)
 def rotate_site(site_id: str, actor: str) -> dict[str, Any]:
     """A new key, shown once; the old one keeps working for the overlap."""
     rotated, key = sites(actor).rotate(site_id)
@@ -191,13 +259,19 @@ def rotate_site(site_id: str, actor: str) -> dict[str, Any]:
     }
 
 
-@route(admin, "/admin/sites/{site_id}/revoke", methods=("POST",), auth=Auth.ADMIN)
+@route(
+    admin,
+    "/admin/sites/{site_id}/revoke",
+    methods=("POST",),
+    auth=Auth.ADMIN,
+    response=answer(site=ref(Site)),
+)
 def revoke_site(site_id: str, actor: str) -> dict[str, Any]:
     """End the site's keys at once."""
     return {"site": site_json(sites(actor).revoke(site_id))}
 
 
-@route(admin, "/admin/plugins/{slug}/audit", auth=Auth.ADMIN)
+@route(admin, "/admin/plugins/{slug}/audit", auth=Auth.ADMIN, response=answer(entries=list_of(AuditEntry)))
 def audit(slug: str, actor: str) -> dict[str, Any]:
     """Who changed what and when, newest first."""
     entries = repository().audit(slug)

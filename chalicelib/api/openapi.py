@@ -20,6 +20,7 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from chalicelib.api.bodies import encodings
 from chalicelib.api.http import links
 from chalicelib.api.routing import REGISTRY, Auth, RouteSpec, route
+from chalicelib.api.views import view_schemas
 
 docs = Blueprint(__name__)
 
@@ -70,6 +71,25 @@ _SECURITY: dict[Auth, list[dict[str, list[str]]]] = {
 }
 
 
+def ref(record: type[Any]) -> dict[str, Any]:
+    """A reference to a record's answer view (``api/views.py``) among the document's schemas."""
+    return {"$ref": _REF.format(model=record.__name__)}
+
+
+def list_of(record: type[Any]) -> dict[str, Any]:
+    return {"type": "array", "items": ref(record)}
+
+
+def answer(optional: tuple[str, ...] = (), **fields: dict[str, Any]) -> dict[str, Any]:
+    """The schema of an answer that is an object of ``fields``, each present unless ``optional``."""
+    return {
+        "type": "object",
+        "properties": fields,
+        "required": sorted(set(fields) - set(optional)),
+        "additionalProperties": False,
+    }
+
+
 @route(docs, "/openapi.json")
 def openapi_view() -> Response:
     """This document: every route, its inputs, answers and credentials."""
@@ -103,7 +123,7 @@ def document() -> dict[str, Any]:
         },
         "paths": paths,
         "components": {
-            "schemas": {"Error": ERROR_SCHEMA, **schemas},
+            "schemas": {"Error": ERROR_SCHEMA, **view_schemas(_REF), **schemas},
             "securitySchemes": SECURITY_SCHEMES,
         },
     }

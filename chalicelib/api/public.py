@@ -15,6 +15,7 @@ from chalicelib.adapters import now, repository
 from chalicelib.api.downloads import serve_download
 from chalicelib.api.http import cacheable, find_plugin, links
 from chalicelib.api.routing import Auth, route
+from chalicelib.logic.answers import CheckUpdateAnswer, LatestCard, PluginInformation, PublishedKeys
 from chalicelib.logic.commands import CheckUpdateQuery, PinnedVersion
 from chalicelib.logic.errors import NotFound
 from chalicelib.logic.fields import PlatformName
@@ -43,7 +44,12 @@ def _links() -> Any:
 
 
 @route(
-    public, "/plugins/{slug}/check-update", auth=Auth.SITE_OPTIONAL, query=CheckUpdateQuery, also=_REVALIDATED
+    public,
+    "/plugins/{slug}/check-update",
+    auth=Auth.SITE_OPTIONAL,
+    query=CheckUpdateQuery,
+    response=CheckUpdateAnswer,
+    also=_REVALIDATED,
 )
 def check_update_view(slug: str, caller: Site | None, query: CheckUpdateQuery) -> Response:
     """Is there an update for this site? WordPress' update item included (``update``)."""
@@ -62,7 +68,7 @@ def check_update_view(slug: str, caller: Site | None, query: CheckUpdateQuery) -
     return cacheable(answer, request, personal=personal)
 
 
-@route(public, "/plugins/{slug}/info", auth=Auth.SITE_OPTIONAL, also=_REVALIDATED)
+@route(public, "/plugins/{slug}/info", auth=Auth.SITE_OPTIONAL, response=PluginInformation, also=_REVALIDATED)
 def info_view(slug: str, caller: Site | None) -> Response:
     """The "View details" answer (WordPress' plugins_api, with plugin-update-checker's names)."""
     request = public.current_request
@@ -101,7 +107,7 @@ def signature_view(slug: str, caller: Site | None, query: PinnedVersion) -> Resp
     )
 
 
-@route(public, "/keys")
+@route(public, "/keys", response=PublishedKeys)
 def keys_view() -> Response:
     """The public keys package signatures verify with (retired keys stay for old packages), and the
     same list signed by the stage's root key: sites accept a signing key only through that."""
@@ -115,6 +121,7 @@ def keys_view() -> Response:
     "/plugins/{slug}/latest",
     auth=Auth.SITE_OPTIONAL,
     path_types={"slug": PlatformName},
+    response=LatestCard,
     also=_REVALIDATED,
 )
 def latest_view(slug: Platform, caller: Site | None) -> Response:

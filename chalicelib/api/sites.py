@@ -12,7 +12,7 @@ from chalicelib.api.downloads import serve_download
 from chalicelib.api.http import find_plugin
 from chalicelib.api.routing import Auth, route
 from chalicelib.api.views import installation_json
-from chalicelib.logic.answers import DownloadUrl
+from chalicelib.logic.answers import DownloadUrl, InstallationAnswer
 from chalicelib.logic.commands import HealthReport, InstallReport, PinnedVersion, Registration
 from chalicelib.logic.model import Site
 from chalicelib.logic.telemetry import Telemetry
@@ -21,8 +21,22 @@ site = Blueprint(__name__)
 
 
 # The seed's plan names the same call ``register/`` in one place: both paths work.
-@route(site, "/plugins/{slug}/register", methods=("POST",), auth=Auth.SITE, body=Registration)
-@route(site, "/plugins/{slug}/register-installation", methods=("POST",), auth=Auth.SITE, body=Registration)
+@route(
+    site,
+    "/plugins/{slug}/register",
+    methods=("POST",),
+    auth=Auth.SITE,
+    body=Registration,
+    response=InstallationAnswer,
+)
+@route(
+    site,
+    "/plugins/{slug}/register-installation",
+    methods=("POST",),
+    auth=Auth.SITE,
+    body=Registration,
+    response=InstallationAnswer,
+)
 def register_installation(slug: str, caller: Site, body: Registration) -> dict[str, Any]:
     """On activation and after each upgrade: the site runs ``version`` now."""
     plugin = find_plugin(slug, site_key=True)
@@ -30,7 +44,14 @@ def register_installation(slug: str, caller: Site, body: Registration) -> dict[s
     return {"installation": installation_json(installation)}
 
 
-@route(site, "/plugins/{slug}/health-check", methods=("POST",), auth=Auth.SITE, body=HealthReport)
+@route(
+    site,
+    "/plugins/{slug}/health-check",
+    methods=("POST",),
+    auth=Auth.SITE,
+    body=HealthReport,
+    response=InstallationAnswer,
+)
 def health_check(slug: str, caller: Site, body: HealthReport) -> dict[str, Any]:
     """Daily, after each update and on deactivation: is the plugin working on this site?"""
     plugin = find_plugin(slug, site_key=True)
@@ -38,7 +59,7 @@ def health_check(slug: str, caller: Site, body: HealthReport) -> dict[str, Any]:
     return {"installation": installation_json(installation)}
 
 
-@route(site, "/plugins/{slug}/download-url", auth=Auth.SITE, query=PinnedVersion)
+@route(site, "/plugins/{slug}/download-url", auth=Auth.SITE, query=PinnedVersion, response=DownloadUrl)
 def download_url(slug: str, caller: Site, query: PinnedVersion) -> dict[str, Any]:
     """A fresh, short-lived link to the package, with what to verify it by (the bridge's path)."""
     served = serve_download(find_plugin(slug, site_key=True), query.version, caller, site.current_request)
