@@ -1,9 +1,10 @@
 """What the public and site routes answer, declared once: the JSON that WordPress, plugin-update-checker
 (PUC), the bridge and the seed's front-end read.
 
-``logic/updates.py`` builds these and the routes return ``answer.json_body()``; the OpenAPI document
-publishes ``Model.model_json_schema(mode="serialization")`` and the contract fuzzer checks every real
-answer against it. So each schema says exactly what is sent: every key that is always sent is
+``logic/updates.py`` builds these and hands the routes their JSON (``json_body()``); each route
+declares its model (``api/routing.route(response=...)``), so the OpenAPI document publishes its
+``model_json_schema(mode="serialization")`` and the contract fuzzer checks every real answer
+against it. So each schema says exactly what is sent: every key that is always sent is
 required, null only where null occurs, no key beyond the declared ones (``additionalProperties:
 false``), ``format`` only where it always holds. Where an answer has several shapes (check-update with
 or without a version to describe, the keys before and after a root signed them) it is a union of
@@ -12,7 +13,7 @@ exact shapes rather than one shape with optional keys.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, WithJsonSchema, computed_field
 
@@ -348,14 +349,3 @@ class SignedKeys(UnsignedKeys):
 
 class PublishedKeys(RootModel[SignedKeys | UnsignedKeys]):
     """``GET /keys``: the published parameter, as ``chalicelib.signing.published_keys`` serves it."""
-
-
-#: Each public and site route's answer, by route, for the OpenAPI document.
-PUBLIC_ANSWERS: Final[dict[str, type[BaseModel]]] = {
-    "check_update": CheckUpdateAnswer,
-    "info": PluginInformation,
-    "latest": LatestCard,
-    "download_url": DownloadUrl,
-    "keys": PublishedKeys,
-    "installation": InstallationAnswer,
-}

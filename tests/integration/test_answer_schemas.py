@@ -1,17 +1,19 @@
-"""What the routes really answer matches the answer schemas the OpenAPI document publishes
-(``logic/answers.py``), under moto: a released, signed version, a site with a key, the keys before
-and after infra/keys.py publishes them."""
+"""What the public and site routes really answer matches the answer each route declares
+(``api/routing.py``'s registry, from ``logic/answers.py``), the schema the OpenAPI document
+publishes for it: under moto, a released and signed version, a site with a key, the keys before and
+after infra/keys.py publishes them."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 from chalice.test import Client
 
 from chalicelib import adapters
-from chalicelib.logic.answers import PUBLIC_ANSWERS
+from chalicelib.api.routing import REGISTRY
 from infra.keys import KeyStore
 from tests.integration.test_error_shape import world  # noqa: F401  # the fixture: a release and a site
 from tests.unit.test_answers import problems
@@ -19,8 +21,20 @@ from tests.unit.test_answers import problems
 SLUG = "igny8-wp-bridge"
 
 
-def _answer(client: Client, path: str, headers: dict[str, str] | None = None, **report: str) -> Any:
-    """GET ``path``, or POST ``report`` to it when one is given."""
+def _declared(method: str, path: str) -> Any:
+    """The answer model declared by the route that serves ``path``."""
+    parts = urlsplit(path).path.strip("/").split("/")
+    for spec in REGISTRY:
+        template = spec.path.strip("/").split("/")
+        same_shape = spec.method == method and len(template) == len(parts)
+        if same_shape and all(t.startswith("{") or t == p for t, p in zip(template, parts, strict=True)):
+            return spec.response
+    raise AssertionError(f"no route serves {method} {path}")
+
+
+def _problems(client: Client, path: str, headers: dict[str, str] | None = None, **report: str) -> list[str]:
+    """GET ``path`` (POST ``report`` to it when one is given): what its answer's declared schema
+    finds wrong with it."""
     if not report:
         response = client.http.get(path, headers=headers or {})
     else:
@@ -29,10 +43,10 @@ def _answer(client: Client, path: str, headers: dict[str, str] | None = None, **
             path, headers={**(headers or {}), "Content-Type": "application/json"}, body=body
         )
     assert response.status_code == 200, response.body
-    return response.json_body
+    return problems(_declared("post" if report else "get", path), response.json_body)
 
 
-def test_every_answer_of_the_public_and_site_routes_matches_its_schema(
+def test_every_answer_of_the_public_and_site_routes_matches_its_declared_schema(
     client: Client,
     aws: dict[str, str],
     world: dict[str, str],  # noqa: F811  # pytest passes the imported fixture
@@ -41,28 +55,27 @@ def test_every_answer_of_the_public_and_site_routes_matches_its_schema(
     KeyStore.of_stack(aws).rotate()
     adapters.reset()
     check = f"/plugins/{SLUG}/check-update?current_version="
-    answers = [
-        ("check_update", _answer(client, check + "0.9.0")),
-        ("check_update", _answer(client, check + "1.0.0&channel=beta", site)),
-        ("check_update", _answer(client, check + "0.1.0&installed_version=0.1.0&wp_version=1.0")),
-        ("info", _answer(client, f"/plugins/{SLUG}/info", site)),
-        ("latest", _answer(client, "/plugins/wordpress/latest")),
-        ("download_url", _answer(client, f"/plugins/{SLUG}/download-url?version=1.0.0", site)),
-        ("installation", _answer(client, f"/plugins/{SLUG}/register-installation", site, version="1.0.0")),
-        (
-            "installation",
-            _answer(client, f"/plugins/{SLUG}/health-check", site, version="1.0.0", status="active"),
-        ),
-        ("keys", _answer(client, "/keys")),
-    ]
+    found = {
+        "an offer": _problems(client, check + "0.9.0"),
+        "up to date": _problems(client, check + "1.0.0&channel=beta", site),
+        "nothing to show": _problems(client, check + "0.1.0&installed_version=0.1.0&wp_version=1.0"),
+        "info": _problems(client, f"/plugins/{SLUG}/info", site),
+        "latest": _problems(client, "/plugins/wordpress/latest"),
+        "download-url": _problems(client, f"/plugins/{SLUG}/download-url?version=1.0.0", site),
+        "register": _problems(client, f"/plugins/{SLUG}/register-installation", site, version="1.0.0"),
+        "health": _problems(client, f"/plugins/{SLUG}/health-check", site, version="1.0.0", status="error"),
+        "keys": _problems(client, "/keys"),
+    }
     # The keys parameter as CloudFormation creates it, before infra/keys.py publishes anything.
     parameter = aws["SigningPublicKeysParameterName"]
     boto3.client("ssm").put_parameter(Name=parameter, Value='{"keys": []}', Type="String", Overwrite=True)
     adapters.reset()
-    answers.append(("keys", _answer(client, "/keys")))
+    assert client.http.get("/keys").json_body == {"keys": []}
+    found["keys never published"] = _problems(client, "/keys")
 
-    assert [answer.get("update_available") for route, answer in answers[:3]] == [True, False, False]
-    assert answers[-1][1] == {"keys": []} and "key_list" in answers[-2][1]
-    assert {route: problems(PUBLIC_ANSWERS[route], answer) for route, answer in answers} == {
-        route: [] for route, _ in answers
-    }
+    assert found == {answer: [] for answer in found}
+
+
+def test_the_check_is_not_blind_an_answer_unlike_its_route_declaration_is_found(client: Client) -> None:
+    assert problems(_declared("get", f"/plugins/{SLUG}/check-update"), {"slug": SLUG})
+    assert problems(_declared("get", "/keys"), {"keys": [], "roots": []})
