@@ -57,6 +57,13 @@ class Settings:
     #: Deliveries of one message before SQS parks it in the dead-letter queue (the template's
     #: PackagerMaxReceiveCount): the packager's last chance to record what it could not finish.
     packager_max_receive_count: int = 5
+    #: Web origins whose pages may read the public routes the app's download card uses (CORS),
+    #: e.g. ``https://app.igny8.com``; exact matches only, never a wildcard.
+    app_origins: tuple[str, ...] = ()
+    #: Secrets Manager secret with the key the IGNY8 app's backend signs its users' tokens with.
+    app_token_secret: str = ""
+    #: Downloads one app user (vouched for by an app token) may start per plugin per hour.
+    user_downloads_per_hour: int = 10
 
 
 def _env(name: str, default: str | None = None) -> str:
@@ -74,6 +81,20 @@ PACKAGER_LIMIT_ENV = {
     "PACKAGER_MAX_COMPRESSION_RATIO": "max_compression_ratio",
     "PACKAGER_MAX_NESTED_ARCHIVE_BYTES": "max_nested_archive_bytes",
 }
+
+
+#: What an allowed origin looks like: scheme, host and optional port, as a browser sends it.
+_ORIGIN = re.compile(r"https?://[a-z0-9.-]+(:[0-9]{1,5})?")
+
+
+def _origins(name: str) -> tuple[str, ...]:
+    """A comma-separated list of exact origins. A wildcard or a URL with a path would be compared
+    with the ``Origin`` header and never match, or match too much: refused at start-up."""
+    origins = tuple(part.strip() for part in os.environ.get(name, "").split(",") if part.strip())
+    for origin in origins:
+        if not _ORIGIN.fullmatch(origin):
+            raise SettingsError(f"{name}: {origin!r} is not an origin like https://app.igny8.com")
+    return origins
 
 
 def _positive_int(name: str) -> int:
@@ -129,6 +150,9 @@ def load_settings() -> Settings:
             field: _positive_int(env) for env, field in PACKAGER_LIMIT_ENV.items() if env in os.environ
         },
         packager_max_receive_count=_int_or("PACKAGER_MAX_RECEIVE_COUNT", 5),
+        app_origins=_origins("APP_ORIGINS"),
+        app_token_secret=os.environ.get("APP_TOKEN_SECRET", ""),
+        user_downloads_per_hour=_int_or("USER_DOWNLOADS_PER_HOUR", 10),
     )
 
 

@@ -68,7 +68,14 @@ def check_update_view(slug: str, caller: Site | None, query: CheckUpdateQuery) -
     return cacheable(answer, request, personal=personal)
 
 
-@route(public, "/plugins/{slug}/info", auth=Auth.SITE_OPTIONAL, response=PluginInformation, also=_REVALIDATED)
+@route(
+    public,
+    "/plugins/{slug}/info",
+    auth=Auth.SITE_OPTIONAL,
+    response=PluginInformation,
+    also=_REVALIDATED,
+    cors=True,
+)
 def info_view(slug: str, caller: Site | None) -> Response:
     """The "View details" answer (WordPress' plugins_api, with plugin-update-checker's names)."""
     request = public.current_request
@@ -79,7 +86,13 @@ def info_view(slug: str, caller: Site | None) -> Response:
 
 
 @route(
-    public, "/plugins/{slug}/download", auth=Auth.SITE_OPTIONAL, query=PinnedVersion, status=302, produces=""
+    public,
+    "/plugins/{slug}/download",
+    auth=Auth.SITE_OPTIONAL,
+    query=PinnedVersion,
+    status=302,
+    produces="",
+    cors=True,
 )
 def download_view(slug: str, caller: Site | None, query: PinnedVersion) -> Response:
     """A redirect to a fresh, short-lived link to the package (the latest, or a pinned version)."""
@@ -123,6 +136,7 @@ def keys_view() -> Response:
     path_types={"slug": PlatformName},
     response=LatestCard,
     also=_REVALIDATED,
+    cors=True,
 )
 def latest_view(slug: Platform, caller: Site | None) -> Response:
     """The "download our plugin" card: the platform's most recently released plugin. Private

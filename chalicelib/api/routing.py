@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, create_model
 from chalicelib.api.auth import iam
 from chalicelib.api.bodies import parse_body, parse_query
 from chalicelib.api.callers import admin_actor, claimed_site, site_of
+from chalicelib.api.cors import preflight, with_cors
 from chalicelib.api.errors import internal_error, refusal
 from chalicelib.logic.commands import parse
 from chalicelib.logic.errors import DomainError
@@ -73,6 +74,8 @@ class RouteSpec:
     produces: str = "application/json"
     #: Extra statuses this route answers besides its success and the errors (e.g. 304).
     also: tuple[int, ...] = field(default=())
+    #: The IGNY8 app's pages may read this route from their own origin (``api/cors.py``).
+    cors: bool = False
 
 
 REGISTRY: list[RouteSpec] = []
@@ -92,10 +95,12 @@ def route(
     produces: str = "application/json",
     also: tuple[int, ...] = (),
     own_body: bool = False,
+    cors: bool = False,
 ) -> Callable[[View], View]:
     """Declare ``path`` on ``blueprint``: the view receives its path parameters typed, plus, when
     declared, ``actor`` (admin), ``caller`` (site), ``query`` and ``body`` as parsed models.
-    ``own_body``: the view parses the declared body itself (to answer a browser with a page)."""
+    ``own_body``: the view parses the declared body itself (to answer a browser with a page).
+    ``cors``: the app's allowed origins may read the answers; the path's preflight is registered."""
 
     def decorate(view: View) -> View:
         names = [part[1:-1] for part in path.split("/") if part.startswith("{")]
@@ -123,12 +128,13 @@ def route(
                     status=status,
                     produces=produces,
                     also=also,
+                    cors=cors,
                 )
             )
+        if cors:
+            _register_preflight(blueprint, path, methods, path_model, view.__name__)
 
-        @functools.wraps(view)
-        def handle(**params: Any) -> Any:
-            request = blueprint.current_request
+        def _answer(request: Request, params: dict[str, Any]) -> Any:
             try:
                 return view(
                     **_inputs(
@@ -155,6 +161,12 @@ def route(
                 log.exception("unhandled error", extra={"route": view.__name__, **params})
                 return internal_error(request)
 
+        @functools.wraps(view)
+        def handle(**params: Any) -> Any:
+            request = blueprint.current_request
+            answer = _answer(request, params)
+            return with_cors(answer, request) if cors else answer
+
         blueprint.route(
             path,
             methods=list(methods),
@@ -164,6 +176,35 @@ def route(
         return view
 
     return decorate
+
+
+def _register_preflight(
+    blueprint: Blueprint, path: str, methods: tuple[str, ...], path_model: type[BaseModel], name: str
+) -> None:
+    """The ``OPTIONS`` a browser sends before the card's request, documented like any route."""
+    REGISTRY.append(
+        RouteSpec(
+            path=path,
+            method="options",
+            name=f"{name}_preflight",
+            tag=blueprint._import_name.rsplit(".", 1)[-1],
+            doc="CORS preflight: may the IGNY8 app's page send this request? (allowed origins only)",
+            auth=Auth.PUBLIC,
+            path_model=path_model,
+            query=None,
+            body=None,
+            response=None,
+            status=204,
+            produces="",
+            cors=True,
+        )
+    )
+
+    def answer_preflight(**_params: Any) -> Any:
+        return preflight(blueprint.current_request, methods)
+
+    answer_preflight.__name__ = f"{name}_preflight"
+    blueprint.route(path, methods=["OPTIONS"], content_types=["*/*"])(answer_preflight)
 
 
 def _inputs(
