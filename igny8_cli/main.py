@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import click
 from rich.console import Console
 
+from chalicelib.logic.model import DEFAULT_CHANNEL
 from igny8_cli import admin, render
 from igny8_cli.client import AdminApi, PublicApi
 from igny8_cli.context import App, Group
@@ -32,7 +33,7 @@ from igny8_cli.sources import (
     source_metadata,
     upload_source,
 )
-from igny8_cli.verify import DEFAULT_CHANNEL, FIRST_VERSION, Check, Report, check_update
+from igny8_cli.verify import FIRST_VERSION, Check, Report, check_update
 from igny8_cli.verify import verify as verify_version
 
 T = TypeVar("T")

@@ -24,12 +24,13 @@ from boto3.exceptions import Boto3Error
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.logic.grammar import SLUG_RULE, is_slug, version_fault
+from chalicelib.logic.model import CHANNELS, Platform
 from igny8_cli.errors import CliError
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-PLATFORMS = ("wordpress", "shopify", "custom")
+PLATFORMS = tuple(platform.value for platform in Platform)
 
 #: S3 allows 2 KB of user metadata (keys + values, UTF-8); the margin covers what S3 counts
 #: differently from us, so the upload fails here with a clear message and not halfway.
@@ -37,8 +38,6 @@ MAX_METADATA_BYTES = 1800
 
 # "my-plugin-v1.2.3" / "my-plugin-1.2.3-beta1" -> "my-plugin": release archives carry the version.
 _VERSION_SUFFIX = re.compile(r"-v?\d+(?:\.\d+)+(?:[-+][0-9A-Za-z.]+)?$")
-# A channel is checked by the server; this only keeps it safe as S3 metadata.
-_CHANNEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 
 
 def derive_slug(path: Path) -> str:
@@ -73,10 +72,8 @@ def source_metadata(version: str | None, changelog: str | None, channel: str | N
     if changelog is not None:
         metadata["changelog"] = quote(changelog)
     if channel is not None:
-        if not _CHANNEL.fullmatch(channel):
-            raise CliError(
-                "invalid_channel", f"channel {channel!r} must be letters, digits, '.', '_', '+', '-'"
-            )
+        if channel not in CHANNELS:
+            raise CliError("invalid_channel", f"channel {channel!r} is not one of {', '.join(CHANNELS)}")
         metadata["channel"] = channel
     size = sum(len(key.encode()) + len(value.encode()) for key, value in metadata.items())
     if size > MAX_METADATA_BYTES:

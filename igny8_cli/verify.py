@@ -10,7 +10,6 @@ import base64
 import binascii
 import hashlib
 import io
-import re
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -20,18 +19,14 @@ from urllib.parse import quote, urlsplit
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from chalicelib.logic.model import DEFAULT_CHANNEL
+from chalicelib.logic.packaging.header import HEADER_BYTES, parse_header
 from igny8_cli.admin import OFFERED, find_version, get_plugin, latest_on
 from igny8_cli.client import AdminApi, PublicApi
 from igny8_cli.errors import CliError
 
 #: The version check-update is asked about: below every real version.
 FIRST_VERSION = "0.0.0"
-DEFAULT_CHANNEL = "stable"
-
-#: WordPress' get_file_data(): the header sits in the first 8 KiB, one "Name: value" per line.
-_HEADER_BYTES = 8192
-_VERSION_HEADER = re.compile(r"^(?:[ \t]*<\?php)?[ \t/*#@]*Version:(.*)$", re.IGNORECASE | re.MULTILINE)
-_HEADER_END = re.compile(r"\s*(?:\*/|\?>).*")
 
 
 @dataclass(frozen=True)
@@ -193,11 +188,10 @@ def _header(
         return failed("version_header", "not checked: the package is not a zip archive")
     main = f"{slug}/{record.get('main_file') or slug + '.php'}"
     try:
-        head = bundle.open(main).read(_HEADER_BYTES).decode("utf-8", errors="replace")
+        header = parse_header(bundle.open(main).read(HEADER_BYTES))  # as the packager and WordPress read it
     except KeyError:
         return failed("version_header", f"{main} is not in the package")
-    match = _VERSION_HEADER.search(head.replace("\r", "\n"))
-    found = _HEADER_END.sub("", match.group(1)).strip() if match else None
+    found = header.version if header else None
     if found == version:
         return passed("version_header", f"{main}: Version: {found}")
     return failed("version_header", f"{main}: Version: {found or '(none)'}, expected {version}")
