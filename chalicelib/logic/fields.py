@@ -19,8 +19,8 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from chalicelib.logic.errors import InvalidInput
-from chalicelib.logic.grammar import SLUG_RULE, is_slug
-from chalicelib.logic.model import CHANNELS, SITE_ID_RE, Platform
+from chalicelib.logic.grammar import SLUG_RULE
+from chalicelib.logic.model import CHANNELS, SITE_ID_RE, Platform, check_channel, check_platform, check_slug
 from chalicelib.logic.versions import InvalidVersion, normalize_version
 
 #: One limit per field, whatever the path a value takes (an S3 upload's metadata included).
@@ -66,7 +66,9 @@ class Rule:
             raise PydanticCustomError(self.code, "{reason}", {"reason": reason}) from None
 
 
-def _text(limit: int, *, required: bool) -> Callable[[Any], str]:
+def _text(code: str, limit: int, *, required: bool = False) -> Rule:
+    """Text of at most ``limit`` characters (``required``: not blank, and stripped)."""
+
     def check(value: Any) -> str:
         if not isinstance(value, str):
             raise TypeError("must be text")
@@ -76,13 +78,8 @@ def _text(limit: int, *, required: bool) -> Callable[[Any], str]:
             raise ValueError("must not be empty")
         return value.strip() if required else value
 
-    return check
-
-
-def _slug(value: Any) -> str:
-    if not isinstance(value, str) or not is_slug(value):
-        raise ValueError(f"{value!r} is not a valid plugin slug ({SLUG_RULE})")
-    return value
+    schema: dict[str, Any] = {"type": "string", "maxLength": limit} | ({"minLength": 1} if required else {})
+    return Rule(code, schema, check)
 
 
 def _version(value: Any) -> str:
@@ -92,20 +89,6 @@ def _version(value: Any) -> str:
         return normalize_version(value)
     except InvalidVersion as exc:
         raise ValueError(str(exc)) from None
-
-
-def _channel(value: Any) -> str:
-    if value not in CHANNELS:
-        raise ValueError(f"channel must be one of {', '.join(CHANNELS)}")
-    return str(value)
-
-
-def _platform(value: Any) -> Platform:
-    try:
-        return Platform(value)
-    except ValueError:
-        known = ", ".join(p.value for p in Platform)
-        raise ValueError(f"unknown platform {value!r} (known: {known})") from None
 
 
 def _site_id(value: Any) -> str:
@@ -165,7 +148,7 @@ def _integer_schema(low: int, high: int) -> dict[str, Any]:
 
 HEALTH_STATUSES = ("active", "inactive", "error")
 
-Slug = Annotated[str, Rule("invalid_slug", {"type": "string", "pattern": f"^{SLUG_RULE}$"}, _slug)]
+Slug = Annotated[str, Rule("invalid_slug", {"type": "string", "pattern": f"^{SLUG_RULE}$"}, check_slug)]
 Version = Annotated[
     str,
     Rule(
@@ -179,9 +162,10 @@ Version = Annotated[
         _version,
     ),
 ]
-Channel = Annotated[str, Rule("invalid_channel", {"type": "string", "enum": list(CHANNELS)}, _channel)]
+Channel = Annotated[str, Rule("invalid_channel", {"type": "string", "enum": list(CHANNELS)}, check_channel)]
 PlatformName = Annotated[
-    Platform, Rule("invalid_platform", {"type": "string", "enum": [p.value for p in Platform]}, _platform)
+    Platform,
+    Rule("invalid_platform", {"type": "string", "enum": [p.value for p in Platform]}, check_platform),
 ]
 SiteId = Annotated[str, Rule("invalid_site_id", {"type": "string", "pattern": SITE_ID_RE.pattern}, _site_id)]
 Percent = Annotated[int, Rule("invalid_percent", _integer_schema(0, 100), _integer(0, 100, "percent"))]
@@ -196,34 +180,10 @@ DownloadsPerHour = Annotated[
     ),
 ]
 Days = Annotated[int, Rule("invalid_days", _integer_schema(1, DAYS_MAX), _integer(1, DAYS_MAX, "days"))]
-Name = Annotated[
-    str,
-    Rule(
-        "invalid_name",
-        {"type": "string", "minLength": 1, "maxLength": NAME_MAX},
-        _text(NAME_MAX, required=True),
-    ),
-]
-Description = Annotated[
-    str,
-    Rule(
-        "invalid_description",
-        {"type": "string", "maxLength": DESCRIPTION_MAX},
-        _text(DESCRIPTION_MAX, required=False),
-    ),
-]
-Changelog = Annotated[
-    str,
-    Rule(
-        "invalid_changelog",
-        {"type": "string", "maxLength": CHANGELOG_MAX},
-        _text(CHANGELOG_MAX, required=False),
-    ),
-]
-Message = Annotated[
-    str,
-    Rule("invalid_message", {"type": "string", "maxLength": MESSAGE_MAX}, _text(MESSAGE_MAX, required=False)),
-]
+Name = Annotated[str, _text("invalid_name", NAME_MAX, required=True)]
+Description = Annotated[str, _text("invalid_description", DESCRIPTION_MAX)]
+Changelog = Annotated[str, _text("invalid_changelog", CHANGELOG_MAX)]
+Message = Annotated[str, _text("invalid_message", MESSAGE_MAX)]
 Url = Annotated[str, Rule("invalid_url", {"type": "string", "format": "uri", "maxLength": URL_MAX}, _url)]
 HealthStatus = Annotated[
     str, Rule("invalid_health_status", {"type": "string", "enum": list(HEALTH_STATUSES)}, _health)
