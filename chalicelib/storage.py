@@ -1,13 +1,16 @@
 """S3 implementation of ``logic.ports.ArtifactStore``.
 
-Three rules live here: presign with SigV4 (boto3 would otherwise use SigV2), stream objects
-through bounded chunks (a Lambda has little memory, archives can be large), and write packages
-only if absent (released bytes never change).
+Four rules live here: presign with SigV4 (boto3 would otherwise use SigV2), stream objects
+through bounded chunks (a Lambda has little memory, archives can be large), write packages
+only if absent (released bytes never change), and bind what the admin API asked of an upload
+in a grant under ``grants/`` (only the API's role writes there; uploaders write ``sources/``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
@@ -17,7 +20,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from chalicelib.logic.errors import InvalidInput
-from chalicelib.logic.ports import PutResult, SourceObject
+from chalicelib.logic.ports import PutResult, SourceObject, UploadGrant
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -26,6 +29,15 @@ _CHUNK = 1 << 20
 _SHA256_META = "sha256"
 #: The tag infra/template.yaml's lifecycle rule expires packages by (retention).
 EXPIRABLE_TAG = "retention-expirable"
+#: Where upload grants live (outside sources/, so writing one is no upload); the template's
+#: lifecycle rule removes them once no dead letter can still need one.
+GRANT_PREFIX = "grants/"
+#: A rollback's copy is written at once: its grant only has to outlast that write.
+COPY_GRANT_TTL = 300
+
+
+def grant_key(source_key: str) -> str:
+    return f"{GRANT_PREFIX}{source_key}.json"
 
 
 class S3ArtifactStore:
@@ -83,6 +95,7 @@ class S3ArtifactStore:
         return digest.hexdigest()
 
     def presign_upload(self, key: str, metadata: dict[str, str], ttl: int) -> tuple[str, dict[str, str]]:
+        self._grant(key, metadata, ttl)
         encoded = {name: quote(value, safe="") for name, value in metadata.items()}
         url = self._s3.generate_presigned_url(
             "put_object", Params={"Bucket": self.bucket, "Key": key, "Metadata": encoded}, ExpiresIn=ttl
@@ -90,12 +103,34 @@ class S3ArtifactStore:
         return url, {f"x-amz-meta-{name}": value for name, value in encoded.items()}
 
     def copy_package_to_source(self, package_key: str, source_key: str, metadata: dict[str, str]) -> None:
+        self._grant(source_key, metadata, COPY_GRANT_TTL)
         self._s3.copy_object(
             Bucket=self.bucket,
             Key=source_key,
             CopySource={"Bucket": self.bucket, "Key": package_key},
             Metadata={name: quote(value, safe="") for name, value in metadata.items()},
             MetadataDirective="REPLACE",
+        )
+
+    def _grant(self, source_key: str, metadata: dict[str, str], ttl: int) -> None:
+        """Written before the URL or copy exists, so the packager can never see the upload first."""
+        expires_at = datetime.now(UTC) + timedelta(seconds=ttl)
+        body = json.dumps({"metadata": metadata, "expires_at": expires_at.isoformat()})
+        self._s3.put_object(
+            Bucket=self.bucket, Key=grant_key(source_key), Body=body.encode(), ContentType="application/json"
+        )
+
+    def upload_grant(self, source_key: str) -> UploadGrant | None:
+        try:
+            response = self._s3.get_object(Bucket=self.bucket, Key=grant_key(source_key))
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in ("NoSuchKey", "404"):
+                return None
+            raise
+        data = json.loads(response["Body"].read())
+        return UploadGrant(
+            metadata={str(k): str(v) for k, v in data["metadata"].items()},
+            expires_at=datetime.fromisoformat(data["expires_at"]),
         )
 
     def set_expirable(self, key: str, *, expirable: bool) -> None:

@@ -36,6 +36,7 @@ def uploads(body: str, bucket: str | None = None) -> Iterator[Upload]:
             key=unquote_plus(obj["key"]),
             version_id=obj.get("versionId"),
             event_time=_time(record.get("eventTime")),
+            principal=record.get("userIdentity", {}).get("principalId") or None,
         )
 
 

@@ -6,6 +6,7 @@ Unit tests pass in-memory fakes; ``chalicelib/dal`` and ``chalicelib/storage.py`
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
@@ -76,6 +77,17 @@ class SourceObject:
 
 
 @dataclass(frozen=True)
+class UploadGrant:
+    """What the admin API bound to a source key when it handed the key out (a presigned upload,
+    a rollback's copy): the admin's identity and requested settings, written server-side where
+    no uploader can write, so the object's own metadata never has to be believed."""
+
+    metadata: dict[str, str]
+    #: An object written under the key after this was not the upload the admin asked for.
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
 class Signature:
     """A detached Ed25519 signature, base64, as WordPress' ``verify_file_signature()`` takes it."""
 
@@ -111,11 +123,17 @@ class ArtifactStore(Protocol):
     def presign_download(self, key: str, filename: str, ttl: int) -> str: ...
 
     def presign_upload(self, key: str, metadata: dict[str, str], ttl: int) -> tuple[str, dict[str, str]]:
-        """A URL and the headers an admin must PUT a source with (the metadata is signed)."""
+        """A URL and the headers an admin must PUT a source with (the metadata is signed), with
+        ``metadata`` bound to ``key`` as its ``UploadGrant`` until the URL expires."""
         ...
 
     def copy_package_to_source(self, package_key: str, source_key: str, metadata: dict[str, str]) -> None:
-        """Put a released package back in as a source: the packager republishes it."""
+        """Put a released package back in as a source (the packager republishes it), with
+        ``metadata`` bound to ``source_key`` as its ``UploadGrant``."""
+        ...
+
+    def upload_grant(self, source_key: str) -> UploadGrant | None:
+        """The grant the admin API wrote for this key; None for an upload made straight to S3."""
         ...
 
     def set_expirable(self, key: str, *, expirable: bool) -> None:

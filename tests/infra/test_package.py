@@ -138,7 +138,10 @@ def test_each_function_gets_only_the_permissions_it_needs(packaged: Path) -> Non
     assert not any(a == "s3:PutObject" and "/packages/" in r for a, r in api), (
         "the API never writes a package"
     )
-    assert all("/sources/" in r for a, r in api if a == "s3:PutObject")
+    # Sources (presigned uploads, rollbacks) and the grants that say which admin asked for them.
+    assert all("/sources/" in r or "/grants/" in r for a, r in api if a == "s3:PutObject")
+    packager_reads = [r for a, r in _grants(template, "PackageSourcesRole") if a == "s3:GetObject"]
+    assert any("/grants/" in r for r in packager_reads), "the packager reads who asked for an upload"
     secrets = [r for a, r in _grants(template, "PackageSourcesRole") if a.startswith("secretsmanager:")]
     assert secrets and all("signing-keys" in r and "root" not in r for r in secrets), (
         "no function reads the root"

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import boto3
 import pytest
@@ -18,6 +19,7 @@ from moto import mock_aws
 from app import app
 from chalicelib import adapters
 from chalicelib.settings import packager_queue_name
+from chalicelib.storage import S3ArtifactStore
 from infra import stack
 from infra.keys import KeyStore
 from tests.conftest import ADMIN_TOKEN
@@ -132,8 +134,21 @@ def packager(client: Client, aws: dict[str, str]) -> Packager:
     return Packager(client, aws)
 
 
+#: Who ``upload`` acts as: the actor the admin API would bind to its presigned upload.
+UPLOADER = "integration-admin"
+
+
 def upload(bucket: str, key: str, body: bytes, **metadata: str) -> str:
-    """Put a source archive as an admin would; returns the S3 version id."""
+    """Put a source archive as an admin does: the admin API binds them and ``metadata`` (as the
+    admin wrote it: S3 carries it percent-encoded) to the key, as its presigned upload does, then
+    the PUT; returns the S3 version id."""
+    asked = {name: unquote(value) for name, value in metadata.items()}
+    S3ArtifactStore(bucket, "us-east-1").presign_upload(key, {"uploaded-by": UPLOADER, **asked}, 900)
+    return put_directly(bucket, key, body, **metadata)
+
+
+def put_directly(bucket: str, key: str, body: bytes, **metadata: str) -> str:
+    """Put a source archive straight into S3, as anyone with write access to sources/ can."""
     s3 = boto3.client("s3", region_name="us-east-1")
     return s3.put_object(Bucket=bucket, Key=key, Body=body, Metadata=metadata)["VersionId"]
 

@@ -18,6 +18,7 @@ import copy
 import dataclasses
 import hashlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from chalicelib.logic.errors import Conflict, InvalidInput
 from chalicelib.logic.model import AuditEntry, Failure, Installation, Plugin, PluginVersion, Site
-from chalicelib.logic.ports import PutResult, Signature, SourceObject
+from chalicelib.logic.ports import PutResult, Signature, SourceObject, UploadGrant
 from chalicelib.logic.versions import sort_key
 
 _Record = TypeVar("_Record", AuditEntry, Installation, Plugin, PluginVersion, Site)
@@ -234,6 +235,10 @@ class FakeStore:
         self.sources: dict[str, tuple[bytes, dict[str, str], str]] = {}
         self.packages: dict[str, bytes] = {}
         self.expirable: set[str] = set()
+        #: Upload grants by source key, as the admin API's presigns and copies write them.
+        self.grants: dict[str, UploadGrant] = {}
+        #: When a grant's URL expires (grants made by a copy live as long).
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._next_version = 0
 
     def put_source(self, key: str, data: bytes, metadata: dict[str, str] | None = None) -> str:
@@ -270,12 +275,17 @@ class FakeStore:
         return f"{self.BUCKET_URL}/{key}?filename={filename}&X-Amz-Expires={ttl}"
 
     def presign_upload(self, key: str, metadata: dict[str, str], ttl: int) -> tuple[str, dict[str, str]]:
+        self.grants[key] = UploadGrant(dict(metadata), self.clock() + timedelta(seconds=ttl))
         return f"{self.BUCKET_URL}/{key}?X-Amz-Expires={ttl}", {
             f"x-amz-meta-{k}": v for k, v in metadata.items()
         }
 
     def copy_package_to_source(self, package_key: str, source_key: str, metadata: dict[str, str]) -> None:
+        self.grants[source_key] = UploadGrant(dict(metadata), self.clock() + timedelta(minutes=5))
         self.put_source(source_key, self.packages[package_key], metadata)
+
+    def upload_grant(self, source_key: str) -> UploadGrant | None:
+        return self.grants.get(source_key)
 
     def set_expirable(self, key: str, *, expirable: bool) -> None:
         if expirable:

@@ -46,12 +46,19 @@ class Service:
         self.repo = FakeRepository()
         self.store = FakeStore()
         self.clock = FixedClock()
+        self.store.clock = self.clock
         self.limits = Limits()
         self._tmp = tmp_path
         self._runs = 0
 
-    def upload(self, key: str, data: bytes, **metadata: str) -> Upload:
-        return Upload(key=key, version_id=self.store.put_source(key, data, metadata))
+    def upload(self, key: str, data: bytes, *, principal: str | None = None, **metadata: str) -> Upload:
+        """Straight to S3, as anyone with write access to sources/ can."""
+        return Upload(key=key, version_id=self.store.put_source(key, data, metadata), principal=principal)
+
+    def granted(self, key: str, data: bytes, **metadata: str) -> Upload:
+        """Through the admin API's presigned PUT: the API binds the admin and ``metadata`` to the key."""
+        self.store.presign_upload(key, {"uploaded-by": "admin:alice", **metadata}, 900)
+        return self.upload(key, data, principal="AROAAPIROLE:api-handler", **metadata)
 
     def ingest(self, upload: Upload, *, last_delivery: bool = False) -> PluginVersion:
         # The Lambda handler gives every message a fresh temporary directory.
@@ -142,7 +149,7 @@ def test_readme_and_header_fields_reach_the_record(svc: Service) -> None:
 
 
 def test_status_released_in_metadata_releases_and_moves_the_latest_pointer(svc: Service) -> None:
-    record = svc.ingest(svc.upload(f"{PREFIX}/1.2.3/upload.zip", bridge_zip(), status="released"))
+    record = svc.ingest(svc.granted(f"{PREFIX}/1.2.3/upload.zip", bridge_zip(), status="released"))
 
     assert record.status is Status.RELEASED
     assert record.released_at == svc.clock.now
@@ -194,7 +201,7 @@ def test_an_invalid_status_is_refused(svc: Service, status: str) -> None:
 )
 @pytest.mark.parametrize("status", ["draft", "released"])
 def test_the_same_event_delivered_twice_registers_one_version(svc: Service, key: str, status: str) -> None:
-    upload = svc.upload(key, bridge_zip(header_version="1.2.3"), status=status)
+    upload = svc.granted(key, bridge_zip(header_version="1.2.3"), status=status)
     first = svc.ingest(upload)
     package = svc.package(first)
     svc.clock.advance(minutes=5)
@@ -209,7 +216,7 @@ def test_the_same_event_delivered_twice_registers_one_version(svc: Service, key:
 
 def test_identical_bytes_uploaded_again_for_a_released_version_change_nothing(svc: Service) -> None:
     data = bridge_zip()
-    released = svc.ingest(svc.upload(f"{PREFIX}/1.2.3/a.zip", data, status="released"))
+    released = svc.ingest(svc.granted(f"{PREFIX}/1.2.3/a.zip", data, status="released"))
     svc.clock.advance(days=1)
 
     again = svc.ingest(svc.upload(f"{PREFIX}/1.2.3/b.zip", data))
@@ -222,7 +229,7 @@ def test_identical_bytes_uploaded_again_for_a_released_version_change_nothing(sv
 
 
 def test_different_bytes_for_a_released_version_are_refused_and_recorded(svc: Service) -> None:
-    released = svc.ingest(svc.upload(f"{PREFIX}/1.2.3/a.zip", bridge_zip(), status="released"))
+    released = svc.ingest(svc.granted(f"{PREFIX}/1.2.3/a.zip", bridge_zip(), status="released"))
     package = svc.package(released)
     svc.clock.advance(hours=1)
     changed = bridge_zip(extra={"includes/hotfix.php": "<?php // sneaky change\n"})
@@ -243,7 +250,7 @@ def test_different_bytes_for_a_released_version_are_refused_and_recorded(svc: Se
 
 
 def test_a_broken_upload_for_a_released_version_leaves_the_release_alone(svc: Service) -> None:
-    released = svc.ingest(svc.upload(f"{PREFIX}/1.2.3/a.zip", bridge_zip(), status="released"))
+    released = svc.ingest(svc.granted(f"{PREFIX}/1.2.3/a.zip", bridge_zip(), status="released"))
 
     with pytest.raises(IngestFailed):
         svc.ingest(svc.upload(f"{PREFIX}/1.2.3/b.zip", b"definitely not a zip"))
@@ -297,7 +304,7 @@ def test_a_retried_release_upload_recovers_from_a_crash_midway(svc: Service) -> 
             super().save_plugin(plugin)
 
     svc.repo = FlakyRepository()
-    upload = svc.upload(f"{PREFIX}/1.2.3/a.zip", bridge_zip(), status="released")
+    upload = svc.granted(f"{PREFIX}/1.2.3/a.zip", bridge_zip(), status="released")
     with pytest.raises(RuntimeError):
         svc.ingest(upload)
 
@@ -652,7 +659,7 @@ def test_metadata_that_is_not_a_number_or_a_flag_is_a_clear_refusal(
     svc: Service, meta: dict[str, str], code: str
 ) -> None:
     with pytest.raises(IngestFailed) as refused:
-        svc.ingest(svc.upload(f"{PREFIX}/1.2.3/a.zip", bridge_zip(), status="released", **meta))
+        svc.ingest(svc.granted(f"{PREFIX}/1.2.3/a.zip", bridge_zip(), status="released", **meta))
 
     assert refused.value.code == code
     plugin = svc.repo.get_plugin(SLUG)
