@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 # `uv pip compile` flags: one lock for every platform, Python 3.11 (the Lambda's), hashes pip checks.
 LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --custom-compile-command 'make lock' --quiet
 
-.PHONY: install run test unit integration contract e2e lint bench lock clean
+.PHONY: install run test unit integration contract e2e fuzz lint bench lock clean
 
 # The exact versions of requirements-dev.lock (hash-checked), then the project without resolving again.
 $(STAMP): pyproject.toml requirements.txt requirements-dev.lock
@@ -38,6 +38,13 @@ contract: install
 
 e2e: install
 	$(BIN)/python -m pytest tests/e2e
+
+# Not part of `make test`: the contract fuzz with a large budget (FUZZ_EXAMPLES generated examples
+# per operation; `make test` runs 10), then the hostile corpus (tests/hostile_requests.py), both
+# over real HTTP against a fresh local stack.
+FUZZ_EXAMPLES ?= 200
+fuzz: install
+	IGNY8_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/e2e/test_contract_fuzz.py tests/e2e/test_error_shape.py
 
 bench: install
 	$(BIN)/python -m bench.packaging_bench

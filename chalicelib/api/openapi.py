@@ -17,7 +17,7 @@ from chalice.app import Blueprint, Response
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from chalicelib.api.bodies import encodings
+from chalicelib.api.bodies import FORM, encodings
 from chalicelib.api.http import links
 from chalicelib.api.routing import REGISTRY, Auth, RouteSpec, route
 from chalicelib.api.views import view_schemas
@@ -204,7 +204,7 @@ def _responses(spec: RouteSpec, refs: dict[tuple[type[BaseModel], str], dict[str
         responses[str(status)] = {
             "description": "Not modified: the copy the client holds (If-None-Match) is current."
         }
-    if spec.auth is Auth.ADMIN_PAGE and spec.produces == "text/html":
+    if _shows_sign_in_page(spec):
         responses["401"] = {
             "description": "Not signed in: the sign-in page (token mode) or an error",
             "content": {"text/html": {"schema": {"type": "string"}}, **error_content},
@@ -212,6 +212,14 @@ def _responses(spec: RouteSpec, refs: dict[tuple[type[BaseModel], str], dict[str
     responses["4XX"] = error
     responses["5XX"] = {**error, "description": "An internal error, with a request id to quote"}
     return responses
+
+
+def _shows_sign_in_page(spec: RouteSpec) -> bool:
+    """In token mode a browser is answered with the sign-in page (401, HTML) instead of an error:
+    when it opens the dashboard, and when it posts the sign-in form (a wrong token, an unreadable
+    form). Both are pages a person reads; a JSON client still gets the JSON error."""
+    browser_form = spec.body is not None and FORM in encodings(spec.body)
+    return spec.auth is Auth.ADMIN_PAGE and (spec.produces == "text/html" or browser_form)
 
 
 def _success(spec: RouteSpec, refs: dict[tuple[type[BaseModel], str], dict[str, Any]]) -> dict[str, Any]:

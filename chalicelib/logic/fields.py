@@ -148,7 +148,16 @@ def _integer_schema(low: int, high: int) -> dict[str, Any]:
 
 HEALTH_STATUSES = ("active", "inactive", "error")
 
-Slug = Annotated[str, Rule("invalid_slug", {"type": "string", "pattern": f"^{SLUG_RULE}$"}, check_slug)]
+#: The examples name what every stack serves (the bridge): a client, or the contract fuzzer, trying
+#: the document's examples reaches a real plugin and version, not only 404s.
+Slug = Annotated[
+    str,
+    Rule(
+        "invalid_slug",
+        {"type": "string", "pattern": f"^{SLUG_RULE}$", "examples": ["igny8-wp-bridge"]},
+        check_slug,
+    ),
+]
 Version = Annotated[
     str,
     Rule(
@@ -158,6 +167,7 @@ Version = Annotated[
             "minLength": 1,
             "maxLength": VERSION_MAX,
             "description": "compared as PHP's version_compare",
+            "examples": ["1.0.0"],
         },
         _version,
     ),
