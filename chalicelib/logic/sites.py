@@ -23,6 +23,9 @@ KEY_PREFIX = "igny8_sk_"
 #: Audit entries about sites live under this pseudo-slug.
 AUDIT_SCOPE = "_sites"
 _REFUSED = "X-IGNY8-Site-ID and X-IGNY8-API-Key must name a site and its valid key"
+#: What a key is compared with when there is no site (or key) to compare it with: random per
+#: process, so no key hashes to it.
+_NO_SUCH_KEY = secrets.token_hex(32)
 
 
 def _digest(key: str) -> str:
@@ -78,21 +81,27 @@ class Sites:
 
     def authenticate(self, site_id: str | None, key: str | None) -> Site:
         """The site these headers prove to be, or ``Unauthorized`` (one message for every cause,
-        so a caller learns nothing about which part was wrong)."""
+        so a caller learns nothing about which part was wrong).
+
+        The same work whether the site id exists or not: without a usable site the key is
+        compared with a dummy hash, both comparisons always run, and the answer is decided after
+        them, so the time taken does not tell a guessed site id from a real one."""
         if not site_id or not key or not SITE_ID_RE.fullmatch(site_id) or len(key) > 200:
             raise Unauthorized(_REFUSED)
-        site = self.repo.get_site(site_id)
+        found = self.repo.get_site(site_id)
+        site = found if found is not None and found.revoked_at is None else None
         digest = _digest(key)
-        if site is None or site.revoked_at is not None:
-            hmac.compare_digest(digest, digest)  # spend the same time as a real comparison
-            raise Unauthorized(_REFUSED)
-        current = hmac.compare_digest(digest, site.key_sha256)
-        previous = bool(site.previous_key_sha256) and hmac.compare_digest(digest, site.previous_key_sha256)
-        if current or (
-            previous
+        current = hmac.compare_digest(digest, site.key_sha256 if site else _NO_SUCH_KEY)
+        previous = hmac.compare_digest(
+            digest, site.previous_key_sha256 if site and site.previous_key_sha256 else _NO_SUCH_KEY
+        )
+        in_overlap = bool(
+            site
+            and site.previous_key_sha256
             and site.previous_key_valid_until is not None
             and self.now < site.previous_key_valid_until
-        ):
+        )
+        if site is not None and (current or (previous and in_overlap)):
             return site
         raise Unauthorized(_REFUSED)
 
