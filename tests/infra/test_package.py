@@ -4,10 +4,6 @@ deployed stack, and the packager consumes the queue the template names for that 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -15,9 +11,6 @@ from typing import Any
 import pytest
 
 from infra.stack import load_template
-
-ROOT = Path(__file__).resolve().parents[2]
-SHIPPED = ("app.py", "chalicelib", ".chalice", "requirements.txt")
 
 
 def test_the_packager_queue_follows_the_template_naming_for_each_stage(
@@ -32,34 +25,6 @@ def test_the_packager_queue_follows_the_template_naming_for_each_stage(
         assert packager_queue_name() == rule.replace("${Stage}", stage)
     monkeypatch.setenv("PACKAGER_QUEUE", "deployed-name")
     assert packager_queue_name() == "deployed-name"
-
-
-@pytest.fixture(scope="module")
-def packaged(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`chalice package --stage dev` run once on a copy of what a clone holds; its output folder."""
-    tmp_path = tmp_path_factory.mktemp("package")
-    clone = tmp_path / "clone"
-    clone.mkdir()
-    for name in SHIPPED:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, clone / name, ignore=shutil.ignore_patterns("__pycache__", "deployed"))
-        else:
-            shutil.copy2(source, clone / name)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PACKAGER_", "STAGE"))}
-    env["AWS_DEFAULT_REGION"] = "us-east-1"  # chalice asks for one; nothing is called
-    chalice = Path(sys.executable).with_name("chalice")
-    result = subprocess.run(
-        [str(chalice), "package", "--stage", "dev", str(tmp_path / "out")],
-        cwd=clone,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return tmp_path / "out"
 
 
 def test_chalice_package_works_on_a_fresh_clone(packaged: Path) -> None:

@@ -3,11 +3,16 @@ stack that drifted from these would deploy and pass every moto test."""
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from infra.stack import load_template
+
+CHALICE = Path(__file__).resolve().parents[2] / ".chalice"
 
 #: Tables whose content nobody can recreate need point-in-time recovery; the idempotency table
 #: only holds 24-hour keys of work already done.
@@ -81,3 +86,103 @@ def test_private_keys_are_kept_and_never_in_a_parameter(resources: dict[str, Any
     assert all(r["DeletionPolicy"] == "Retain" for r in secrets.values())
     for props in _of_type(resources, "AWS::SSM::Parameter").values():
         assert "private" not in str(props.get("Value", "")).lower()
+
+
+def test_packages_are_write_once_for_every_principal_but_the_packager(resources: dict[str, Any]) -> None:
+    """S3 enforces it (moto does not): no one but the packager's role writes packages/, and no one
+    deletes a package's versions, whatever their IAM policies allow."""
+    (props,) = _of_type(resources, "AWS::S3::BucketPolicy").values()
+    statements = {s.get("Sid"): s for s in props["PolicyDocument"]["Statement"]}
+    packages = {"Fn::Sub": "${ArtifactsBucket.Arn}/packages/*"}
+    write = statements["OnlyThePackagerWritesPackages"]
+    assert (write["Effect"], write["Principal"], write["Action"], write["Resource"]) == (
+        "Deny",
+        "*",
+        "s3:PutObject",
+        packages,
+    )
+    config = json.loads((CHALICE / "config.json").read_text())
+    assert "package_sources" in config["lambda_functions"]
+    # Chalice names a function's own role <app>-<stage>-<function>.
+    packager_role = f":role/{config['app_name']}-${{Stage}}-package_sources"
+    assert write["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]["Fn::Sub"].endswith(packager_role)
+    delete = statements["PackagesAreNeverDeleted"]
+    assert (delete["Effect"], delete["Principal"], delete["Resource"]) == ("Deny", "*", packages)
+    assert set(delete["Action"]) == {"s3:DeleteObject", "s3:DeleteObjectVersion"}
+    assert "Condition" not in delete
+
+
+#: The parts of a resource name a policy cannot know when it is written, and may leave to "*":
+#: the account in the bucket's name and the object keys under a prefix, Secrets Manager's random
+#: suffix, a log group's stream names. A table, index, queue, parameter or log group has a name.
+_UNKNOWABLE = (
+    re.compile(r"[a-z0-9-]+-artifacts-\*/[a-z]+/\*"),
+    re.compile(r"secret:[a-z0-9-]+-\*"),
+    re.compile(r"log-group:/aws/lambda/[A-Za-z0-9_-]+(:log-stream:\*)?"),
+)
+
+
+def wildcards_where_a_name_is_known(resources: list[str]) -> list[str]:
+    found = []
+    for arn in resources:
+        parts = arn.split(":", 5)
+        name = parts[5] if len(parts) == 6 else arn
+        if "*" in name and not any(rule.fullmatch(name) for rule in _UNKNOWABLE):
+            found.append(arn)
+    return found
+
+
+def _policy_resources(document: dict[str, Any]) -> list[str]:
+    resources = []
+    for statement in document["Statement"]:
+        value = statement["Resource"]
+        resources += value if isinstance(value, list) else [value]
+    return resources
+
+
+@pytest.mark.parametrize("path", sorted(CHALICE.glob("policy-*.json")), ids=lambda p: p.name)
+def test_no_function_policy_uses_a_wildcard_where_the_name_is_known(path: Path) -> None:
+    resources = _policy_resources(json.loads(path.read_text()))
+
+    assert resources
+    assert wildcards_where_a_name_is_known(resources) == []
+
+
+def test_the_wildcard_check_finds_a_wildcard_name() -> None:
+    found = wildcards_where_a_name_is_known(
+        [
+            "arn:aws:dynamodb:*:*:table/igny8-plugins-dev-plugins/index/*",
+            "arn:aws:logs:*:*:log-group:/aws/lambda/*",
+            "*",
+            "arn:aws:dynamodb:*:*:table/igny8-plugins-dev-plugins",
+        ]
+    )
+    assert found == [
+        "arn:aws:dynamodb:*:*:table/igny8-plugins-dev-plugins/index/*",
+        "arn:aws:logs:*:*:log-group:/aws/lambda/*",
+        "*",
+    ]
+
+
+def test_template_policies_name_their_resources(resources: dict[str, Any]) -> None:
+    """Queue and bucket policies reference the resources themselves; "*" only for object keys."""
+    for kind in ("AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy"):
+        for props in _of_type(resources, kind).values():
+            for resource in _policy_resources(props["PolicyDocument"]):
+                text = json.dumps(resource)
+                assert resource != "*" and ("*" not in text or text.endswith('/*"}')), (kind, resource)
+
+
+def test_the_packaged_roles_use_no_wildcard_where_the_name_is_known(packaged: Path) -> None:
+    """The same check on what `chalice package` deploys: each function's role as built."""
+    template = json.loads((packaged / "sam.json").read_text())
+    roles = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+    resources = [
+        str(resource)
+        for role in roles
+        for policy in role["Policies"]
+        for resource in _policy_resources(policy["PolicyDocument"])
+    ]
+
+    assert len(roles) >= 2 and resources
+    assert wildcards_where_a_name_is_known(resources) == []
