@@ -12,8 +12,9 @@ from datetime import timedelta
 from chalice.app import Request
 
 from chalicelib.adapters import now, repository, store
-from chalicelib.logic.model import Plugin, PluginVersion, Site, iso
+from chalicelib.logic.model import Plugin, Release, Site, iso
 from chalicelib.logic.ratelimit import allow
+from chalicelib.logic.release_index import complete, lookup
 from chalicelib.logic.telemetry import Telemetry
 from chalicelib.logic.updates import choose_download, hidden_from_sites, unknown_plugin
 from chalicelib.observability import count
@@ -22,7 +23,7 @@ from chalicelib.settings import get_settings
 
 @dataclass(frozen=True)
 class Served:
-    version: PluginVersion
+    version: Release
     url: str
     expires_at: str
 
@@ -38,7 +39,8 @@ def serve_download(plugin: Plugin, pinned: str | None, caller: Site | None, requ
     else:
         source = (request.context.get("identity") or {}).get("sourceIp") or "unknown"
         allow(repository(), f"ip#{source}#{plugin.slug}", settings.anonymous_downloads_per_hour, moment)
-    chosen = choose_download(repository().versions(plugin.slug), pinned, plugin.slug, moment)
+    found = lookup(repository(), plugin.slug)
+    chosen = choose_download(complete(plugin.releases), pinned, plugin.slug, moment, found)
     ttl = settings.download_url_ttl
     url = store().presign_download(chosen.file_path, f"{plugin.slug}-v{chosen.version}.zip", ttl)
     Telemetry(repository(), moment).record_download(plugin.slug, chosen.version)

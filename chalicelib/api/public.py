@@ -20,6 +20,7 @@ from chalicelib.logic.commands import CheckUpdateQuery, PinnedVersion
 from chalicelib.logic.errors import NotFound
 from chalicelib.logic.fields import PlatformName
 from chalicelib.logic.model import Platform, Site
+from chalicelib.logic.release_index import complete, lookup, ordered
 from chalicelib.logic.telemetry import Telemetry
 from chalicelib.logic.updates import (
     check_site_id,
@@ -58,7 +59,8 @@ def check_update_view(slug: str, caller: Site | None, query: CheckUpdateQuery) -
     site = site_request(
         query, site_id=request.headers.get("x-igny8-site-id"), user_agent=request.headers.get("user-agent")
     )
-    answer = check_update(plugin, repository().versions(plugin.slug), site, _links())
+    releases = ordered(plugin.releases)
+    answer = check_update(plugin, releases, site, _links(), lookup(repository(), plugin.slug))
     count("CheckUpdate")
     if answer["update_available"]:
         count("UpdateOffered")
@@ -107,7 +109,8 @@ def download_view(slug: str, caller: Site | None, query: PinnedVersion) -> Respo
 def signature_view(slug: str, caller: Site | None, query: PinnedVersion) -> Response:
     """The package's detached signature as a ``.sig`` file, the form WordPress fetches."""
     plugin = find_plugin(slug, site_key=caller is not None)
-    chosen = choose_download(repository().versions(plugin.slug), query.version, plugin.slug, now())
+    found = lookup(repository(), plugin.slug)
+    chosen = choose_download(complete(plugin.releases), query.version, plugin.slug, now(), found)
     if not chosen.signature:
         raise NotFound(f"{plugin.slug} {chosen.version} has no signature", code="unsigned")
     return Response(
@@ -144,5 +147,8 @@ def latest_view(slug: Platform, caller: Site | None) -> Response:
     anonymous card may be kept by any cache (ETag, 304)."""
     repo = repository()
     plugins = repo.plugins_on_platform(slug.value)
-    card = latest_for_platform(plugins, slug.value, _links(), repo.versions, site_key=caller is not None)
+    releases = {plugin.slug: ordered(plugin.releases) for plugin in plugins}
+    card = latest_for_platform(
+        plugins, slug.value, _links(), releases.__getitem__, site_key=caller is not None
+    )
     return cacheable(card, public.current_request, personal=caller is not None)

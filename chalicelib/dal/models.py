@@ -15,12 +15,14 @@ from collections.abc import Mapping
 from datetime import UTC
 from typing import Any, ClassVar
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pydantic import TypeAdapter
+from pynamodb.attributes import Attribute, NumberAttribute, UnicodeAttribute
+from pynamodb.constants import MAP
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.dal.records import RecordTable
-from chalicelib.logic.model import AuditEntry, Installation, Plugin, PluginVersion, Site, iso_precise
+from chalicelib.logic.model import AuditEntry, Installation, Plugin, PluginVersion, Release, Site, iso_precise
 from chalicelib.logic.versions import sort_key
 from chalicelib.settings import Settings
 
@@ -34,6 +36,29 @@ class PlatformIndex(GlobalSecondaryIndex["PluginModel"]):
     slug = UnicodeAttribute(range_key=True)
 
 
+_RELEASE = TypeAdapter(Release)
+
+
+class ReleasesAttribute(Attribute[dict[str, Release]]):
+    """The release index: a map of version -> its entry as compact JSON (defaults left out).
+
+    A map, so one version's entry is set or removed by its own path in the transaction that writes
+    the version (``DynamoRepository.save_version``), without reading the rest; JSON in each value,
+    so an entry is one small string rather than a nested map of typed attributes."""
+
+    attr_type = MAP
+
+    def serialize(self, value: dict[str, Release]) -> dict[str, dict[str, str]]:
+        return {version: {"S": entry_json(entry)} for version, entry in value.items()}
+
+    def deserialize(self, value: dict[str, dict[str, str]]) -> dict[str, Release]:
+        return {version: _RELEASE.validate_json(item["S"]) for version, item in value.items()}
+
+
+def entry_json(entry: Release) -> str:
+    return _RELEASE.dump_json(entry, exclude_defaults=True).decode()
+
+
 class PluginModel(RecordTable[Plugin]):
     class Meta:
         table_name = "unbound-plugins"
@@ -41,6 +66,7 @@ class PluginModel(RecordTable[Plugin]):
 
     slug = UnicodeAttribute(hash_key=True)
     platform_index = PlatformIndex()
+    releases = ReleasesAttribute(default=dict)
 
 
 class PluginVersionModel(RecordTable[PluginVersion]):

@@ -4,9 +4,11 @@ rules: which conditions each save carries, and what a revision becomes."""
 
 from __future__ import annotations
 
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.operand import Path
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.dal.models import (
     AuditModel,
@@ -16,9 +18,11 @@ from chalicelib.dal.models import (
     PluginVersionModel,
     SiteModel,
     bind,
+    entry_json,
 )
-from chalicelib.logic.errors import Conflict
+from chalicelib.logic.errors import Conflict, NotFound
 from chalicelib.logic.model import AuditEntry, Installation, Plugin, PluginVersion, Site
+from chalicelib.logic.release_index import entry, index_of
 from chalicelib.logic.versions import sort_key
 from chalicelib.settings import Settings
 
@@ -42,6 +46,8 @@ class DynamoRepository:
             if plugin.revision == 0
             else PluginModel.attribute("revision") == plugin.revision
         )
+        if plugin.revision == 0:
+            plugin.releases = index_of(self.versions(plugin.slug))
         item = PluginModel.from_record(plugin, revision=plugin.revision + 1)
         _conditional_save(item, condition, f"plugin {plugin.slug} changed meanwhile; reload and retry")
         plugin.revision += 1
@@ -70,8 +76,43 @@ class DynamoRepository:
             )
             state = "changed meanwhile"
         item = PluginVersionModel.from_record(version, revision=revision)
-        _conditional_save(item, condition, f"{version.slug} {version.version} {state}; reload and retry")
+        made = entry(version)
+        path = Path(["releases", version.version])
+        # The version and its release index entry change together or not at all; the plugin's
+        # revision moves too, so a plugin save that read the index before cannot put it back.
+        index = [path.set({"S": entry_json(made)}) if made else path.remove()]
+        try:
+            with TransactWrite(connection=PluginModel._get_connection().connection) as write:
+                write.save(item, condition=condition)
+                write.update(
+                    PluginModel(version.slug),
+                    actions=[*index, PluginModel.attribute("revision").add(1)],
+                    condition=PluginModel.slug.exists(),
+                )
+        except TransactWriteError as exc:
+            version_refused, plugin_missing = (
+                reason is not None and reason.code == "ConditionalCheckFailed"  # a transaction's name for it
+                for reason in exc.cancellation_reasons or [None, None]
+            )
+            if version_refused:
+                raise Conflict(
+                    f"{version.slug} {version.version} {state}; reload and retry", code="concurrent_change"
+                ) from exc
+            if not plugin_missing:
+                raise
+            # The packager claims a version before it registers the plugin: no index to keep yet,
+            # and the plugin's creation builds it from the versions then stored (save_plugin).
+            _conditional_save(item, condition, f"{version.slug} {version.version} {state}; reload and retry")
         version.revision = revision
+
+    def reindex(self, slug: str) -> None:
+        """Rebuild ``slug``'s release index from its versions (a plugin stored before the index
+        existed), over the plugin revision it read."""
+        plugin = self.get_plugin(slug)
+        if plugin is None:
+            raise NotFound(f"no plugin {slug!r}")  # a new plugin's first save builds its index
+        plugin.releases = index_of(self.versions(slug))
+        self.save_plugin(plugin)
 
     # sites -----------------------------------------------------------------------------------
     def get_site(self, site_id: str) -> Site | None:

@@ -1,14 +1,17 @@
 """Which version a site may have: the update check-update offers, the version ``info`` and the
 ``latest`` card describe, and the package a download serves.
 
-Pure functions of the stored records; ``logic/updates.py`` turns their choices into answers.
+Pure functions of the stored records: whole versions (``info``) or the release index's entries
+(``logic/release_index.py``, the hot path), which share the fields decided on (``Candidate``).
+``logic/updates.py`` turns their choices into answers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol, TypeVar
 
 from chalicelib.logic.answers import Reason
 from chalicelib.logic.errors import Gone, NotFound
@@ -17,12 +20,37 @@ from chalicelib.logic.model import (
     DOWNLOADABLE,
     OFFERED,
     Plugin,
-    PluginVersion,
     Status,
     check_version,
 )
 from chalicelib.logic.rollout import admits
 from chalicelib.logic.versions import version_compare
+
+
+class Candidate(Protocol):
+    """What a decision reads of a version: a ``PluginVersion`` or a release index entry."""
+
+    @property
+    def version(self) -> str: ...
+    @property
+    def status(self) -> Status: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def rollout_percent(self) -> int: ...
+    @property
+    def offer_above(self) -> str | None: ...
+    @property
+    def force_update(self) -> bool: ...
+    @property
+    def requires(self) -> str | None: ...
+    @property
+    def requires_php(self) -> str | None: ...
+    @property
+    def package_expires_at(self) -> datetime | None: ...
+
+
+V = TypeVar("V", bound=Candidate)
 
 
 @dataclass(frozen=True)
@@ -44,9 +72,7 @@ class SiteRequest:
         return frozenset({DEFAULT_CHANNEL, self.channel})
 
 
-def latest_offered(
-    plugin: Plugin, versions: list[PluginVersion], site_id: str | None = None
-) -> PluginVersion | None:
+def latest_offered(plugin: Plugin, versions: Sequence[V], site_id: str | None = None) -> V | None:
     """The highest stable version this site may be offered (``versions`` is newest first), under
     the rollout rule check-update applies: without a site id, only versions rolled out to everyone.
     plugin-update-checker installs whatever ``info`` names, so ``info`` must not jump a rollout."""
@@ -67,12 +93,16 @@ def _salt(plugin: Plugin) -> str:
 
 
 def decide(
-    plugin: Plugin, versions: list[PluginVersion], site: SiteRequest
-) -> tuple[PluginVersion | None, Reason | Literal[""]]:
+    plugin: Plugin,
+    versions: Sequence[V],
+    site: SiteRequest,
+    lookup: Callable[[str], Candidate | None] | None = None,
+) -> tuple[V | None, Reason | Literal[""]]:
     """The version to offer this site (newest first: the first it may have), or why none.
 
     Reasons: ``up_to_date``, ``not_in_rollout``, ``requires_wp``, ``requires_php``, ``pulled``,
-    ``unknown_version`` (the site runs a version we never published), ``no_release``.
+    ``unknown_version`` (the site runs a version we never published), ``no_release``. ``lookup``
+    finds the site's own version when ``versions`` (the release index) leaves it out.
     """
     blocked: Reason | Literal[""] = ""
     salt = _salt(plugin)
@@ -94,7 +124,11 @@ def decide(
         blocked = blocked or why_not
     if blocked:
         return None, blocked
-    mine = next((v for v in versions if version_compare(v.version, site.current) == 0), None)
+    mine: Candidate | None = next(
+        (v for v in versions if version_compare(v.version, site.current) == 0), None
+    )
+    if mine is None and lookup is not None:
+        mine = lookup(site.current)
     if mine is not None and mine.status is Status.PULLED:
         return None, "pulled"
     if not any(v.status in OFFERED and v.channel in site.channels for v in versions):
@@ -102,7 +136,7 @@ def decide(
     return None, "up_to_date" if mine is not None else "unknown_version"
 
 
-def _why_not(version: PluginVersion, site: SiteRequest, salt: str) -> Reason | Literal[""]:
+def _why_not(version: Candidate, site: SiteRequest, salt: str) -> Reason | Literal[""]:
     """Why this site may not have this offered version ("" if it may)."""
     if not admits(version.rollout_percent, salt, site.site_id):
         return "not_in_rollout"
@@ -118,10 +152,15 @@ def _below(have: str | None, needs: str | None) -> bool:
 
 
 def choose_download(
-    versions: list[PluginVersion], pinned: str | None, slug: str, now: datetime
-) -> PluginVersion:
+    versions: Sequence[V],
+    pinned: str | None,
+    slug: str,
+    now: datetime,
+    lookup: Callable[[str], V | None] | None = None,
+) -> V:
     """The version a download serves: the pinned one while still downloadable, else the latest
-    version rolled out to everyone (a first install cannot be bucketed)."""
+    version rolled out to everyone (a first install cannot be bucketed). ``lookup`` reads a pinned
+    version ``versions`` (the release index's complete entries) leaves out."""
     if pinned is None:
         offered = next(
             (
@@ -136,6 +175,8 @@ def choose_download(
         return offered
     wanted = check_version(pinned)
     match = next((v for v in versions if version_compare(v.version, wanted) == 0), None)
+    if match is None and lookup is not None:
+        match = lookup(wanted)
     if match is not None and match.status is Status.PULLED:
         raise Gone(f"{slug} {match.version} was withdrawn; update to the latest version", code="pulled")
     if match is None or match.status not in DOWNLOADABLE:

@@ -23,6 +23,9 @@ move it to the first read.
 Migration notes (items already stored):
 - ``min_api_version`` (was carried everywhere, never set nor served) is gone from the record: stored
   items keep the attribute; it is ignored on read.
+- ``Plugin.releases`` (the release index) is new: a plugin stored before it reads back with an empty
+  index (check-update would answer no_release), so after the deploy call ``Repository.reindex(slug)``
+  once per plugin, which builds it from the stored versions.
 - ``PluginVersion.sha256`` is stored under the attribute name ``checksum`` (the seed's), so existing
   items read back; the API shows both names.
 """
@@ -226,6 +229,44 @@ class Installation:
     site_url: str | None = Field(default=None, exclude=True, description="The address the site reported.")
 
 
+@dataclass(frozen=True, config=_CONFIG)
+class Release:
+    """One version as the release index holds it (``logic/release_index.py``): what check-update,
+    download, signature and latest need, and nothing ``info`` alone shows (readme sections).
+
+    A slim entry (``complete`` false) keeps only what the decision needs of a version it can no
+    longer offer (pulled, or deprecated with its package expiring); a download of it reads the
+    version itself."""
+
+    version: str
+    status: Status
+    channel: str = DEFAULT_CHANNEL
+    complete: bool = True
+    rollout_percent: int = 100
+    offer_above: str | None = None
+    force_update: bool = False
+    requires: str | None = None
+    tested: str | None = None
+    requires_php: str | None = None
+    file_path: str = ""
+    file_size: int = 0
+    sha256: str = ""
+    sha384: str = ""
+    signature: str = ""
+    signature_key_id: str = ""
+    main_file: str = ""
+    plugin_uri: str = ""
+    plugin_name: str = ""
+    changelog: str = ""
+    upgrade_notice: str = ""
+    released_at: datetime | None = None
+    package_expires_at: datetime | None = None
+
+    @property
+    def version_code(self) -> int:
+        return version_code(self.version)
+
+
 @dataclass(config=_CONFIG)
 class Plugin:
     """A plugin the service distributes; its versions are ``PluginVersion`` records."""
@@ -249,6 +290,11 @@ class Plugin:
     private: bool = Field(default=False, description="Downloads and info need a valid site key.")
     downloads_per_hour: int | None = Field(
         default=None, description="Downloads per site per hour (null: the service default)."
+    )
+    releases: dict[str, Release] = Field(
+        default_factory=dict,
+        exclude=True,
+        description="The release index: version -> what the hot path needs, kept by every version write.",
     )
     revision: int = Field(default=0, exclude=True, description=_REVISION)
 

@@ -18,8 +18,9 @@ class Repository(Protocol):
     def get_plugin(self, slug: str) -> Plugin | None: ...
 
     def save_plugin(self, plugin: Plugin) -> None:
-        """Write ``plugin`` only over the stored ``plugin.revision`` (0: only if absent), then bump
-        it; raises ``Conflict`` when someone saved in between."""
+        """Write ``plugin`` only over the stored ``plugin.revision`` (0: only if absent, with its
+        release index built from the versions stored), then bump it; raises ``Conflict`` when
+        someone saved in between (a version write moves the revision too)."""
         ...
 
     def plugins_on_platform(self, platform: str) -> list[Plugin]: ...
@@ -35,7 +36,15 @@ class Repository(Protocol):
         status and revision; ``None``: only if absent), then bump ``version.revision``.
 
         Raises ``Conflict`` otherwise, so two writers can never silently overwrite each other.
+        In the same atomic write, the plugin's release index (``Plugin.releases``) takes the
+        version's entry (``release_index.entry``; none: removed) and the plugin's revision moves
+        on. Before the plugin exists (the packager claims a version first) only the version is
+        written: a new plugin's first ``save_plugin`` builds its index from the stored versions.
         """
+        ...
+
+    def reindex(self, slug: str) -> None:
+        """Rebuild the plugin's release index from its versions (items stored before it existed)."""
         ...
 
     def append_audit(self, entry: AuditEntry) -> None: ...

@@ -1,13 +1,14 @@
 """What sites are told: check-update, plugin information and downloads, as WordPress expects them.
 
-Pure functions of the stored records. Links handed to sites are always our own stable endpoints
+Pure functions of the stored records: whole versions for ``info``, the release index's entries
+(``logic/release_index.py``) for the hot path (check-update, download, latest). Links handed to sites are always our own stable endpoints
 pinned to one version: WordPress caches an offer for 12 hours, a presigned URL lives minutes.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -24,7 +25,7 @@ from chalicelib.logic.answers import (
     WordPressUpdateItem,
 )
 from chalicelib.logic.commands import CheckUpdateQuery
-from chalicelib.logic.decision import SiteRequest, choose_download, decide, latest_offered
+from chalicelib.logic.decision import Candidate, SiteRequest, choose_download, decide, latest_offered
 from chalicelib.logic.errors import InvalidInput, NotFound
 from chalicelib.logic.model import (
     DEFAULT_CHANNEL,
@@ -33,10 +34,11 @@ from chalicelib.logic.model import (
     SITE_ID_RE,
     Plugin,
     PluginVersion,
+    Release,
     check_version,
 )
-from chalicelib.logic.readme import version_entry
-from chalicelib.logic.readme_html import plain_text, render, render_changelog, render_faq
+from chalicelib.logic.readme_html import render, render_changelog, render_faq
+from chalicelib.logic.release_index import full, upgrade_notice
 from chalicelib.logic.rollout import wordpress_version_from_user_agent
 from chalicelib.logic.versions import version_compare
 
@@ -57,6 +59,9 @@ __all__ = [
     "unknown_plugin",
     "upgrade_notice",
 ]
+
+#: A version as an answer describes it: whole, or its release index entry (the same names).
+Described = PluginVersion | Release
 
 #: A release number at the start of a reported version, before a distribution's suffix.
 _RELEASE = re.compile(r"\d+(?:\.\d+)+(?=[-~+_]|$)")
@@ -157,16 +162,22 @@ def parse_current_version(value: str | None, alias: str | None = None) -> str:
 
 
 def check_update(
-    plugin: Plugin, versions: list[PluginVersion], site: SiteRequest, links: Links
+    plugin: Plugin,
+    versions: Sequence[Described],
+    site: SiteRequest,
+    links: Links,
+    lookup: Callable[[str], Candidate | None] | None = None,
 ) -> dict[str, Any]:
-    """The check-update answer (``answers.CheckUpdateAnswer``), as JSON."""
-    offered, reason = decide(plugin, versions, site)
+    """The check-update answer (``answers.CheckUpdateAnswer``), as JSON, from the release index's
+    entries (newest first; ``lookup`` finds a version it leaves out) or from whole versions."""
+    entries = [v if isinstance(v, Release) else full(v) for v in versions]
+    offered, reason = decide(plugin, entries, site, lookup)
     # Without an offer, describe the newest version at or below the site's own (what WordPress'
     # "no_update" list holds): never one the site was refused, e.g. held back by a rollout.
     shown = offered or next(
         (
             v
-            for v in versions
+            for v in entries
             if v.status in OFFERED
             and v.channel in site.channels
             and version_compare(v.version, site.current) <= 0
@@ -195,13 +206,13 @@ def check_update(
         and v.channel in site.channels
         and version_compare(v.version, site.current) > 0
         and version_compare(v.version, offered.version) <= 0
-        for v in versions
+        for v in entries
     )
     item = _update_item(plugin, shown, links, forced=forced)
     return UpdateOffer(**described, force_update=forced, update=item).json_body()
 
 
-def _shown_version(plugin: Plugin, shown: PluginVersion, links: Links) -> dict[str, Any]:
+def _shown_version(plugin: Plugin, shown: Release, links: Links) -> dict[str, Any]:
     """The fields of ``answers.ShownVersion`` one version fills, besides the offer itself."""
     return {
         "latest_version": shown.version,
@@ -211,19 +222,19 @@ def _shown_version(plugin: Plugin, shown: PluginVersion, links: Links) -> dict[s
         "released_at": shown.released_at,
         **_package(shown),
         **_requirements(shown),
-        **_integrity(shown, links),
+        **_integrity(plugin.slug, shown, links),
     }
 
 
-def _package(version: PluginVersion) -> dict[str, Any]:
+def _package(version: Described) -> dict[str, Any]:
     return {"file_size": version.file_size, "sha256": version.sha256}
 
 
-def _requirements(version: PluginVersion) -> dict[str, Any]:
+def _requirements(version: Described) -> dict[str, Any]:
     return {"requires": version.requires, "tested": version.tested, "requires_php": version.requires_php}
 
 
-def _integrity(version: PluginVersion, links: Links) -> dict[str, Any]:
+def _integrity(slug: str, version: Described, links: Links) -> dict[str, Any]:
     """The fields of ``answers.Integrity``: all null for a version packaged before signing."""
     signed = bool(version.signature)
     return {
@@ -231,11 +242,11 @@ def _integrity(version: PluginVersion, links: Links) -> dict[str, Any]:
         "signature": version.signature or None,
         "signature_key_id": version.signature_key_id or None,
         "signature_algorithm": "ed25519" if signed else None,
-        "signature_url": links.signature(version.slug, version.version) if signed else None,
+        "signature_url": links.signature(slug, version.version) if signed else None,
     }
 
 
-def _update_item(plugin: Plugin, shown: PluginVersion, links: Links, *, forced: bool) -> WordPressUpdateItem:
+def _update_item(plugin: Plugin, shown: Release, links: Links, *, forced: bool) -> WordPressUpdateItem:
     main_file = shown.main_file or f"{plugin.slug}.php"
     return WordPressUpdateItem(
         id=links.info(plugin.slug),
@@ -244,16 +255,10 @@ def _update_item(plugin: Plugin, shown: PluginVersion, links: Links, *, forced: 
         new_version=shown.version,
         package=links.download(plugin.slug, shown.version),
         url=shown.plugin_uri or links.info(plugin.slug),
-        upgrade_notice=upgrade_notice(shown),
+        upgrade_notice=shown.upgrade_notice,
         autoupdate=forced,
         **_requirements(shown),
     )
-
-
-def upgrade_notice(version: PluginVersion) -> str:
-    """This version's paragraph of readme.txt's ``== Upgrade Notice ==`` (``= 1.2.0 =`` headings),
-    as text: WordPress shows it in a line of its own."""
-    return plain_text(version_entry(version.sections.get("upgrade_notice", ""), version.version))
 
 
 def plugin_info(
@@ -290,7 +295,7 @@ def plugin_info(
         },
         **_package(offered),
         **_requirements(offered),
-        **_integrity(offered, links),
+        **_integrity(plugin.slug, offered, links),
     ).json_body()
 
 
@@ -298,13 +303,13 @@ def latest_for_platform(
     plugins: list[Plugin],
     platform: str,
     links: Links,
-    versions_of: Callable[[str], list[PluginVersion]],
+    versions_of: Callable[[str], Sequence[Described]],
     *,
     site_key: bool = False,
 ) -> dict[str, Any]:
     """The seed front-end's "download our plugin" card: the most recently released plugin that
     this caller may see (a private plugin only with a valid site key)."""
-    best: tuple[Plugin, PluginVersion] | None = None
+    best: tuple[Plugin, Described] | None = None
     for plugin in plugins:
         if hidden_from_sites(plugin, site_key=site_key):
             continue

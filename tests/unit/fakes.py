@@ -26,9 +26,10 @@ from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from chalicelib.logic.errors import Conflict, InvalidInput
+from chalicelib.logic.errors import Conflict, InvalidInput, NotFound
 from chalicelib.logic.model import AuditEntry, Failure, Installation, Plugin, PluginVersion, Site
 from chalicelib.logic.ports import PutResult, Signature, SourceObject, UploadGrant
+from chalicelib.logic.release_index import entry, index_of
 from chalicelib.logic.versions import sort_key
 
 _Record = TypeVar("_Record", AuditEntry, Installation, Plugin, PluginVersion, Site)
@@ -113,6 +114,8 @@ class FakeRepository:
             raise Conflict(
                 f"plugin {plugin.slug} changed meanwhile; reload and retry", code="concurrent_change"
             )
+        if plugin.revision == 0:
+            plugin.releases = index_of(self.versions(plugin.slug))
         plugin.revision += 1
         self._plugins[plugin.slug] = _stored(plugin)
 
@@ -149,6 +152,25 @@ class FakeRepository:
             )
         version.revision = (expected.revision if expected else 0) + 1
         self._versions[key] = _stored(version)
+        plugin = self._plugins.get(version.slug)
+        if plugin is not None:
+            self._index(plugin, version)
+            plugin.revision += 1
+
+    def reindex(self, slug: str) -> None:
+        plugin = self._plugins.get(slug)
+        if plugin is None:
+            raise NotFound(f"no plugin {slug!r}")
+        plugin.releases = index_of(self.versions(slug))
+        plugin.revision += 1
+
+    @staticmethod
+    def _index(plugin: Plugin, version: PluginVersion) -> None:
+        made = entry(_stored(version))
+        if made is None:
+            plugin.releases.pop(version.version, None)
+        else:
+            plugin.releases[version.version] = made
 
     # audit and installations -----------------------------------------------------------------
     def append_audit(self, entry: AuditEntry) -> None:
@@ -218,8 +240,12 @@ class FakeRepository:
 
     # test helpers (not part of the port) -------------------------------------------------------
     def put_version(self, version: PluginVersion) -> None:
-        """Arrange a stored version without the conditional check."""
+        """Arrange a stored version without the conditional check (its plugin's release index
+        follows, when the plugin is stored)."""
         self._versions[(version.slug, sort_key(version.version))] = _stored(version)
+        plugin = self._plugins.get(version.slug)
+        if plugin is not None:
+            self._index(plugin, version)
 
 
 class FakeStore:
