@@ -43,6 +43,42 @@ UPLOAD_URL_TTL = 900
 _TEXT: dict[str, Any] = {"type": "string"}
 _PLUGIN = answer(plugin=ref(Plugin))
 _VERSION = answer(version=ref(PluginVersion))
+_COUNT: dict[str, Any] = {"type": "integer", "minimum": 0}
+_SHARE: dict[str, Any] = {"type": "number", "minimum": 0, "maximum": 1}
+_MOMENT: dict[str, Any] = {"type": "string", "format": "date-time"}
+_MAYBE_TEXT: dict[str, Any] = {"type": ["string", "null"]}
+_MAYBE_MOMENT: dict[str, Any] = {"type": ["string", "null"], "format": "date-time"}
+
+
+def _list(item: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": item}
+
+
+#: ``logic/stats.plugin_stats``' answer, so the document (and the fuzzer) say what the dashboard reads.
+_STATS = answer(
+    slug=_TEXT,
+    generated_at=_MOMENT,
+    days=_COUNT,
+    downloads=answer(
+        total=_COUNT,
+        per_version={"type": "object", "additionalProperties": _COUNT},
+        per_day=_list(answer(day={"type": "string", "format": "date"}, count=_COUNT)),
+    ),
+    installations=answer(total=_COUNT, active=_COUNT, active_days=_COUNT),
+    version_distribution=_list(answer(version=_TEXT, count=_COUNT, share=_SHARE)),
+    updates=answer(offered=_COUNT, succeeded=_COUNT, success_rate={**_SHARE, "type": ["number", "null"]}),
+    health=answer(
+        failing=_COUNT,
+        sites=_list(answer(site_id=_TEXT, status=_MAYBE_TEXT, at=_MAYBE_MOMENT, message=_MAYBE_TEXT)),
+    ),
+    forced=answer(version=_MAYBE_TEXT, sites_below=_COUNT, site_ids=_list(_TEXT)),
+    adoption=answer(
+        version=_MAYBE_TEXT,
+        released_at=_MAYBE_MOMENT,
+        curve=_list(answer(hours={"type": "number", "minimum": 0}, share=_SHARE)),
+        time_to_80_hours={"type": ["number", "null"], "minimum": 0},
+    ),
+)
 
 
 def _releases(actor: str) -> Releases:
@@ -215,7 +251,7 @@ def configure_plugin(slug: str, actor: str, body: ConfigurePlugin) -> dict[str, 
     return {"plugin": plugin_json(configure(repository(), slug, body, now(), actor))}
 
 
-@route(admin, "/admin/plugins/{slug}/stats", auth=Auth.ADMIN, query=StatsQuery)
+@route(admin, "/admin/plugins/{slug}/stats", auth=Auth.ADMIN, query=StatsQuery, response=_STATS)
 def stats(slug: str, actor: str, query: StatsQuery) -> dict[str, Any]:
     """Downloads, installations, health and adoption over the last ``days``."""
     return plugin_stats(repository(), find_plugin(slug, active_only=False).slug, now(), query.days)
