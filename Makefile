@@ -50,6 +50,7 @@ bench: install
 	$(BIN)/python -m bench.packaging_bench
 	$(BIN)/python -m bench.bridge_bench
 	$(BIN)/python -m bench.records_bench
+	$(BIN)/python -m bench.hotpath_bench
 
 lint: install
 	$(BIN)/ruff check .
