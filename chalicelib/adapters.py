@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 from chalicelib.dal.repository import DynamoRepository
+from chalicelib.logic.apptoken import keys_from_secret
 from chalicelib.settings import get_settings
 from chalicelib.signing import SecretsManagerSigner
 from chalicelib.storage import S3ArtifactStore
@@ -37,6 +38,19 @@ def store() -> S3ArtifactStore:
 def signer() -> SecretsManagerSigner:
     settings = get_settings()
     return SecretsManagerSigner(settings.signing_keys_secret, settings.signing_public_keys_parameter)
+
+
+#: Seconds a warm container keeps the app-token secret: a rotation reaches every container soon.
+APP_TOKEN_SECRET_MAX_AGE = 300
+
+
+def app_token_keys() -> tuple[bytes, ...]:
+    """The keys app tokens are verified with (``logic/apptoken.py``), from Secrets Manager; none
+    when the stage has no such secret configured. The value is never logged."""
+    name = get_settings().app_token_secret
+    if not name:
+        return ()
+    return keys_from_secret(parameters.get_secret(name, max_age=APP_TOKEN_SECRET_MAX_AGE))
 
 
 @lru_cache(maxsize=1)

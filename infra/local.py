@@ -50,6 +50,8 @@ STATE_DIR = ROOT / ".local"
 API_PREFIX = "/api"
 REGION = "us-east-1"
 SEED_SOURCE = ROOT / "plugins" / "wordpress" / "source" / "igny8-wp-bridge"
+#: Where the example download card (docs/app-card/) is served from, unless APP_ORIGINS says otherwise.
+CARD_ORIGINS = "http://127.0.0.1:8081,http://localhost:8081"
 
 log = logging.getLogger("igny8.local")
 
@@ -62,6 +64,8 @@ class LocalStack:
     queue_url: str
     dead_letter_queue_url: str
     admin_token: str
+    #: The app-token key's secret (what the example card's stand-in backend mints with).
+    app_token_secret: str
 
 
 def _stack_environment(moto_url: str) -> dict[str, str]:
@@ -80,7 +84,12 @@ def provision(moto_url: str, api_url: str, state_dir: Path) -> LocalStack:
     """Create the stack's resources on moto and configure this process as the service would be."""
     os.environ.update(_stack_environment(moto_url))
     outputs = stack.deploy(
-        stage="local", parameters={"PackagerVisibilityTimeout": "2", "PackagerMaxReceiveCount": "3"}
+        stage="local",
+        parameters={
+            "PackagerVisibilityTimeout": "2",
+            "PackagerMaxReceiveCount": "3",
+            "AppOrigins": os.environ.get("APP_ORIGINS") or CARD_ORIGINS,
+        },
     )
     KeyStore.of_stack(outputs).ensure()  # the local stack signs with its own dev key
     token = secrets.token_urlsafe(32)
@@ -100,6 +109,7 @@ def provision(moto_url: str, api_url: str, state_dir: Path) -> LocalStack:
         queue_url=outputs["PackagerQueueUrl"],
         dead_letter_queue_url=outputs["PackagerDeadLetterQueueUrl"],
         admin_token=token,
+        app_token_secret=outputs["AppTokenSecretName"],
     )
     _write_state(local, state_dir)
     return local
@@ -121,6 +131,7 @@ def _write_state(local: LocalStack, state_dir: Path) -> None:
         "packager_queue_url": local.queue_url,
         "dead_letter_queue_url": local.dead_letter_queue_url,
         "admin_token_file": str(token_file),
+        "app_token_secret": local.app_token_secret,
     }
     (state_dir / "stack.json").write_text(json.dumps(state, indent=2) + "\n")
 

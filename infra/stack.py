@@ -7,6 +7,7 @@ resources the code runs against locally are the ones it meets in production.
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
 from collections.abc import Callable, Mapping
@@ -40,6 +41,8 @@ OUTPUT_ENV: dict[str, str] = {
     "PackagerMaxReceives": "PACKAGER_MAX_RECEIVE_COUNT",
     "SigningKeysSecretName": "SIGNING_KEYS_SECRET",
     "SigningPublicKeysParameterName": "SIGNING_PUBLIC_KEYS_PARAMETER",
+    "AppTokenSecretName": "APP_TOKEN_SECRET",
+    "AppOriginsAllowed": "APP_ORIGINS",
 }
 
 _BUCKET_RESOURCE = "ArtifactsBucket"
@@ -202,8 +205,18 @@ def _create_secrets_moto_skips(
             secrets.create_secret(
                 Name=name,
                 Description=properties.get("Description", ""),
-                SecretString=properties["SecretString"],
+                SecretString=properties.get("SecretString") or _generated(secrets, properties),
             )
+
+
+def _generated(secrets: SecretsManagerClient, properties: Mapping[str, Any]) -> str:
+    """What CloudFormation's ``GenerateSecretString`` makes: the template's JSON with one random
+    value added under its key (Secrets Manager's own generator, as on AWS)."""
+    spec = properties["GenerateSecretString"]
+    password = secrets.get_random_password(
+        PasswordLength=spec["PasswordLength"], ExcludePunctuation=spec.get("ExcludePunctuation", False)
+    )["RandomPassword"]
+    return json.dumps({**json.loads(spec["SecretStringTemplate"]), spec["GenerateStringKey"]: password})
 
 
 def _s3_notification(

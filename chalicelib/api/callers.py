@@ -1,4 +1,5 @@
-"""Who is asking: the admin principal, or the site whose key a request carries.
+"""Who is asking: the admin principal, the site whose key a request carries, or the IGNY8 app's
+user its backend vouched for.
 
 Routes never read credentials themselves: ``api/routing.py`` calls these, according to the auth
 each route declares, before its path, query or body is read.
@@ -10,14 +11,16 @@ from datetime import timedelta
 
 from chalice.app import Request
 
-from chalicelib.adapters import now, repository
+from chalicelib.adapters import app_token_keys, now, repository
 from chalicelib.api.auth import require_admin
+from chalicelib.logic.apptoken import AppUser, verify
 from chalicelib.logic.model import Site
 from chalicelib.logic.sites import Sites
 from chalicelib.settings import get_settings
 
 SITE_ID_HEADER = "X-IGNY8-Site-ID"
 SITE_KEY_HEADER = "X-IGNY8-API-Key"
+APP_TOKEN_HEADER = "X-IGNY8-App-Token"  # noqa: S105 - a header name, not a secret
 
 
 def sites(actor: str = "") -> Sites:
@@ -39,3 +42,10 @@ def claimed_site(request: Request) -> Site | None:
     """As ``site_of`` when a key is sent, else None: a site id alone claims nothing (check-update
     still buckets it for rollouts), while a key that does not match is always refused."""
     return None if request.headers.get(SITE_KEY_HEADER) is None else site_of(request)
+
+
+def app_user(request: Request) -> AppUser | None:
+    """The app user ``X-IGNY8-App-Token`` vouches for, None without the header, ``Unauthorized``
+    for a token that is not valid (never silently anonymous: the app would count nothing)."""
+    token = request.headers.get(APP_TOKEN_HEADER)
+    return None if token is None else verify(token, app_token_keys(), now())

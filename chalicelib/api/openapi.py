@@ -55,6 +55,16 @@ SECURITY_SCHEMES: dict[str, Any] = {
         "description": "Deployed: an AWS SigV4-signed request from a principal allowed to invoke the admin API.",
         "x-amazon-apigateway-authtype": "awsSigv4",
     },
+    "appToken": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-IGNY8-App-Token",
+        "description": (
+            "A user of the IGNY8 app, vouched for by the app's backend: v1.<base64url claims>.<base64url "
+            "HMAC-SHA256>, claims sub/iat/exp, at most 900 s long, signed with the stage's app-token "
+            "secret (README: App tokens). Invalid: 401 invalid_app_token; lapsed: 401 expired_app_token."
+        ),
+    },
     "adminToken": {
         "type": "http",
         "scheme": "bearer",
@@ -142,8 +152,9 @@ def _schemas() -> tuple[dict[str, Any], dict[tuple[type[BaseModel], str], dict[s
     for spec in REGISTRY:
         if spec.body is not None:
             wanted.add((spec.body, "validation"))
-        if isinstance(spec.response, type):
-            wanted.add((spec.response, "serialization"))
+        for answer_model in (spec.response, spec.app_response):
+            if isinstance(answer_model, type):
+                wanted.add((answer_model, "serialization"))
     ordered = sorted(wanted, key=lambda item: (item[0].__name__, item[1]))
     refs, top = models_json_schema(ordered, ref_template=_REF)
     by_model: dict[tuple[type[BaseModel], str], dict[str, Any]] = {}
@@ -158,7 +169,7 @@ def _operation(spec: RouteSpec, refs: dict[tuple[type[BaseModel], str], dict[str
     operation: dict[str, Any] = {
         "summary": summary.strip() or spec.name,
         "tags": [spec.tag],
-        "security": _SECURITY[spec.auth],
+        "security": _SECURITY[spec.auth] + ([{"appToken": []}] if spec.app else []),
         "parameters": _parameters(spec.path_model, "path") + _parameters(spec.query, "query"),
         "responses": _responses(spec, refs),
     }
@@ -200,6 +211,11 @@ def _responses(spec: RouteSpec, refs: dict[tuple[type[BaseModel], str], dict[str
         "content": error_content,
     }
     responses: dict[str, Any] = {str(spec.status): _success(spec, refs)}
+    if spec.app_response is not None:
+        responses["200"] = {
+            "description": "For a caller with an app token",
+            "content": {"application/json": {"schema": refs[(spec.app_response, "serialization")]}},
+        }
     for status in spec.also:
         responses[str(status)] = {
             "description": "Not modified: the copy the client holds (If-None-Match) is current."

@@ -16,6 +16,7 @@ from chalicelib.api.downloads import serve_download
 from chalicelib.api.http import cacheable, find_plugin, links
 from chalicelib.api.routing import Auth, route
 from chalicelib.logic.answers import CheckUpdateAnswer, LatestCard, PluginInformation, PublishedKeys
+from chalicelib.logic.apptoken import AppUser
 from chalicelib.logic.commands import CheckUpdateQuery, PinnedVersion
 from chalicelib.logic.errors import NotFound
 from chalicelib.logic.fields import PlatformName
@@ -95,11 +96,13 @@ def info_view(slug: str, caller: Site | None) -> Response:
     status=302,
     produces="",
     cors=True,
+    app=True,
 )
-def download_view(slug: str, caller: Site | None, query: PinnedVersion) -> Response:
-    """A redirect to a fresh, short-lived link to the package (the latest, or a pinned version)."""
+def download_view(slug: str, caller: Site | None, user: AppUser | None, query: PinnedVersion) -> Response:
+    """A redirect to a fresh, short-lived link to the package (the latest, or a pinned version).
+    With an app token, counted for that user under the per-user allowance."""
     plugin = find_plugin(slug, site_key=caller is not None)
-    served = serve_download(plugin, query.version, caller, public.current_request)
+    served = serve_download(plugin, query.version, caller, public.current_request, user)
     return Response(body="", status_code=302, headers={"Location": served.url, "Cache-Control": "no-store"})
 
 

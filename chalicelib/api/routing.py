@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, create_model
 
 from chalicelib.api.auth import iam
 from chalicelib.api.bodies import parse_body, parse_query
-from chalicelib.api.callers import admin_actor, claimed_site, site_of
+from chalicelib.api.callers import admin_actor, app_user, claimed_site, site_of
 from chalicelib.api.cors import preflight, with_cors
 from chalicelib.api.errors import internal_error, refusal
 from chalicelib.logic.commands import parse
@@ -76,6 +76,10 @@ class RouteSpec:
     also: tuple[int, ...] = field(default=())
     #: The IGNY8 app's pages may read this route from their own origin (``api/cors.py``).
     cors: bool = False
+    #: An app token (``X-IGNY8-App-Token``) is accepted here, in place of a site's key.
+    app: bool = False
+    #: What a caller with an app token gets instead of ``response`` (status 200), if different.
+    app_response: type[BaseModel] | None = None
 
 
 REGISTRY: list[RouteSpec] = []
@@ -96,11 +100,15 @@ def route(
     also: tuple[int, ...] = (),
     own_body: bool = False,
     cors: bool = False,
+    app: bool = False,
+    app_response: type[BaseModel] | None = None,
 ) -> Callable[[View], View]:
     """Declare ``path`` on ``blueprint``: the view receives its path parameters typed, plus, when
     declared, ``actor`` (admin), ``caller`` (site), ``query`` and ``body`` as parsed models.
     ``own_body``: the view parses the declared body itself (to answer a browser with a page).
-    ``cors``: the app's allowed origins may read the answers; the path's preflight is registered."""
+    ``cors``: the app's allowed origins may read the answers; the path's preflight is registered.
+    ``app``: an app token is accepted in place of a site key; the view gets ``user`` (an
+    ``AppUser`` or None) and, for such a user, no body (the app's card posts none)."""
 
     def decorate(view: View) -> View:
         names = [part[1:-1] for part in path.split("/") if part.startswith("{")]
@@ -111,7 +119,7 @@ def route(
             **{name: (types[name], ...) for name in names},
         )
         parsed_body = None if own_body else body
-        _check_signature(view, names, auth, query, parsed_body)
+        _check_signature(view, names, auth, query, parsed_body, app=app)
         for method in methods:
             REGISTRY.append(
                 RouteSpec(
@@ -129,6 +137,8 @@ def route(
                     produces=produces,
                     also=also,
                     cors=cors,
+                    app=app,
+                    app_response=app_response,
                 )
             )
         if cors:
@@ -144,6 +154,7 @@ def route(
                         params=params,
                         query=query,
                         body=parsed_body,
+                        app=app,
                     )
                 )
             except DomainError as exc:
@@ -215,24 +226,29 @@ def _inputs(
     params: dict[str, Any],
     query: type[BaseModel] | None,
     body: type[BaseModel] | None,
+    app: bool,
 ) -> dict[str, Any]:
     inputs: dict[str, Any] = {}
+    user = app_user(request) if app else None
+    if app:
+        inputs["user"] = user
     if auth is Auth.ADMIN:
         inputs["actor"] = admin_actor(request)
-    elif auth is Auth.SITE:
+    elif auth is Auth.SITE and user is None:
         inputs["caller"] = site_of(request)
-    elif auth is Auth.SITE_OPTIONAL:
+    elif auth in (Auth.SITE, Auth.SITE_OPTIONAL):
         inputs["caller"] = claimed_site(request)
     inputs.update(dict(parse(path_model, params, "path")))
     if query is not None:
         inputs["query"] = parse_query(query, request.query_params)
     if body is not None:
-        inputs["body"] = parse_body(body, request.raw_body, request.headers.get("content-type"))
+        content_type = request.headers.get("content-type")
+        inputs["body"] = None if user is not None else parse_body(body, request.raw_body, content_type)
     return inputs
 
 
 def _check_signature(
-    view: Callable[..., Any], names: list[str], auth: Auth, query: object, body: object
+    view: Callable[..., Any], names: list[str], auth: Auth, query: object, body: object, *, app: bool
 ) -> None:
     """A view takes exactly what its declaration gives it: a mismatch fails at import, not at a
     request."""
@@ -241,6 +257,7 @@ def _check_signature(
     given |= {"caller"} if auth in (Auth.SITE, Auth.SITE_OPTIONAL) else set()
     given |= {"query"} if query is not None else set()
     given |= {"body"} if body is not None else set()
+    given |= {"user"} if app else set()
     taken = set(inspect.signature(view).parameters)
     if taken != given:
         raise TypeError(f"view {view.__name__} takes {sorted(taken)} but its route gives {sorted(given)}")

@@ -13,6 +13,7 @@ from chalicelib.api.http import find_plugin
 from chalicelib.api.routing import Auth, route
 from chalicelib.api.views import installation_json
 from chalicelib.logic.answers import DownloadUrl, InstallationAnswer
+from chalicelib.logic.apptoken import AppUser
 from chalicelib.logic.commands import HealthReport, InstallReport, PinnedVersion, Registration
 from chalicelib.logic.model import Site
 from chalicelib.logic.telemetry import Telemetry
@@ -63,13 +64,7 @@ def health_check(slug: str, caller: Site, body: HealthReport) -> dict[str, Any]:
 def download_url(slug: str, caller: Site, query: PinnedVersion) -> dict[str, Any]:
     """A fresh, short-lived link to the package, with what to verify it by (the bridge's path)."""
     served = serve_download(find_plugin(slug, site_key=True), query.version, caller, site.current_request)
-    return DownloadUrl(
-        url=served.url,
-        expires_at=served.expires_at,
-        version=served.version.version,
-        sha256=served.version.sha256,
-        file_size=served.version.file_size,
-    ).json_body()
+    return served.answer().json_body()
 
 
 @route(
@@ -80,9 +75,24 @@ def download_url(slug: str, caller: Site, query: PinnedVersion) -> dict[str, Any
     body=InstallReport,
     status=204,
     produces="",
+    cors=True,
+    app=True,
+    app_response=DownloadUrl,
 )
-def track_download(slug: str, caller: Site, body: InstallReport) -> Response:
-    """The site confirms it installed a download (served downloads are counted when served)."""
+def track_download(
+    slug: str, caller: Site | None, user: AppUser | None, body: InstallReport | None
+) -> Response:
+    """The site confirms it installed a download (served downloads are counted when served).
+
+    With an app token instead (the IGNY8 app's download card, no body): the download is served
+    to that user, counted, and held to the per-user allowance; the answer's ``url`` is where the
+    card sends the browser."""
+    if user is not None:
+        plugin = find_plugin(slug, site_key=caller is not None)
+        served = serve_download(plugin, None, caller, site.current_request, user)
+        return Response(body=served.answer().json_body())
+    # Without an app user, routing has proven the site and parsed its report.
+    assert caller is not None and body is not None
     plugin = find_plugin(slug, site_key=True)
     Telemetry(repository(), now()).installed(caller.site_id, plugin.slug, body)
     return Response(body="", status_code=204)

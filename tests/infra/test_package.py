@@ -41,7 +41,7 @@ def test_chalice_package_works_on_a_fresh_clone(packaged: Path) -> None:
 #: Every grant each function's role has in the deployable artefact, by action: anything beyond
 #: these fails. Only the packager may read the private signing key, consume the queue or write
 #: packages/; the API (public, site and admin routes) reads packages, tags them for retention,
-#: accepts sources (presigned uploads, rollbacks) and reads the public keys.
+#: accepts sources (presigned uploads, rollbacks), reads the public keys and the app-token key.
 _TABLE_ACTIONS = {
     "dynamodb:BatchGetItem",
     "dynamodb:BatchWriteItem",
@@ -58,7 +58,14 @@ _LOGS = {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}
 ALLOWED = {
     "ApiHandlerRole": _TABLE_ACTIONS
     | _LOGS
-    | {"s3:GetObject", "s3:PutObjectTagging", "s3:DeleteObjectTagging", "s3:PutObject", "ssm:GetParameter"},
+    | {
+        "s3:GetObject",
+        "s3:PutObjectTagging",
+        "s3:DeleteObjectTagging",
+        "s3:PutObject",
+        "ssm:GetParameter",
+        "secretsmanager:GetSecretValue",
+    },
     "PackageSourcesRole": _TABLE_ACTIONS
     | _LOGS
     | {
@@ -110,4 +117,8 @@ def test_each_function_gets_only_the_permissions_it_needs(packaged: Path) -> Non
     secrets = [r for a, r in _grants(template, "PackageSourcesRole") if a.startswith("secretsmanager:")]
     assert secrets and all("signing-keys" in r and "root" not in r for r in secrets), (
         "no function reads the root"
+    )
+    api_secrets = [r for a, r in api if a.startswith("secretsmanager:")]
+    assert api_secrets and all(r.endswith("-app-token-*") for r in api_secrets), (
+        "the API reads the app-token key, never a signing key"
     )

@@ -86,24 +86,40 @@ def test_a_refusal_is_readable_by_the_app(client: Client) -> None:
     assert response.headers["Access-Control-Allow-Origin"] == APP
 
 
-@pytest.mark.parametrize("path", CARD_ROUTES)
-def test_preflight_answers_the_app_origin(client: Client, path: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "method"),
+    [*((path, "GET") for path in CARD_ROUTES), (f"/plugins/{SLUG}/track-download/", "POST")],
+)
+def test_preflight_answers_the_app_origin(client: Client, path: str, method: str) -> None:
     response = client.http.request(
         "OPTIONS",
         path,
         headers={
             "Origin": APP,
-            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Method": method,
             "Access-Control-Request-Headers": "x-igny8-app-token",
         },
     )
 
     assert response.status_code == 204
     assert response.headers["Access-Control-Allow-Origin"] == APP
-    assert response.headers["Access-Control-Allow-Methods"] == "GET"
+    assert response.headers["Access-Control-Allow-Methods"] == method
     assert "X-IGNY8-App-Token" in response.headers["Access-Control-Allow-Headers"]
     assert int(response.headers["Access-Control-Max-Age"]) > 0
     assert "Origin" in vary(response.headers)
+
+
+def test_a_preflight_reads_no_plugin_so_tells_nothing_about_a_slug(client: Client) -> None:
+    def preflight(slug: str, origin: str) -> tuple[int, dict[str, Any], bytes]:
+        response = client.http.request(
+            "OPTIONS",
+            f"/plugins/{slug}/info/",
+            headers={"Origin": origin, "Access-Control-Request-Method": "GET"},
+        )
+        return response.status_code, response.headers, response.body
+
+    for origin in (APP, ELSEWHERE):
+        assert preflight(SLUG, origin) == preflight("no-such-plugin", origin)
 
 
 @pytest.mark.parametrize(
