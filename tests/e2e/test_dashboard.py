@@ -3,7 +3,6 @@ sign in with the admin token, see the charts drawn from the live stats, sign out
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,45 +10,18 @@ from typing import Any
 import pytest
 import requests
 
+from tests.e2e.browser import chromium
 from tests.e2e.conftest import SLUG, Stack
 
 pytestmark = pytest.mark.e2e
 
 CHARTS = ("chart-versions", "chart-downloads", "chart-adoption")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def _chromium() -> str:
-    path = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).exists():
-        pytest.skip(
-            "Chromium is not installed (Debian: apt-get install chromium); the dashboard is not browser-tested"
-        )
-    return path
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    executable = _chromium()
-    try:
-        from playwright.sync_api import sync_playwright  # noqa: PLC0415
-    except ImportError:
-        pytest.skip(
-            "playwright is not importable (pip install playwright==1.65.2); the dashboard is not browser-tested"
-        )
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium("the dashboard") as started:
+        yield started
 
 
 class Watched:
