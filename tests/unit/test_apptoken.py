@@ -6,7 +6,10 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -101,3 +104,18 @@ def test_the_app_cannot_mint_what_the_service_would_refuse() -> None:
 )
 def test_keys_come_from_the_secret_and_short_ones_are_ignored(secret: str, keys: tuple[bytes, ...]) -> None:
     assert keys_from_secret(secret) == keys
+
+
+def test_the_readme_example_mints_tokens_the_service_accepts() -> None:
+    """The app team copies the README's Python example: it must keep agreeing with ``verify``."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```python\n(.*?def mint_app_token.*?)```", readme, re.DOTALL)
+    assert example is not None, "the README shows how to mint an app token"
+    namespace: dict[str, Any] = {}
+    exec(example.group(1), namespace)  # our own README's example
+
+    token = namespace["mint_app_token"]("a" * 64, "user-7", 120)
+
+    user = verify(token, (b"a" * 64,), datetime.now(UTC))
+    assert user.user_id == "user-7"
+    assert refusal(token, datetime.now(UTC), keys=(b"b" * 64,)) == "invalid_app_token"
