@@ -99,8 +99,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage", required=True, choices=["dev", "prod"])
     parser.add_argument("--public-base-url", default="", help="e.g. https://api.igny8.com/api")
     parser.add_argument("--skip-chalice", action="store_true", help="only deploy the resources")
+    parser.add_argument(
+        "--app-origins",
+        default="",
+        help="origins of the IGNY8 app allowed to call the download card's routes, comma-separated "
+        "(the template's AppOrigins; its default when not given)",
+    )
     args = parser.parse_args(argv)
-    outputs = stack.deploy(stage=args.stage)
+    outputs = stack.deploy(
+        stage=args.stage, parameters={"AppOrigins": args.app_origins} if args.app_origins else None
+    )
     print(f"active signing key: {KeyStore.of_stack(outputs).ensure()}")
     environment = stack.environment(outputs)
     if args.public_base_url:
