@@ -23,7 +23,7 @@ import click
 from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 
-from chalicelib.logic.notifications import uploads
+from chalicelib.logic.uploads import uploads
 from igny8_cli import render
 from igny8_cli.context import App, Group
 from igny8_cli.errors import CliError

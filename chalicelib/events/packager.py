@@ -23,9 +23,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from chalice.app import Blueprint, SQSEvent
 
 from chalicelib.adapters import idempotency_store, now, repository, signer, store
-from chalicelib.logic.ingest import IngestFailed, Ingestor, Upload
-from chalicelib.logic.notifications import uploads
+from chalicelib.logic.ingest import IngestFailed, Ingestor
 from chalicelib.logic.packaging import Limits
+from chalicelib.logic.uploads import Upload, uploads
 from chalicelib.observability import count
 from chalicelib.settings import get_settings, packager_queue_name
 

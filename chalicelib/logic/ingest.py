@@ -12,17 +12,14 @@ dead-letter queue.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from chalicelib.logic.commands import ReleaseSettings, parse
-from chalicelib.logic.errors import Conflict, DomainError, InvalidInput
+from chalicelib.logic.errors import Conflict, DomainError
 from chalicelib.logic.model import (
     DEFAULT_CHANNEL,
-    INITIAL,
     REPLACEABLE,
     AuditEntry,
     Failure,
@@ -30,8 +27,6 @@ from chalicelib.logic.model import (
     Plugin,
     PluginVersion,
     Status,
-    check_platform,
-    check_slug,
     check_version,
 )
 from chalicelib.logic.packaging import (
@@ -44,13 +39,13 @@ from chalicelib.logic.packaging import (
 )
 from chalicelib.logic.plugins import new_plugin, update_plugin
 from chalicelib.logic.ports import ArtifactStore, PutResult, Repository, Signer
-from chalicelib.logic.provenance import provenance
+from chalicelib.logic.provenance import Requested, provenance
 from chalicelib.logic.readme import version_entry
 from chalicelib.logic.releases import RELEASABLE, Releases, snapshot
+from chalicelib.logic.uploads import SourceKey, Upload, local_name, package_key, parse_source_key
 
 logger = logging.getLogger(__name__)
 
-SOURCE_PREFIX = "sources/"
 #: A ``pending`` claim older than this was abandoned (the packager Lambda times out after 5 min).
 CLAIM_TIMEOUT = timedelta(minutes=30)
 
@@ -70,60 +65,6 @@ class IngestFailed(Exception):
         self.retry = code in RETRYABLE
 
 
-@dataclass(frozen=True)
-class SourceKey:
-    key: str
-    platform: Platform
-    slug: str
-    version: str | None
-
-
-def parse_source_key(key: str) -> SourceKey:
-    """``sources/{platform}/{slug}/[{version}/]{file}``; a version in the key is optional."""
-    parts = key.split("/")
-    if len(parts) < 4 or parts[0] + "/" != SOURCE_PREFIX or not parts[-1]:
-        raise InvalidInput(f"{key!r} is not sources/<platform>/<slug>/[<version>/]<file>", code="bad_key")
-    platform = check_platform(parts[1])
-    slug = check_slug(parts[2])
-    version = None
-    if len(parts) == 5:
-        version = check_version(parts[3])
-    elif len(parts) > 5:
-        raise InvalidInput(f"{key!r} has too many path segments", code="bad_key")
-    else:
-        match = re.fullmatch(rf"{re.escape(slug)}-v?(\d[0-9A-Za-z.+_-]*?)\.(?:zip|tar\.gz|tgz)", parts[-1])
-        if match:
-            version = check_version(match.group(1))
-    return SourceKey(key=key, platform=platform, slug=slug, version=version)
-
-
-def package_key(platform: Platform, slug: str, version: str) -> str:
-    return f"packages/{platform.value}/{slug}/{slug}-v{version}.zip"
-
-
-@dataclass(frozen=True)
-class _Requested:
-    """What the upload's metadata asks for: an initial status and, when released, its settings."""
-
-    status: Status
-    settings: ReleaseSettings
-
-    @classmethod
-    def of(cls, meta: dict[str, str]) -> _Requested:
-        value = meta.get("status") or Status.DRAFT.value
-        status = next((s for s in INITIAL if s.value == value), None)
-        if status is None:
-            allowed = ", ".join(sorted(s.value for s in INITIAL))
-            raise InvalidInput(
-                f"an upload may ask for status {allowed}, not {value!r}", code="invalid_status"
-            )
-        given = {"percent": meta.get("percent"), "channel": meta.get("channel") or None}
-        if (meta.get("force_update") or "").lower() not in ("", "false"):  # false: leave it as it is
-            given["force_update"] = meta.get("force_update")
-        settings = parse(ReleaseSettings, {k: v for k, v in given.items() if v is not None}, "metadata")
-        return cls(status=status, settings=settings)
-
-
 @dataclass
 class _Attempt:
     """What one run has learnt so far, so a failure is recorded against the version it was for."""
@@ -132,48 +73,6 @@ class _Attempt:
     source_version_id: str
     #: Who the audit names for this upload (see ``logic.provenance``).
     actor: str = "an S3 upload"
-
-
-@dataclass(frozen=True)
-class Upload:
-    """What the S3 event told us; the object itself is fetched by version id, never by name alone."""
-
-    key: str
-    version_id: str | None
-    #: S3's ``eventTime`` (ms): orders uploads of one version, so a late event cannot undo a newer one.
-    event_time: datetime | None = None
-    #: The IAM principal S3 names in the event (``userIdentity.principalId``): who wrote it.
-    principal: str | None = None
-
-    def identity(self) -> dict[str, str]:
-        """The S3 object write this event reports, as plain JSON (one upload, one identity)."""
-        return {
-            "key": self.key,
-            "version_id": self.version_id or "",
-            "event_time": self.event_time.isoformat() if self.event_time else "",
-            "principal": self.principal or "",
-        }
-
-    @classmethod
-    def of(cls, identity: dict[str, str]) -> Upload:
-        event_time = identity.get("event_time")
-        return cls(
-            key=identity["key"],
-            version_id=identity.get("version_id") or None,
-            event_time=datetime.fromisoformat(event_time) if event_time else None,
-            principal=identity.get("principal") or None,
-        )
-
-    def older_than(self, record: PluginVersion) -> bool:
-        return bool(
-            self.event_time and record.source_event_time and self.event_time < record.source_event_time
-        )
-
-
-def _local_name(key: str) -> str:
-    """The upload's file name, made safe for a private temp dir (no separators, no dot-files)."""
-    name = re.sub(r"[^A-Za-z0-9._+-]", "_", key.rsplit("/", 1)[-1]).lstrip(".")[:100]
-    return name or "source"
 
 
 def _upload_record(
@@ -243,7 +142,7 @@ class Ingestor:
         self, source: SourceKey, upload: Upload, attempt: _Attempt, last_delivery: bool
     ) -> PluginVersion:
         # Named after the upload, so the packager's messages name the file the admin sent.
-        archive = self.workdir / _local_name(source.key)
+        archive = self.workdir / local_name(source.key)
         obj = self.store.fetch_source(source.key, upload.version_id, archive, self.limits.max_archive_bytes)
         grant = self.store.upload_grant(source.key)
         origin = provenance(obj.metadata, grant, upload.principal, upload.event_time or self.clock())
@@ -251,7 +150,7 @@ class Ingestor:
         attempt.source_version_id = obj.version_id
         if meta.get("version"):
             attempt.version = check_version(meta["version"])
-        requested = _Requested.of(meta)
+        requested = Requested.of(meta)
         existing = self.repo.get_version(source.slug, attempt.version) if attempt.version else None
         if existing is not None and existing.status is Status.PENDING and _made_by(existing, source, attempt):
             self._resume(source, existing, last_delivery)
@@ -356,7 +255,7 @@ class Ingestor:
         upload: Upload,
         attempt: _Attempt,
         existing: PluginVersion | None,
-        requested: _Requested,
+        requested: Requested,
     ) -> PluginVersion | None:
         """The record if this event needs no packaging: late (a newer upload holds the version) or
         a repeat of the upload that made it (then only the steps after the record are redone)."""
@@ -423,7 +322,7 @@ class Ingestor:
         return pending
 
     def _finish(
-        self, source: SourceKey, record: PluginVersion, requested: _Requested, actor: str
+        self, source: SourceKey, record: PluginVersion, requested: Requested, actor: str
     ) -> PluginVersion:
         """The steps after the version record: safe to repeat, so a retry completes a crashed run."""
         now = self.clock()

@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.logic.model import Status
+from chalicelib.logic.commands import ReleaseSettings, parse
+from chalicelib.logic.errors import InvalidInput
+from chalicelib.logic.model import INITIAL, Status
 from chalicelib.logic.ports import UploadGrant
 
 #: Metadata only the admin API may set: each would change what sites are offered.
@@ -55,3 +57,27 @@ def provenance(
             )
     actor = f"S3 principal {principal}" if principal else "an S3 upload with no principal in its event"
     return Provenance(actor=actor, metadata=metadata, notes=tuple(notes))
+
+
+@dataclass(frozen=True)
+class Requested:
+    """What an upload asks for (its metadata once provenance has sorted it): an initial status and,
+    when released, its settings."""
+
+    status: Status
+    settings: ReleaseSettings
+
+    @classmethod
+    def of(cls, meta: dict[str, str]) -> Requested:
+        value = meta.get("status") or Status.DRAFT.value
+        status = next((s for s in INITIAL if s.value == value), None)
+        if status is None:
+            allowed = ", ".join(sorted(s.value for s in INITIAL))
+            raise InvalidInput(
+                f"an upload may ask for status {allowed}, not {value!r}", code="invalid_status"
+            )
+        given = {"percent": meta.get("percent"), "channel": meta.get("channel") or None}
+        if (meta.get("force_update") or "").lower() not in ("", "false"):  # false: leave it as it is
+            given["force_update"] = meta.get("force_update")
+        settings = parse(ReleaseSettings, {k: v for k, v in given.items() if v is not None}, "metadata")
+        return cls(status=status, settings=settings)

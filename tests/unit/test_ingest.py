@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from chalicelib.logic.errors import InvalidInput
-from chalicelib.logic.ingest import IngestFailed, Ingestor, Upload, parse_source_key
+from chalicelib.logic.ingest import IngestFailed, Ingestor
 from chalicelib.logic.model import Platform, Plugin, PluginVersion, Status
 from chalicelib.logic.packaging import Limits
+from chalicelib.logic.uploads import Upload, parse_source_key
 from tests.unit.fakes import FakeRepository, FakeSigner, FakeStore, FixedClock
 
 BRIDGE = Path(__file__).resolve().parents[2] / "plugins" / "wordpress" / "source" / "igny8-wp-bridge"
