@@ -148,16 +148,7 @@ def _integer_schema(low: int, high: int) -> dict[str, Any]:
 
 HEALTH_STATUSES = ("active", "inactive", "error")
 
-#: The examples name what every stack serves (the bridge): a client, or the contract fuzzer, trying
-#: the document's examples reaches a real plugin and version, not only 404s.
-Slug = Annotated[
-    str,
-    Rule(
-        "invalid_slug",
-        {"type": "string", "pattern": f"^{SLUG_RULE}$", "examples": ["igny8-wp-bridge"]},
-        check_slug,
-    ),
-]
+Slug = Annotated[str, Rule("invalid_slug", {"type": "string", "pattern": f"^{SLUG_RULE}$"}, check_slug)]
 Version = Annotated[
     str,
     Rule(
@@ -167,7 +158,6 @@ Version = Annotated[
             "minLength": 1,
             "maxLength": VERSION_MAX,
             "description": "compared as PHP's version_compare",
-            "examples": ["1.0.0"],
         },
         _version,
     ),

@@ -32,7 +32,7 @@ from schemathesis import Case, CheckContext, GenerationMode, Response
 from schemathesis.checks import CHECKS as registry
 from schemathesis.checks import load_all_checks
 
-from tests.e2e.conftest import Stack
+from tests.e2e.conftest import SLUG, Stack
 
 pytestmark = pytest.mark.e2e
 
@@ -132,9 +132,25 @@ def document(stack: Stack) -> dict[str, Any]:
     return dict(answer.json())
 
 
+def with_examples(document: dict[str, Any]) -> dict[str, Any]:
+    """The document, with the plugin every stack serves (``SLUG``, version 1.0.0) as the example of
+    each slug and version parameter, so that generated requests also reach a real plugin and
+    version, not only unknown ones. Test-side: the served document names no real plugin (a
+    private one must look like a slug nobody knows)."""
+    examples = {"slug": SLUG, "version": "1.0.0"}
+    copy: dict[str, Any] = json.loads(json.dumps(document))
+    for operations in copy["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter["schema"]
+                if parameter["name"] in examples and "enum" not in schema:
+                    schema["examples"] = [examples[parameter["name"]]]
+    return copy
+
+
 @pytest.fixture(scope="module")
 def api(stack: Stack, document: dict[str, Any]) -> Any:
-    loaded = schemathesis.openapi.from_dict(document)
+    loaded = schemathesis.openapi.from_dict(with_examples(document))
     loaded.config.update(base_url=stack.api, request_timeout=30)
     loaded.config.generation.update(
         modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
