@@ -3,10 +3,12 @@
 (positive and negative modes, plus its coverage phase's boundary values and unexpected methods).
 
 Each generated request is sent twice: without credentials, and with the valid credentials its
-route asks for (the admin token, or a site's id and key; a public route has no second call). The
-run fails on any 5xx, any status, content type or body the document does not declare, an error
-body that is not exactly ``{"error": {"code", "message"}}`` (the dashboard's documented HTML 401
-login page excepted), and a route that needs credentials answering without them.
+route asks for (the admin token, or a site's id and key; a public route has no second call),
+both with odd values in headers the document does not declare (``noise``). The run fails on any
+5xx, any status, content type or body the document does not declare, data it forbids accepted, an
+error body that is not exactly ``{"error": {"code", "message"}}`` (except where the document
+declares an HTML page: the admin sign-in), and a route that needs credentials answering without
+them.
 
 Bounded for ``make test`` (``IGNY8_FUZZ_EXAMPLES`` generated examples per operation and mode,
 derandomized so a failure replays identically); ``make fuzz`` raises the budget. The number of
@@ -156,7 +158,7 @@ def api(stack: Stack, document: dict[str, Any]) -> Any:
         modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
         max_examples=EXAMPLES,
         deterministic=True,
-        # Credentials are sent by the test: none, or valid ones, never generated noise.
+        # The test decides the credentials (none, or valid ones); schemathesis would draw them.
         with_security_parameters=False,
         database="none",
     )
