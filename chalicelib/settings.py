@@ -64,6 +64,9 @@ class Settings:
     app_token_secret: str = ""
     #: Downloads one app user (vouched for by an app token) may start per plugin per hour.
     user_downloads_per_hour: int = 10
+    #: How long a warm container answers from memory (plugins and their release index, verified
+    #: site keys, recorded offers): the bound on how stale a public answer may be (0: off).
+    hot_cache_seconds: int = 10
 
 
 def _env(name: str, default: str | None = None) -> str:
@@ -97,18 +100,18 @@ def _origins(name: str) -> tuple[str, ...]:
     return origins
 
 
-def _positive_int(name: str) -> int:
+def _positive_int(name: str, least: int = 1) -> int:
     try:
         value = int(os.environ[name])
     except ValueError:
-        value = 0
-    if value < 1:
-        raise SettingsError(f"{name} must be a positive integer")
+        value = least - 1
+    if value < least:
+        raise SettingsError(f"{name} must be an integer of at least {least}")
     return value
 
 
-def _int_or(name: str, default: int) -> int:
-    return _positive_int(name) if name in os.environ else default
+def _int_or(name: str, default: int, least: int = 1) -> int:
+    return _positive_int(name, least) if name in os.environ else default
 
 
 def load_settings() -> Settings:
@@ -153,6 +156,7 @@ def load_settings() -> Settings:
         app_origins=_origins("APP_ORIGINS"),
         app_token_secret=os.environ.get("APP_TOKEN_SECRET", ""),
         user_downloads_per_hour=_int_or("USER_DOWNLOADS_PER_HOUR", 10),
+        hot_cache_seconds=_int_or("HOT_CACHE_SECONDS", 10, least=0),
     )
 
 

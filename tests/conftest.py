@@ -34,6 +34,8 @@ _ENV = {
     "ADMIN_TOKEN_SHA256": hashlib.sha256(ADMIN_TOKEN.encode()).hexdigest(),
     "PUBLIC_BASE_URL": "https://plugins.test/api",
     "POWERTOOLS_DEV": "false",
+    # Tests read their own writes at once; the warm-answer cache is tested on its own.
+    "HOT_CACHE_SECONDS": "0",
 }
 for _name in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
     os.environ.pop(_name, None)

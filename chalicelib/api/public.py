@@ -13,7 +13,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.adapters import now, repository
 from chalicelib.api.downloads import serve_download
-from chalicelib.api.http import cacheable, find_plugin, links
+from chalicelib.api.http import cacheable, find_plugin, hot, links
 from chalicelib.api.routing import Auth, route
 from chalicelib.logic.answers import CheckUpdateAnswer, LatestCard, PluginInformation, PublishedKeys
 from chalicelib.logic.apptoken import AppUser
@@ -65,8 +65,9 @@ def check_update_view(slug: str, caller: Site | None, query: CheckUpdateQuery) -
     count("CheckUpdate")
     if answer["update_available"]:
         count("UpdateOffered")
-        if caller is not None:
-            Telemetry(repository(), now()).record_offer(caller.site_id, plugin.slug, answer["latest_version"])
+        offered = answer["latest_version"]
+        if caller is not None and hot().offer_changed(caller.site_id, plugin.slug, offered):
+            Telemetry(repository(), now()).record_offer(caller.site_id, plugin.slug, offered)
     personal = site.site_id is not None or plugin.private or site.read_user_agent
     return cacheable(answer, request, personal=personal)
 
@@ -148,8 +149,7 @@ def latest_view(slug: Platform, caller: Site | None) -> Response:
     """The "download our plugin" card: the platform's most recently released plugin. Private
     plugins count only for a caller with a valid site key, whose answer is its own (private); the
     anonymous card may be kept by any cache (ETag, 304)."""
-    repo = repository()
-    plugins = repo.plugins_on_platform(slug.value)
+    plugins = hot().platform(slug.value)
     releases = {plugin.slug: ordered(plugin.releases) for plugin in plugins}
     card = latest_for_platform(
         plugins, slug.value, _links(), releases.__getitem__, site_key=caller is not None

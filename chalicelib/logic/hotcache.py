@@ -1,0 +1,103 @@
+"""Warm answers from memory: what one container keeps between requests, for a few seconds.
+
+Ten million sites checking twice a day ask about a handful of plugins whose releases change a few
+times a week, so a warm container reads each plugin (and its release index) once per ``seconds``
+rather than once per check, trusts a site key it verified for as long, and skips recording an offer
+it recorded already. The bound, stated in the README: an answer reflects a release change, a
+revoked or rotated key, at most ``seconds`` after it is written (``HOT_CACHE_SECONDS``; 0 turns
+every cache off, as the tests that need read-your-writes do). Each cache holds at most ``capacity``
+entries, the least recently used going first, so a scan of made-up slugs or keys cannot grow it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+from chalicelib.logic.model import Plugin, Site
+from chalicelib.logic.ports import Repository
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+#: Entries per cache: plugins of a platform, sites of a fleet's busiest container; a few MB at most.
+CAPACITY = 2048
+
+
+def _monotonic() -> float:
+    return time.monotonic()
+
+
+class TtlCache(Generic[K, V]):
+    """At most ``capacity`` values, each kept ``seconds`` after it was loaded."""
+
+    def __init__(self, seconds: float, capacity: int, clock: Callable[[], float] = _monotonic) -> None:
+        self.seconds = seconds
+        self.capacity = capacity
+        self.clock = clock
+        self._items: OrderedDict[K, tuple[float, V]] = OrderedDict()
+
+    def get(self, key: K, load: Callable[[], V]) -> V:
+        """The value kept for ``key`` while fresh, else ``load()`` (kept from now on)."""
+        now = self.clock()
+        kept = self._items.get(key)
+        if kept is not None and kept[0] > now:
+            self._items.move_to_end(key)
+            return kept[1]
+        value = load()
+        self.put(key, value, now)
+        return value
+
+    def put(self, key: K, value: V, now: float | None = None) -> None:
+        if self.seconds <= 0:
+            return
+        self._items[key] = ((self.clock() if now is None else now) + self.seconds, value)
+        self._items.move_to_end(key)
+        while len(self._items) > self.capacity:
+            self._items.popitem(last=False)
+
+    def fresh(self, key: K) -> V | None:
+        kept = self._items.get(key)
+        return kept[1] if kept is not None and kept[0] > self.clock() else None
+
+
+class HotReads:
+    """The reads every public request makes, answered from memory while fresh."""
+
+    def __init__(
+        self,
+        repo: Repository,
+        seconds: float,
+        capacity: int = CAPACITY,
+        clock: Callable[[], float] = _monotonic,
+    ) -> None:
+        self.repo = repo
+        self._plugins: TtlCache[str, Plugin | None] = TtlCache(seconds, capacity, clock)
+        self._platforms: TtlCache[str, list[Plugin]] = TtlCache(seconds, capacity, clock)
+        self._sites: TtlCache[tuple[str, str], Site] = TtlCache(seconds, capacity, clock)
+        self._offers: TtlCache[tuple[str, str], str] = TtlCache(seconds, capacity, clock)
+
+    def plugin(self, slug: str) -> Plugin | None:
+        """The plugin with its release index (an unknown slug is remembered as unknown too)."""
+        return self._plugins.get(slug, lambda: self.repo.get_plugin(slug))
+
+    def platform(self, platform: str) -> list[Plugin]:
+        return self._platforms.get(platform, lambda: self.repo.plugins_on_platform(platform))
+
+    def site(self, site_id: str, key: str, authenticate: Callable[[], Site]) -> Site:
+        """The site this key proved within ``seconds``, else ``authenticate()`` (constant-time,
+        ``Sites.authenticate``). Only successes are kept, under the key's digest, never the key: a
+        refusal always takes the full, even path."""
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        return self._sites.get((site_id, digest), authenticate)
+
+    def offer_changed(self, site_id: str, slug: str, version: str) -> bool:
+        """Whether this offer may differ from the one last recorded for the site (then recording
+        it reads the installation); the same offer again within ``seconds`` reads nothing."""
+        if self._offers.fresh((site_id, slug)) == version:
+            return False
+        self._offers.put((site_id, slug), version)
+        return True
