@@ -117,3 +117,19 @@ def test_a_warm_check_with_a_site_key_reads_and_writes_nothing(
     for _ in range(5):
         assert offered(client, site) == "1.1.0"
     assert calls == []
+
+
+def test_check_update_carries_no_readme_section_and_reads_one_small_item(
+    warm: tuple[Client, dict[str, str]],
+) -> None:
+    client, _ = warm
+    info = client.http.get(f"/plugins/{SLUG}/info").json_body
+    answer = client.http.get(f"/plugins/{SLUG}/check-update?current_version=0.9.0")
+    body = answer.body.decode()
+    assert answer.json_body["update_available"] is True
+    for name in ("description", "installation", "faq"):
+        section = info["sections"][name]
+        assert len(section) > 100 and section not in body
+    plugin_item = models.PluginModel.get(SLUG)
+    assert set(plugin_item.releases) == {"1.0.0", "1.1.0"}
+    assert len(json.dumps(models.PluginModel.releases.serialize(plugin_item.releases))) < 4096
