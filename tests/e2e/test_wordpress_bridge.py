@@ -333,6 +333,8 @@ def test_a_package_signed_by_a_key_the_root_never_certified_is_refused(
 
 @contextlib.contextmanager
 def _forged_version(stack: Stack, version: str, sha256: str, signature: str, key_id: str) -> Iterator[None]:
+    """The version record and its release index entry (on the plugin item, what check-update and
+    download-url read) both forged, as an attacker with write access to the tables would."""
     dynamodb = stack.aws("dynamodb")
     table = _table(stack, "-plugin-versions")
     items = dynamodb.scan(TableName=table)["Items"]
@@ -345,10 +347,22 @@ def _forged_version(stack: Stack, version: str, sha256: str, signature: str, key
         ExpressionAttributeNames={f"#{n}": n for n in attributes},
         ExpressionAttributeValues={f":{n}": {"S": v} for n, v in attributes.items()},
     )
+    plugins = _table(stack, "-plugins")
+    plugin = dynamodb.get_item(TableName=plugins, Key={"slug": {"S": SLUG}})["Item"]
+    entry = json.loads(plugin["releases"]["M"][version]["S"])
+    entry |= {"signature": signature, "signature_key_id": key_id, "sha256": sha256}
+    dynamodb.update_item(
+        TableName=plugins,
+        Key={"slug": {"S": SLUG}},
+        UpdateExpression="SET releases.#v = :e",
+        ExpressionAttributeNames={"#v": version},
+        ExpressionAttributeValues={":e": {"S": json.dumps(entry)}},
+    )
     try:
         yield
     finally:
         dynamodb.put_item(TableName=table, Item=item)
+        dynamodb.put_item(TableName=plugins, Item=plugin)
 
 
 @contextlib.contextmanager
