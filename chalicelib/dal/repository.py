@@ -4,6 +4,8 @@ rules: which conditions each save carries, and what a revision becomes."""
 
 from __future__ import annotations
 
+import logging
+
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.operand import Path
@@ -28,6 +30,8 @@ from chalicelib.settings import Settings
 
 _CONDITIONAL_FAILED = "ConditionalCheckFailedException"
 
+log = logging.getLogger(__name__)
+
 
 class DynamoRepository:
     def __init__(self, settings: Settings) -> None:
@@ -36,7 +40,7 @@ class DynamoRepository:
     # plugins -------------------------------------------------------------------------------
     def get_plugin(self, slug: str) -> Plugin | None:
         try:
-            return PluginModel.get(slug, consistent_read=True).to_record()
+            return self._indexed(PluginModel.get(slug, consistent_read=True).to_record())
         except PluginModel.DoesNotExist:
             return None
 
@@ -53,7 +57,25 @@ class DynamoRepository:
         plugin.revision += 1
 
     def plugins_on_platform(self, platform: str) -> list[Plugin]:
-        return [item.to_record() for item in PluginModel.platform_index.query(platform)]
+        return [self._indexed(item.to_record()) for item in PluginModel.platform_index.query(platform)]
+
+    def _indexed(self, plugin: Plugin) -> Plugin:
+        """Migration: a plugin stored before the release index existed has a ``latest`` pointer
+        but no index (a released version always has an entry). Its index is built from its
+        versions on first read and saved over the revision read (a concurrent save wins, and
+        carries an index of its own), so every later read is one item again."""
+        if plugin.releases or not plugin.latest:
+            return plugin
+        plugin.releases = index_of(self.versions(plugin.slug))
+        if not plugin.releases:  # nothing to migrate: the pointer names no stored release
+            return plugin
+        try:
+            self.save_plugin(plugin)
+        except Conflict:
+            log.info("release index migrated meanwhile", extra={"slug": plugin.slug})
+        else:
+            log.info("release index migrated", extra={"slug": plugin.slug, "entries": len(plugin.releases)})
+        return plugin
 
     # versions ------------------------------------------------------------------------------
     def get_version(self, slug: str, version: str) -> PluginVersion | None:

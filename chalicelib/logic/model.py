@@ -23,9 +23,9 @@ move it to the first read.
 Migration notes (items already stored):
 - ``min_api_version`` (was carried everywhere, never set nor served) is gone from the record: stored
   items keep the attribute; it is ignored on read.
-- ``Plugin.releases`` (the release index) is new: a plugin stored before it reads back with an empty
-  index (check-update would answer no_release), so after the deploy call ``Repository.reindex(slug)``
-  once per plugin, which builds it from the stored versions.
+- ``Plugin.releases`` (the release index) is new: a plugin stored before it has a ``latest`` pointer
+  and no index; ``DynamoRepository`` builds the index from its versions on the first read and saves
+  it (``Repository.reindex(slug)`` rebuilds one on demand).
 - ``PluginVersion.sha256`` is stored under the attribute name ``checksum`` (the seed's), so existing
   items read back; the API shows both names.
 """

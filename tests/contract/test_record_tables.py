@@ -134,3 +134,34 @@ def test_a_field_added_to_a_version_record_is_stored_read_and_shown(dynamo: Dyna
         PluginVersion(slug=SLUG, version="2.1.0", status=Status.DRAFT, created_at=NOW), expected=None
     )
     assert NotedVersionModel.get(SLUG, sort_key("2.1.0")).to_record().note == ""
+
+
+def test_a_plugin_stored_before_the_release_index_gets_it_on_first_read(dynamo: DynamoRepository) -> None:
+    """A deployed plugin from before the index: its ``latest`` says 1.0.0 is out, but no index was
+    ever written. The first read builds it from the versions and saves it, so sites keep being
+    offered the release (not ``no_release``) and later reads are one item again."""
+    slug = "pre-index-plugin"
+    released = PluginVersion(
+        slug=slug, version="1.0.0", status=Status.RELEASED, created_at=NOW, released_at=NOW
+    )
+    dynamo.save_version(released, expected=None)
+    boto3.client("dynamodb", region_name=PluginVersionModel.Meta.region).put_item(
+        TableName=get_settings().plugins_table,
+        Item={
+            "slug": {"S": slug},
+            "name": {"S": "Old"},
+            "platform": {"S": "wordpress"},
+            "latest": {"M": {"stable": {"S": "1.0.0"}}},
+            "created_at": {"S": "2023-01-02T03:04:05.000000+0000"},
+            "updated_at": {"S": "2023-01-02T03:04:05.000000+0000"},
+            "revision": {"N": "2"},
+        },
+    )
+
+    first = dynamo.get_plugin(slug)
+    on_platform = [p for p in dynamo.plugins_on_platform("wordpress") if p.slug == slug]
+
+    assert first is not None and list(first.releases) == ["1.0.0"]
+    assert [list(p.releases) for p in on_platform] == [["1.0.0"]]
+    raw = PluginModel.get(slug).serialize()
+    assert "releases" in raw and raw["revision"] == {"N": "3"}  # saved once, over the revision read
