@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from chalicelib.logic.errors import Conflict, DomainError
@@ -22,7 +21,6 @@ from chalicelib.logic.model import (
     DEFAULT_CHANNEL,
     REPLACEABLE,
     AuditEntry,
-    Failure,
     Platform,
     Plugin,
     PluginVersion,
@@ -37,18 +35,16 @@ from chalicelib.logic.packaging import (
     build_generic_package,
     build_wordpress_package,
 )
-from chalicelib.logic.plugins import new_plugin, update_plugin
+from chalicelib.logic.plugins import update_plugin
 from chalicelib.logic.ports import ArtifactStore, PutResult, Repository, Signer
 from chalicelib.logic.provenance import Requested, provenance
 from chalicelib.logic.readme import version_entry
 from chalicelib.logic.releases import RELEASABLE, Releases, snapshot
+from chalicelib.logic.upload_failures import record_failure
+from chalicelib.logic.upload_records import Attempt, claim, made_by, new_upload_plugin
 from chalicelib.logic.uploads import SourceKey, Upload, local_name, package_key, parse_source_key
 
 logger = logging.getLogger(__name__)
-
-#: A ``pending`` claim older than this was abandoned (the packager Lambda times out after 5 min).
-CLAIM_TIMEOUT = timedelta(minutes=30)
-
 
 #: Refusals that a later delivery may not repeat: another upload holds the version right now.
 RETRYABLE = frozenset({"version_busy"})
@@ -63,35 +59,6 @@ class IngestFailed(Exception):
         self.code = code
         self.message = message
         self.retry = code in RETRYABLE
-
-
-@dataclass
-class _Attempt:
-    """What one run has learnt so far, so a failure is recorded against the version it was for."""
-
-    version: str | None
-    source_version_id: str
-    #: Who the audit names for this upload (see ``logic.provenance``).
-    actor: str = "an S3 upload"
-
-
-def _upload_record(
-    source: SourceKey, upload: Upload, attempt: _Attempt, version: str, *, status: Status, now: datetime
-) -> PluginVersion:
-    """A version record that says which upload it stands for (a claim, or a failure)."""
-    return PluginVersion(
-        slug=source.slug,
-        version=version,
-        status=status,
-        created_at=now,
-        source_key=source.key,
-        source_version_id=attempt.source_version_id,
-        source_event_time=upload.event_time,
-    )
-
-
-def _made_by(record: PluginVersion, source: SourceKey, attempt: _Attempt) -> bool:
-    return (record.source_key, record.source_version_id) == (source.key, attempt.source_version_id)
 
 
 class Ingestor:
@@ -124,22 +91,24 @@ class Ingestor:
         except DomainError as exc:
             # Nowhere to record it: the key names no plugin. The log and the DLQ keep the evidence.
             raise IngestFailed(exc.code, exc.message) from exc
-        attempt = _Attempt(version=source.version, source_version_id=upload.version_id or "")
+        attempt = Attempt(version=source.version, source_version_id=upload.version_id or "")
         try:
             return self._ingest(source, upload, attempt, last_delivery)
         except (DomainError, PackagingError) as exc:
             code, message = exc.code, str(getattr(exc, "message", exc))
-            self._record_failure(source, upload, attempt, code, message)
+            record_failure(self.repo, source, upload, attempt, code=code, message=message, now=self.clock())
             raise IngestFailed(code, message) from exc
         except Exception as exc:
             # A bug or an outage: still leave a trace where an admin looks, then let the message be
             # retried (the retry finishes or records again) and, in the end, parked in the DLQ.
             message = f"the packager failed unexpectedly ({type(exc).__name__}); the upload will be retried"
-            self._record_failure(source, upload, attempt, "internal_error", message)
+            record_failure(
+                self.repo, source, upload, attempt, code="internal_error", message=message, now=self.clock()
+            )
             raise
 
     def _ingest(
-        self, source: SourceKey, upload: Upload, attempt: _Attempt, last_delivery: bool
+        self, source: SourceKey, upload: Upload, attempt: Attempt, last_delivery: bool
     ) -> PluginVersion:
         # Named after the upload, so the packager's messages name the file the admin sent.
         archive = self.workdir / local_name(source.key)
@@ -152,7 +121,7 @@ class Ingestor:
             attempt.version = check_version(meta["version"])
         requested = Requested.of(meta)
         existing = self.repo.get_version(source.slug, attempt.version) if attempt.version else None
-        if existing is not None and existing.status is Status.PENDING and _made_by(existing, source, attempt):
+        if existing is not None and existing.status is Status.PENDING and made_by(existing, source, attempt):
             self._resume(source, existing, last_delivery)
         handled = self._already_handled(source, upload, attempt, existing, requested)
         if handled is not None:
@@ -180,7 +149,9 @@ class Ingestor:
                 code="version_exists",
             )
 
-        claimed = self._claim(source, upload, attempt, built.version, existing)
+        claimed = claim(
+            self.repo, source, upload, attempt, version=built.version, existing=existing, now=self.clock()
+        )
         self.store.put_package(file_path, built.path, built.sha256, replace=True)
         signature = self.signer.sign(bytes.fromhex(built.sha384))
         record = self._record(
@@ -253,7 +224,7 @@ class Ingestor:
         self,
         source: SourceKey,
         upload: Upload,
-        attempt: _Attempt,
+        attempt: Attempt,
         existing: PluginVersion | None,
         requested: Requested,
     ) -> PluginVersion | None:
@@ -267,7 +238,7 @@ class Ingestor:
                 extra={"slug": source.slug, "version": existing.version, "source_key": source.key},
             )
             return existing
-        if existing.status not in (Status.FAILED, Status.PENDING) and _made_by(existing, source, attempt):
+        if existing.status not in (Status.FAILED, Status.PENDING) and made_by(existing, source, attempt):
             logger.info(
                 "registered before; finishing what that run may have left",
                 extra={"slug": source.slug, "version": existing.version, "source_key": source.key},
@@ -275,7 +246,7 @@ class Ingestor:
             return self._finish(source, existing, requested, attempt.actor)
         return None
 
-    def _build(self, source: SourceKey, archive: Path, attempt: _Attempt) -> BuiltPackage:
+    def _build(self, source: SourceKey, archive: Path, attempt: Attempt) -> BuiltPackage:
         out = self.workdir / "out"
         out.mkdir()
         build = build_wordpress_package if source.platform is Platform.WORDPRESS else build_generic_package
@@ -284,42 +255,6 @@ class Ingestor:
         )
         attempt.version = built.version  # the packager refuses a version not in the shared grammar
         return built
-
-    def _claim(
-        self,
-        source: SourceKey,
-        upload: Upload,
-        attempt: _Attempt,
-        version: str,
-        existing: PluginVersion | None,
-    ) -> PluginVersion:
-        """Own ``version`` (a ``pending`` record) before writing its bytes, so of two uploads racing
-        for one version exactly one writes them; the other fails with the reason."""
-        now = self.clock()
-        if (
-            existing is not None
-            and existing.status is Status.PENDING
-            and not _made_by(existing, source, attempt)
-        ):
-            if now - existing.created_at < CLAIM_TIMEOUT:
-                raise Conflict(
-                    f"{source.slug} {version} is being packaged from {existing.source_key}; "
-                    "upload again once it is done",
-                    code="version_busy",
-                )
-            logger.warning(
-                "taking over an abandoned upload",
-                extra={"slug": source.slug, "version": version, "abandoned_by": existing.source_key},
-            )
-        pending = _upload_record(source, upload, attempt, version, status=Status.PENDING, now=now)
-        try:
-            self.repo.save_version(pending, expected=existing)
-        except Conflict as exc:
-            raise Conflict(
-                f"another upload of {source.slug} {version} got there first; upload again once it is done",
-                code="version_busy",
-            ) from exc
-        return pending
 
     def _finish(
         self, source: SourceKey, record: PluginVersion, requested: Requested, actor: str
@@ -335,7 +270,7 @@ class Ingestor:
             plugin.name, plugin.description, plugin.updated_at = name, description, now
             return True
 
-        update_plugin(self.repo, source.slug, describe, lambda: self._new_plugin(source, now))
+        update_plugin(self.repo, source.slug, describe, lambda: new_upload_plugin(source, now))
         if requested.status is Status.RELEASED and record.status in RELEASABLE:
             releases = Releases(self.repo, self.store, now, actor=actor)
             return releases.apply(source.slug, record.version, "release", requested.settings)
@@ -385,49 +320,3 @@ class Ingestor:
             source_key=source.key,
             source_version_id=source_version_id,
         )
-
-    @staticmethod
-    def _new_plugin(source: SourceKey, now: datetime) -> Plugin:
-        return new_plugin(source.slug, source.slug, source.platform, now)
-
-    def _record_failure(
-        self, source: SourceKey, upload: Upload, attempt: _Attempt, code: str, message: str
-    ) -> None:
-        """Leave the reason where an admin looks: always on the plugin (created if new), and on the
-        version record too while that version is still replaceable. A version sites may have is
-        never touched."""
-        logger.warning(
-            "refused",
-            extra={
-                "slug": source.slug,
-                "version": attempt.version,
-                "reason": code,
-                "detail": message,
-                "source_key": source.key,
-            },
-        )
-        now = self.clock()
-
-        def remember(plugin: Plugin) -> bool:
-            plugin.last_failure = Failure(source_key=source.key, code=code, message=message, at=now)
-            plugin.updated_at = now
-            return True
-
-        update_plugin(self.repo, source.slug, remember, lambda: self._new_plugin(source, now))
-        version = attempt.version
-        existing = self.repo.get_version(source.slug, version) if version else None
-        if version is None:
-            return
-        if existing is not None:
-            ours = existing.status is Status.PENDING and _made_by(existing, source, attempt)
-            if not (existing.status in REPLACEABLE or ours) or upload.older_than(existing):
-                return
-        failed = _upload_record(source, upload, attempt, version, status=Status.FAILED, now=now)
-        failed.failure_code, failed.failure_reason = code, message
-        try:
-            self.repo.save_version(failed, expected=existing)
-        except Conflict:
-            logger.warning(
-                "version changed meanwhile; the failure stays on the plugin",
-                extra={"slug": source.slug, "version": version, "reason": code},
-            )
