@@ -1,0 +1,65 @@
+"""What more than one command module needs: the options they share and the upload/wait/exit steps.
+
+``releases``, ``emergency`` and ``sites`` each do one job, but an emergency is an upload, a wait
+and a verify like the release commands, so those pieces live here once instead of being copied
+into each module (or imported sideways from one command module into another).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from igny8_cli import admin, render
+from igny8_cli.client import AdminApi
+from igny8_cli.context import App
+from igny8_cli.sources import PLATFORMS, source_archive, upload_source
+from igny8_cli.verify import Report
+
+timeout_option = click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=120,
+    show_default=True,
+    help="Seconds to wait for the packager.",
+)
+slug_option = click.option(
+    "--slug", help="Plugin slug [default: the directory name, or the zip name minus its version]."
+)
+platform_option = click.option(
+    "--platform", type=click.Choice(PLATFORMS), default="wordpress", show_default=True
+)
+source_argument = click.argument("path", type=click.Path(exists=True, path_type=Path))
+yes_option = click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+
+
+def given(**fields: Any) -> dict[str, Any]:
+    """A request body of the options the user gave (None means "not given")."""
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def put_source(app: App, path: Path, *, bucket: str, key: str, metadata: dict[str, str]) -> None:
+    """Archive ``path`` and upload it with a progress bar, so a large source shows it is moving."""
+    with source_archive(path) as archive, app.out.transfer(archive.name, archive.stat().st_size) as progress:
+        upload_source(app.target.s3(), archive, bucket=bucket, key=key, metadata=metadata, progress=progress)
+    app.out.note(f"uploaded {path} to s3://{bucket}/{key}")
+
+
+def wait_for_package(app: App, api: AdminApi, slug: str, key: str, timeout: float) -> dict[str, Any]:
+    """The packager's verdict, after a note so a silent wait is not mistaken for a hang."""
+    app.out.note("waiting for the packager...")
+    return admin.wait_for_package(api, slug, key, timeout)
+
+
+def exit_unless(ok: bool) -> None:
+    """Exit 1 after the result was written, so scripts see a failed check without losing the report."""
+    if not ok:
+        click.get_current_context().exit(1)
+
+
+def render_report(console: Console, *, report: Report) -> None:
+    """A verify report as text: shared by ``verify`` and the last steps of ``emergency``."""
+    render.checks(console, slug=report.slug, version=report.version, items=report.checks)
