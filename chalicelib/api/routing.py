@@ -126,7 +126,7 @@ def route(
                     path=path,
                     method=method.lower(),
                     name=view.__name__,
-                    tag=blueprint._import_name.rsplit(".", 1)[-1],
+                    tag=_tag(blueprint),
                     doc=inspect.getdoc(view) or "",
                     auth=auth,
                     path_model=path_model,
@@ -158,16 +158,17 @@ def route(
                     )
                 )
             except DomainError as exc:
+                refused = refusal(exc)
                 log.info(
                     "refused",
                     extra={
                         "route": view.__name__,
-                        "status": refusal(exc).status_code,
+                        "status": refused.status_code,
                         "reason": exc.code,
                         **params,
                     },
                 )
-                return refusal(exc)
+                return refused
             except Exception:
                 log.exception("unhandled error", extra={"route": view.__name__, **params})
                 return internal_error(request)
@@ -189,6 +190,11 @@ def route(
     return decorate
 
 
+def _tag(blueprint: Blueprint) -> str:
+    """The OpenAPI tag of a blueprint's routes: its module's name (public, sites, admin...)."""
+    return blueprint._import_name.rsplit(".", 1)[-1]
+
+
 def _register_preflight(
     blueprint: Blueprint, path: str, methods: tuple[str, ...], path_model: type[BaseModel], name: str
 ) -> None:
@@ -198,7 +204,7 @@ def _register_preflight(
             path=path,
             method="options",
             name=f"{name}_preflight",
-            tag=blueprint._import_name.rsplit(".", 1)[-1],
+            tag=_tag(blueprint),
             doc="CORS preflight: may the IGNY8 app's page send this request? (allowed origins only)",
             auth=Auth.PUBLIC,
             path_model=path_model,
