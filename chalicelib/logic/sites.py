@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from chalicelib.logic.commands import CreateSite
 from chalicelib.logic.errors import Conflict, NotFound, Unauthorized
 from chalicelib.logic.model import SITE_ID_RE, AuditEntry, Site
+from chalicelib.logic.pacing import Pace
 from chalicelib.logic.ports import Repository
 
 KEY_PREFIX = "igny8_sk_"
@@ -26,6 +27,9 @@ _REFUSED = "X-IGNY8-Site-ID and X-IGNY8-API-Key must name a site and its valid k
 #: What a key is compared with when there is no site (or key) to compare it with: random per
 #: process, so no key hashes to it.
 _NO_SUCH_KEY = secrets.token_hex(32)
+#: How every refusal is timed (``logic/pacing.py``); a module attribute so that a benchmark can
+#: switch it off to show what it hides.
+REFUSAL_PACE = Pace()
 
 
 def _digest(key: str) -> str:
@@ -33,11 +37,14 @@ def _digest(key: str) -> str:
 
 
 class Sites:
-    def __init__(self, repo: Repository, now: datetime, overlap: timedelta, actor: str = "") -> None:
+    def __init__(
+        self, repo: Repository, now: datetime, overlap: timedelta, actor: str = "", pace: Pace | None = None
+    ) -> None:
         self.repo = repo
         self.now = now
         self.overlap = overlap
         self.actor = actor
+        self.pace = pace
 
     def create(self, command: CreateSite) -> tuple[Site, str]:
         site_id = command.site_id or f"site_{secrets.token_hex(8)}"
@@ -85,9 +92,21 @@ class Sites:
 
         The same work whether the site id exists or not: without a usable site the key is
         compared with a dummy hash, both comparisons always run, and the answer is decided after
-        them, so the time taken does not tell a guessed site id from a real one."""
-        if not site_id or not key or not SITE_ID_RE.fullmatch(site_id) or len(key) > 200:
+        them. The read of the site still costs more when it exists, so every refusal is answered
+        on the pace's grid (``logic/pacing.py``), not when that read ends: the time taken does
+        not tell a guessed site id from a real one."""
+        pace = self.pace or REFUSAL_PACE
+        started = pace.start()
+        site = self._proven(site_id, key)
+        if site is None:
+            pace.hold(started)
             raise Unauthorized(_REFUSED)
+        return site
+
+    def _proven(self, site_id: str | None, key: str | None) -> Site | None:
+        """The active site whose current key (or previous one, within its overlap) ``key`` is."""
+        if not site_id or not key or not SITE_ID_RE.fullmatch(site_id) or len(key) > 200:
+            return None
         found = self.repo.get_site(site_id)
         site = found if found is not None and found.revoked_at is None else None
         digest = _digest(key)
@@ -101,9 +120,7 @@ class Sites:
             and site.previous_key_valid_until is not None
             and self.now < site.previous_key_valid_until
         )
-        if site is not None and (current or (previous and in_overlap)):
-            return site
-        raise Unauthorized(_REFUSED)
+        return site if site is not None and (current or (previous and in_overlap)) else None
 
     def _active(self, site_id: str) -> Site:
         site = self.repo.get_site(site_id)
