@@ -63,7 +63,8 @@ def serve_download(
     chosen = choose_download(complete(plugin.releases), pinned, plugin.slug, moment, found)
     ttl = settings.download_url_ttl
     url = store().presign_download(chosen.file_path, f"{plugin.slug}-v{chosen.version}.zip", ttl)
-    Telemetry(repository(), moment).record_download(plugin.slug, chosen.version)
+    site_id = caller.site_id if caller is not None else None
+    Telemetry(repository(), moment).record_download(plugin.slug, chosen.version, site_id)
     count("Download")
     if user is not None:
         count("AppDownload")

@@ -48,6 +48,8 @@ class Candidate(Protocol):
     def requires_php(self) -> str | None: ...
     @property
     def package_expires_at(self) -> datetime | None: ...
+    @property
+    def halted(self) -> bool: ...
 
 
 V = TypeVar("V", bound=Candidate)
@@ -82,6 +84,7 @@ def latest_offered(plugin: Plugin, versions: Sequence[V], site_id: str | None = 
             for v in versions
             if v.status in OFFERED
             and v.channel == DEFAULT_CHANNEL
+            and not v.halted
             and admits(v.rollout_percent, _salt(plugin), site_id)
         ),
         None,
@@ -137,8 +140,9 @@ def decide(
 
 
 def _why_not(version: Candidate, site: SiteRequest, salt: str) -> Reason | Literal[""]:
-    """Why this site may not have this offered version ("" if it may)."""
-    if not admits(version.rollout_percent, salt, site.site_id):
+    """Why this site may not have this offered version ("" if it may). A rollout its gate halted
+    admits no site, whatever its percentage (``logic/guard``)."""
+    if version.halted or not admits(version.rollout_percent, salt, site.site_id):
         return "not_in_rollout"
     if _below(site.wp_version, version.requires):
         return "requires_wp"
@@ -166,7 +170,10 @@ def choose_download(
             (
                 v
                 for v in versions
-                if v.status in OFFERED and v.channel == DEFAULT_CHANNEL and v.rollout_percent >= 100
+                if v.status in OFFERED
+                and v.channel == DEFAULT_CHANNEL
+                and v.rollout_percent >= 100
+                and not v.halted
             ),
             None,
         )

@@ -26,6 +26,8 @@ Migration notes (items already stored):
 - ``Plugin.releases`` (the release index) is new: a plugin stored before it has a ``latest`` pointer
   and no index; ``DynamoRepository`` builds the index from its versions on the first read and saves
   it (``Repository.reindex(slug)`` rebuilds one on demand).
+- ``PluginVersion.rollout``, ``Installation.funnel`` and ``Release.halted`` (the rollout guard) are
+  new: items stored before them read back as no plan, nothing counted yet, not halted.
 - ``PluginVersion.sha256`` is stored under the attribute name ``checksum`` (the seed's), so existing
   items read back; the API shows both names.
 """
@@ -170,6 +172,34 @@ class AuditEntry:
     after: dict[str, Any] = Field(description="The changed fields after.")
 
 
+#: A planned rollout's states (``logic/guard``): advancing, stopped by its gate, or done.
+ROLLOUT_STATES = ("running", "halted", "completed")
+
+
+@dataclass(config=_CONFIG)
+class RolloutPlan:
+    """A staged rollout that advances itself (``logic/guard``): each step's percentage is offered
+    for at least ``step_hours``, and the next only once the step passed its health gate."""
+
+    steps: list[int] = Field(description="The percentages, in order; the last is 100.")
+    step_hours: int = Field(description="The least time each step is observed before the next.")
+    step_started_at: Moment = Field(description="When the current step began (or was resumed).")
+    step: int = Field(default=0, description="Index of the current step in steps.")
+    state: str = Field(default="running", description="running, halted or completed.")
+    gated: bool = Field(default=True, description="False: advances on time alone (audited, --no-gate).")
+    margin_points: int = Field(
+        default=5, description="How many percentage points worse than the baseline a rate may be."
+    )
+    min_installs: int = Field(default=20, description="Installs reported before a step may pass.")
+    accepted: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Funnel counts an admin accepted on resume: the gate judges only what came after.",
+    )
+    evidence: dict[str, Any] = Field(
+        default_factory=dict, description="The gate's counts, rates and sites at the last transition."
+    )
+
+
 @dataclass(config=_CONFIG)
 class Site:
     """A WordPress install allowed to call the site endpoints. Only key hashes are kept."""
@@ -227,6 +257,11 @@ class Installation:
     wp_version: str | None = Field(default=None, exclude=True, description="The site's WordPress version.")
     php_version: str | None = Field(default=None, exclude=True, description="The site's PHP version.")
     site_url: str | None = Field(default=None, exclude=True, description="The address the site reported.")
+    funnel: list[str] = Field(
+        default_factory=list,
+        exclude=True,
+        description="Funnel stages already counted for this site, as version#stage (newest last, bounded).",
+    )
 
 
 @dataclass(frozen=True, config=_CONFIG)
@@ -261,6 +296,8 @@ class Release:
     upgrade_notice: str = ""
     released_at: datetime | None = None
     package_expires_at: datetime | None = None
+    #: A rollout its gate halted: offered to no site until resumed (``logic/guard``).
+    halted: bool = False
 
     @property
     def version_code(self) -> int:
@@ -357,6 +394,9 @@ class PluginVersion:
         default=None,
         description="After this moment the package may be gone (retention); downloads answer 410.",
     )
+    rollout: RolloutPlan | None = Field(
+        default=None, description="The planned rollout advancing this version, if it has one."
+    )
     revision: int = Field(default=0, exclude=True, description=_REVISION)
     failure_code: EmptyIsNull = Field(default="", description="Why packaging failed (null: it did not).")
     failure_reason: EmptyIsNull = Field(default="", description="The failure, for a person.")
@@ -367,6 +407,11 @@ class PluginVersion:
     @property
     def version_code(self) -> int:
         return version_code(self.version)
+
+    @property
+    def halted(self) -> bool:
+        """Its rollout's gate stopped it: no site is offered it until an admin resumes."""
+        return self.rollout is not None and self.rollout.state == "halted"
 
     @computed_field(description="The seed's name for sha256, kept for its clients.")  # type: ignore[prop-decorator]
     @property

@@ -66,6 +66,7 @@ def full(version: PluginVersion) -> Release:
         upgrade_notice=upgrade_notice(version),
         released_at=version.released_at,
         package_expires_at=version.package_expires_at,
+        halted=version.halted,
     )
 
 

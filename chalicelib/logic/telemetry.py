@@ -1,4 +1,5 @@
-"""What sites report and what we count: installations, health, offers and downloads (seed §10)."""
+"""What sites report and what we count: installations, health, offers and downloads (seed §10),
+and each site's place in a version's update funnel (``logic/guard/funnel.py``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from datetime import datetime
 
 from chalicelib.logic.commands import HealthReport, InstallReport, Registration, SiteReport
 from chalicelib.logic.errors import InvalidInput
+from chalicelib.logic.guard.funnel import HEALTHY_AFTER, Funnel
 from chalicelib.logic.model import Installation
 from chalicelib.logic.ports import Repository
 from chalicelib.logic.versions import version_compare
@@ -30,12 +32,14 @@ class Telemetry:
     def __init__(self, repo: Repository, now: datetime) -> None:
         self.repo = repo
         self.now = now
+        self.funnel = Funnel(repo, now)
 
     def register(self, site_id: str, slug: str, report: Registration) -> Installation:
         """On activation and after each upgrade: the site runs ``version`` now."""
         installation = self._report(site_id, slug, _own(site_id, report))
         if report.site_url is not None:
             installation.site_url = report.site_url
+        self.funnel.count(installation, report.version, "installed")
         return self._save(installation)
 
     def health(self, site_id: str, slug: str, report: HealthReport) -> Installation:
@@ -44,11 +48,15 @@ class Telemetry:
         installation.health_status = report.status
         installation.health_message = report.message
         installation.last_health_check = self.now
+        self._count_health(installation, report)
         return self._save(installation)
 
     def installed(self, site_id: str, slug: str, report: InstallReport) -> Installation:
-        """The site confirms it installed a download: it runs ``version`` now."""
-        return self._save(self._report(site_id, slug, _own(site_id, report)))
+        """The site confirms it installed a verified download (sent by the code that updated, not
+        yet by the new code: the funnel counts it as downloaded)."""
+        installation = self._report(site_id, slug, _own(site_id, report))
+        self.funnel.count(installation, report.version, "downloaded")
+        return self._save(installation)
 
     def record_offer(self, site_id: str, slug: str, version: str) -> None:
         """A check-update from a known site offered it ``version`` (for the update success rate)."""
@@ -58,10 +66,33 @@ class Telemetry:
         installation.offered_version = version
         installation.update_offered_at = self.now
         installation.updated_at = self.now
+        self.funnel.count(installation, version, "offered")
         self.repo.save_installation(installation)
 
-    def record_download(self, slug: str, version: str) -> None:
+    def record_download(self, slug: str, version: str, site_id: str | None = None) -> None:
+        """A package served; to a known site, that site fetched ``version`` (its funnel)."""
         self.repo.add(downloads_key(slug), f"{self.now:%Y-%m-%d}#{version}")
+        if site_id is None:
+            return
+        installation = self._installation(site_id, slug)
+        if self.funnel.count(installation, version, "downloaded"):
+            installation.updated_at = self.now
+            self.repo.save_installation(installation)
+
+    def _count_health(self, installation: Installation, report: HealthReport) -> None:
+        """A health report is the running code speaking: it installed ``version``; an error while
+        a newer version was offered is that update failing (the bridge reports a refused package
+        so), an error on the version itself is its health failing."""
+        version = report.version
+        self.funnel.count(installation, version, "installed")
+        offered = installation.offered_version
+        if report.status == "error":
+            self.funnel.count(installation, version, "health_failed")
+            if offered and version_compare(offered, version) > 0:
+                self.funnel.count(installation, offered, "install_failed")
+        elif report.status == "active" and installation.version_reported_at is not None:
+            if self.now - installation.version_reported_at >= HEALTHY_AFTER:
+                self.funnel.count(installation, version, "healthy")
 
     def _report(self, site_id: str, slug: str, report: SiteReport) -> Installation:
         """The installation as this report leaves it (not yet saved)."""

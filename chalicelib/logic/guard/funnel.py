@@ -1,0 +1,87 @@
+"""The update funnel: offered -> downloaded -> installed (reported by the running new code) ->
+healthy after ``HEALTHY_AFTER``, plus the failures the gate weighs, per version and rollout step.
+
+Counting is cheap at fleet scale: one atomic counter per (version, step, stage), added to
+(DynamoDB ADD) where telemetry is already written, and read back as one query per version. A site
+is counted once per stage of a version: the installation keeps the stages it was counted for (a
+filter that spares most writes), and a per-site marker taken with a conditional write decides
+under concurrency (two reports at once count once).
+
+A site is counted in the step that first brought it into the version's funnel (its cohort: the
+version's percentage then), so every later stage of that site lands in the same step, and each
+step's funnel reads as one group of sites.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from chalicelib.logic.guard.gate import Counts
+from chalicelib.logic.model import Installation
+from chalicelib.logic.ports import Repository
+
+STAGES = ("offered", "downloaded", "installed", "healthy", "health_failed", "install_failed")
+#: A site is healthy on a version when it reports "active" at least this long after installing it.
+HEALTHY_AFTER = timedelta(hours=12)
+#: Stage marks an installation keeps (two or three versions' worth).
+MARKS_KEPT = 24
+#: How long a per-site marker is kept (the counters table's TTL removes it after).
+MARKER_DAYS = 400
+
+
+def funnel_key(slug: str, version: str) -> str:
+    return f"funnel#{slug}#{version}"
+
+
+def cohorts(counters: dict[str, int]) -> dict[int, Counts]:
+    """A version's counters (``step#stage`` -> sites) as counts per step percentage."""
+    grouped: dict[int, dict[str, int]] = {}
+    for key, value in counters.items():
+        step, _, stage = key.partition("#")
+        if step.isdigit() and stage in STAGES:
+            grouped.setdefault(int(step), {})[stage] = value
+    return {step: Counts(**stages) for step, stages in sorted(grouped.items())}
+
+
+def total(by_step: dict[int, Counts]) -> Counts:
+    return sum(by_step.values(), Counts())
+
+
+def read(repo: Repository, slug: str, version: str) -> dict[int, Counts]:
+    return cohorts(repo.counts(funnel_key(slug, version), ""))
+
+
+class Funnel:
+    """Counts one site's funnel stages; the caller saves the installation afterwards."""
+
+    def __init__(self, repo: Repository, now: datetime) -> None:
+        self.repo = repo
+        self.now = now
+
+    def count(self, installation: Installation, version: str, stage: str) -> bool:
+        """Count ``installation``'s site at ``stage`` of ``version`` unless it was counted there
+        already; True when this call counted it."""
+        mark = f"{version}#{stage}"
+        if mark in installation.funnel:
+            return False
+        step = self._cohort(installation, version)
+        expires = int((self.now + timedelta(days=MARKER_DAYS)).timestamp())
+        marker = f"funnel-site#{installation.slug}#{version}#{installation.site_id}"
+        first = self.repo.take(marker, stage, 1, expires)
+        installation.funnel = [*installation.funnel, mark][-MARKS_KEPT:]
+        if first:
+            self.repo.add(funnel_key(installation.slug, version), f"{step:03d}#{stage}")
+        return first
+
+    def _cohort(self, installation: Installation, version: str) -> int:
+        """The step percentage the site entered ``version``'s funnel in (kept on the installation,
+        so its later stages count in the same step)."""
+        prefix = f"{version}@"
+        kept = next((m for m in installation.funnel if m.startswith(prefix)), None)
+        if kept is not None:
+            return int(kept[len(prefix) :])
+        plugin = self.repo.get_plugin(installation.slug)
+        entry = plugin.releases.get(version) if plugin else None
+        step = entry.rollout_percent if entry is not None and entry.complete else 100
+        installation.funnel = [*installation.funnel, f"{prefix}{step}"][-MARKS_KEPT:]
+        return step
