@@ -1,25 +1,18 @@
-"""Wiring only: the Chalice app, its blueprints and middleware. Behaviour lives in chalicelib/."""
+"""Wiring only: the public edge, what every WordPress site and the IGNY8 app call (public and
+site routes, and their OpenAPI document). Behaviour lives in chalicelib/.
 
-from chalice.app import Chalice
+The admin API, the packager and the scheduled jobs are a second Chalice project, ``admin/``
+(README: Architecture): Chalice puts every route of an app in one Lambda function with one role,
+and every function of an app imports this file, so anything wired here is paid for by each cold
+start of the public function and is reachable with its role.
+"""
 
-from chalicelib.api.admin import admin
-from chalicelib.api.dashboard import dashboard
-from chalicelib.api.errors import one_error_shape
-from chalicelib.api.openapi import docs
+from chalicelib.api.openapi import documentation
 from chalicelib.api.public import public
+from chalicelib.api.service import new_app
 from chalicelib.api.sites import site
-from chalicelib.events.packager import packager
-from chalicelib.observability import configure_logging, observe
 
-# Powertools' Logger owns logging; Chalice's own handler would print every line twice.
-app = Chalice(app_name="igny8-plugins", configure_logs=False)
-configure_logging()
-# First registered, outermost: Chalice's own error answers (405, 415, 400, 500) pass through it.
-app.register_middleware(one_error_shape, "http")
-app.register_middleware(observe, "all")
+app = new_app("igny8-plugins")
 app.register_blueprint(public)
-app.register_blueprint(admin)
 app.register_blueprint(site)
-app.register_blueprint(dashboard)
-app.register_blueprint(docs)
-app.register_blueprint(packager)
+app.register_blueprint(documentation("/openapi.json"))

@@ -22,7 +22,8 @@ from chalicelib.api.http import links
 from chalicelib.api.routing import REGISTRY, Auth, RouteSpec, route
 from chalicelib.api.views import view_schemas
 
-docs = Blueprint(__name__)
+#: One (path, method) an app serves, as Chalice registers it.
+Operation = tuple[str, str]
 
 _REF = "#/components/schemas/{model}"
 ERROR_SCHEMA: dict[str, Any] = {
@@ -100,23 +101,39 @@ def answer(optional: tuple[str, ...] = (), **fields: dict[str, Any]) -> dict[str
     }
 
 
-@route(docs, "/openapi.json")
-def openapi_view() -> Response:
-    """This document: every route, its inputs, answers and credentials."""
-    request = docs.current_request
-    return Response(
-        body={**document(), "servers": [{"url": links(request.context, request.headers).base}]},
-        headers={"Cache-Control": "public, max-age=300"},
-    )
+def documentation(path: str) -> Blueprint:
+    """A blueprint serving, at ``path``, the document of the app it is registered in: only that
+    app's routes. Two apps share ``chalicelib`` (the public edge and the admin control plane, see
+    README: Architecture), so the document is chosen by the app, not by what was imported; a
+    blueprint serves one app, hence one per call."""
+    docs = Blueprint(__name__)
+
+    @route(docs, path)
+    def openapi_view() -> Response:
+        """This document: every route of this API, its inputs, answers and credentials."""
+        request = docs.current_request
+        served = frozenset(
+            (route_path, method.lower())
+            for route_path, entries in docs.current_app.routes.items()
+            for method in entries
+        )
+        return Response(
+            body={**document(served), "servers": [{"url": links(request.context, request.headers).base}]},
+            headers={"Cache-Control": "public, max-age=300"},
+        )
+
+    return docs
 
 
 @cache
-def document() -> dict[str, Any]:
-    """The document without ``servers`` (which depends on the host it is served from)."""
-    schemas, refs = _schemas()
+def document(served: frozenset[Operation] | None = None) -> dict[str, Any]:
+    """The document of the ``served`` operations (every declared route when None), without
+    ``servers`` (which depends on the host it is served from)."""
+    specs = [spec for spec in REGISTRY if served is None or (spec.path, spec.method) in served]
+    schemas, refs = _schemas(specs)
     paths: dict[str, dict[str, Any]] = {}
     seen: set[str] = set()
-    for spec in REGISTRY:
+    for spec in specs:
         operation = _operation(spec, refs)
         operation_id = spec.name if spec.name not in seen else f"{spec.name}_{len(seen)}"
         seen.add(operation_id)
@@ -146,10 +163,12 @@ def _version() -> str:
         return "0"
 
 
-def _schemas() -> tuple[dict[str, Any], dict[tuple[type[BaseModel], str], dict[str, Any]]]:
+def _schemas(
+    specs: list[RouteSpec],
+) -> tuple[dict[str, Any], dict[tuple[type[BaseModel], str], dict[str, Any]]]:
     """Every model's schema under components, and the ``$ref`` each (model, mode) is reached by."""
     wanted: set[tuple[type[BaseModel], JsonSchemaMode]] = set()
-    for spec in REGISTRY:
+    for spec in specs:
         if spec.body is not None:
             wanted.add((spec.body, "validation"))
         for answer_model in (spec.response, spec.app_response):

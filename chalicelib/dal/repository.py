@@ -63,7 +63,9 @@ class DynamoRepository:
         """Migration: a plugin stored before the release index existed has a ``latest`` pointer
         but no index (a released version always has an entry). Its index is built from its
         versions on first read and saved over the revision read (a concurrent save wins, and
-        carries an index of its own), so every later read is one item again."""
+        carries an index of its own), so every later read is one item again. The public
+        function's role may not write plugins: it answers from the index built and leaves the
+        save to the admin function (any admin read or change of the plugin)."""
         if plugin.releases or not plugin.latest:
             return plugin
         plugin.releases = index_of(self.versions(plugin.slug))
@@ -73,6 +75,11 @@ class DynamoRepository:
             self.save_plugin(plugin)
         except Conflict:
             log.info("release index migrated meanwhile", extra={"slug": plugin.slug})
+        except PutError as exc:  # the public function may not write plugins: the admin's next save does
+            log.warning(
+                "release index not saved",
+                extra={"slug": plugin.slug, "reason": exc.cause_response_code},
+            )
         else:
             log.info("release index migrated", extra={"slug": plugin.slug, "entries": len(plugin.releases)})
         return plugin

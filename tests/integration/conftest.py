@@ -1,4 +1,9 @@
-"""Integration fixtures: the real template deployed into moto, the real app on Chalice's test client."""
+"""Integration fixtures: the real template deployed into moto, the real apps on Chalice's test client.
+
+The service is two Chalice apps (the public edge, ``app.py``, and the control plane,
+``admin/app.py``); the client here is one service as sites and admins see it: ``/admin/...`` goes
+to the admin app, everything else to the public one, and the packager's function is the admin
+app's, exactly as the deployed custom domain and the local stack (``infra/local.py``) route them."""
 
 from __future__ import annotations
 
@@ -13,10 +18,12 @@ from urllib.parse import unquote
 
 import boto3
 import pytest
-from chalice.test import Client
+from chalice.app import Chalice
+from chalice.test import Client, HTTPResponse, TestEventsClient, TestHTTPClient, TestLambdaClient
 from moto import mock_aws
 
-from app import app
+from admin.app import app as admin_app
+from app import app as public_app
 from chalicelib import adapters
 from chalicelib.settings import packager_queue_name
 from chalicelib.storage import S3ArtifactStore
@@ -24,13 +31,57 @@ from infra import stack
 from infra.keys import KeyStore
 from tests.conftest import ADMIN_TOKEN
 
-BRIDGE = Path(__file__).resolve().parents[2] / "plugins" / "wordpress" / "source" / "igny8-wp-bridge"
+ROOT = Path(__file__).resolve().parents[2]
+BRIDGE = ROOT / "plugins" / "wordpress" / "source" / "igny8-wp-bridge"
+#: The admin app's routes, as the deployed domain's base path mapping and the local stack see them.
+ADMIN_PREFIX = "/admin"
+
+
+def is_admin_path(path: str) -> bool:
+    return path == ADMIN_PREFIX or path.startswith((ADMIN_PREFIX + "/", ADMIN_PREFIX + "?"))
+
+
+class _DispatchingHTTP(TestHTTPClient):
+    """One HTTP client over both apps: an admin path is the admin app's, any other the public's."""
+
+    def __init__(self, public: TestHTTPClient, admin: TestHTTPClient) -> None:
+        self._public = public
+        self._admin = admin
+
+    def request(
+        self, method: str, path: str, headers: dict[str, str] | None = None, body: bytes = b""
+    ) -> HTTPResponse:
+        target = self._admin if is_admin_path(path) else self._public
+        return target.request(method, path, headers=headers, body=body)
+
+
+class ServiceClient(Client):
+    """Chalice's test client for the whole service (see the module's docstring)."""
+
+    def __init__(self, public: Chalice, admin: Chalice, stage_name: str) -> None:
+        super().__init__(public, stage_name=stage_name, project_dir=str(ROOT))
+        self._admin_client = Client(admin, stage_name=stage_name, project_dir=str(ROOT / "admin"))
+        self._dispatching: _DispatchingHTTP | None = None
+
+    @property
+    def http(self) -> TestHTTPClient:
+        if self._dispatching is None:
+            self._dispatching = _DispatchingHTTP(super().http, self._admin_client.http)
+        return self._dispatching
+
+    @property
+    def lambda_(self) -> TestLambdaClient:
+        return self._admin_client.lambda_
+
+    @property
+    def events(self) -> TestEventsClient:
+        return self._admin_client.events
 
 
 @contextmanager
 def deployed() -> Iterator[tuple[Client, dict[str, str]]]:
     """Every resource of infra/template.yaml in moto (with a signing key, as infra/deploy.py
-    makes one), the app's settings pointing at them, and Chalice's test client on the real app."""
+    makes one), the apps' settings pointing at them, and the test client on both real apps."""
     with pytest.MonkeyPatch.context() as env, mock_aws():
         outputs = stack.deploy(
             stage="test", parameters={"PackagerVisibilityTimeout": "0", "PackagerMaxReceiveCount": "2"}
@@ -41,7 +92,7 @@ def deployed() -> Iterator[tuple[Client, dict[str, str]]]:
         adapters.reset()
         try:
             # Stage "test" has no environment in .chalice/config.json, so these settings stand.
-            with Client(app, stage_name="test") as client:
+            with ServiceClient(public_app, admin_app, stage_name="test") as client:
                 yield client, outputs
         finally:
             adapters.reset()

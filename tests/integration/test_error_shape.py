@@ -10,7 +10,8 @@ import boto3
 import pytest
 from chalice.test import Client
 
-from app import app
+from admin.app import app as admin_app
+from app import app as public_app
 from tests.hostile_requests import CASES, SLUG, Hostile, check_answer
 from tests.integration.conftest import Packager, admin_headers, source_zip, upload
 
@@ -111,4 +112,4 @@ def test_chalices_own_500_and_middleware_failures_are_reshaped_too() -> None:
 
     answer = one_error_shape(None, boom)
     assert answer.status_code == 500 and set(answer.body["error"]) == {"code", "message"}
-    assert app.middleware_handlers[0][0] is one_error_shape
+    assert all(app.middleware_handlers[0][0] is one_error_shape for app in (public_app, admin_app))

@@ -10,7 +10,7 @@ import boto3
 from chalice.local import LambdaContext
 from chalice.test import Client
 
-from app import app
+from admin.app import app
 from tests.integration.conftest import Packager, admin_headers, source_zip, upload
 
 SLUG = "igny8-wp-bridge"

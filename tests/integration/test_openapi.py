@@ -1,5 +1,6 @@
-"""The contract, declared once: the OpenAPI document the app serves is valid OpenAPI 3.1, lists
-exactly the routes the app registers, and says what the code enforces (limits, credentials)."""
+"""The contract, declared once: each of the two APIs (the public edge at ``/openapi.json``, the
+admin API at ``/admin/openapi.json``) serves a valid OpenAPI 3.1 document that lists exactly the
+routes its own app registers, and says what the code enforces (limits, credentials)."""
 
 from __future__ import annotations
 
@@ -10,32 +11,59 @@ import pytest
 from chalice.test import Client
 from openapi_spec_validator import validate
 
-from app import app
+from admin.app import app as admin_app
+from app import app as public_app
 from chalicelib.logic.fields import CHANGELOG_MAX, NAME_MAX
 from tests.integration.conftest import admin_headers
 
+#: Where each app serves its document, and the app.
+DOCUMENTS = {"/openapi.json": public_app, "/admin/openapi.json": admin_app}
 
-@pytest.fixture
-def document(client: Client) -> dict[str, Any]:
-    answer = client.http.get("/openapi.json")
+
+def served(client: Client, url: str) -> dict[str, Any]:
+    answer = client.http.get(url)
     assert answer.status_code == 200, answer.body
     body: dict[str, Any] = json.loads(answer.body)
     return body
 
 
-def test_the_served_document_is_valid_openapi_3_1_with_our_base_url(document: dict[str, Any]) -> None:
-    validate(document)
+@pytest.fixture
+def document(client: Client) -> dict[str, Any]:
+    """Both documents as one (their paths do not overlap): what a client of the whole service reads."""
+    public, admin = (served(client, url) for url in DOCUMENTS)
+    assert not set(public["paths"]) & set(admin["paths"])
+    return {
+        **public,
+        "paths": {**public["paths"], **admin["paths"]},
+        "components": {"schemas": {**public["components"]["schemas"], **admin["components"]["schemas"]}},
+    }
 
+
+@pytest.mark.parametrize("url", DOCUMENTS)
+def test_each_served_document_is_valid_openapi_3_1_with_our_base_url(client: Client, url: str) -> None:
+    document = served(client, url)
+
+    validate(document)
     assert document["openapi"] == "3.1.0"
     assert document["servers"][0]["url"].endswith("/api")
 
 
-def test_every_registered_route_is_documented_and_none_is_invented(document: dict[str, Any]) -> None:
+@pytest.mark.parametrize(("url", "minimum"), [("/openapi.json", 10), ("/admin/openapi.json", 20)])
+def test_each_document_lists_exactly_its_own_apps_routes(client: Client, url: str, minimum: int) -> None:
+    app = DOCUMENTS[url]
     registered = {(path, method.lower()) for path, entries in app.routes.items() for method in entries}
-    documented = {(path, method) for path, operations in document["paths"].items() for method in operations}
+    documented = {
+        (path, method) for path, operations in served(client, url)["paths"].items() for method in operations
+    }
 
     assert documented == registered
-    assert len(documented) >= 30
+    assert len(documented) >= minimum
+
+
+def test_the_public_edge_serves_no_admin_route_and_the_admin_api_nothing_else() -> None:
+    assert not any(path.startswith("/admin") for path in public_app.routes)
+    assert all(path.startswith("/admin/") for path in admin_app.routes)
+    assert "package_sources" in admin_app.handler_map and "package_sources" not in public_app.handler_map
 
 
 def test_admin_routes_are_marked_iam_authorised_and_site_routes_need_the_site_key(
@@ -44,7 +72,9 @@ def test_admin_routes_are_marked_iam_authorised_and_site_routes_need_the_site_ke
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             schemes = {name for requirement in operation["security"] for name in requirement}
-            if path.startswith("/admin"):
+            if path in DOCUMENTS:  # each API's own document is public, as it always was
+                assert operation["security"] == [], path
+            elif path.startswith("/admin"):
                 assert operation["x-amazon-apigateway-auth"] == {"type": "AWS_IAM"}, (method, path)
                 assert "sigv4" in schemes, (method, path)
             elif method == "options":  # a CORS preflight: browsers send it without credentials

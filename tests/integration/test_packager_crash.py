@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 from chalice.local import LambdaContext
 from chalice.test import Client
 
-from app import app
+from admin.app import app
 from chalicelib import adapters
 from chalicelib.settings import get_settings
 from chalicelib.storage import S3ArtifactStore

@@ -13,7 +13,7 @@ import pytest
 from chalice.app import CaseInsensitiveMapping
 from chalice.test import Client
 
-from app import app
+from admin.app import app
 from chalicelib.api import dashboard as dashboard_module
 from chalicelib.api.auth import ADMIN_COOKIE, require_admin
 from chalicelib.logic.errors import Unauthorized
