@@ -70,6 +70,22 @@ def change_version(
     return api.call("POST", f"{version_path(slug, version)}/{action}", body)
 
 
+def create_plugin(api: AdminApi, slug: str, platform: str) -> None:
+    """Register ``slug`` on ``platform`` (named after the slug until the packager reads its header);
+    one that another upload registered meanwhile is as good."""
+    try:
+        api.call("POST", "/admin/plugins", {"slug": slug, "name": slug, "platform": platform})
+    except CliError as error:
+        if error.code != "plugin_exists":
+            raise
+
+
+def upload_grant(api: AdminApi, slug: str, version: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"url", "method", "headers", "key", "expires_at"}``: a presigned PUT whose grant names the
+    authenticated admin, so the packager audits the upload (and acts on its requests) as them."""
+    return api.call("POST", f"{version_path(slug, version)}/upload", body)
+
+
 def rollback(api: AdminApi, slug: str, body: Mapping[str, Any]) -> dict[str, Any]:
     return api.call("POST", f"{plugin_path(slug)}/rollback", body)
 

@@ -7,7 +7,8 @@ written once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -108,6 +109,40 @@ class PublicApi:
         if not response.ok:
             raise _error(response)
         return response.content
+
+
+def put_file(
+    url: str, headers: Mapping[str, str], path: Path, progress: Callable[[int], None] | None
+) -> None:
+    """PUT ``path`` to a presigned URL (it carries its own authorisation) with the headers it was
+    signed for, streamed from disk and reported to ``progress`` as it goes."""
+    where = f"the upload URL {url.split('?', maxsplit=1)[0]}"
+    with path.open("rb") as raw:
+        body = _Reading(raw, path.stat().st_size, progress)
+        response = _send(requests.Session(), "PUT", url, where, data=body, headers=dict(headers))
+    if not response.ok:
+        raise CliError(
+            "upload_failed",
+            f"{where} refused the upload: {response.status_code} {response.reason}",
+            status=response.status_code,
+        )
+
+
+class _Reading:
+    """A file as a request body: its length known up front (a presigned PUT needs Content-Length,
+    not chunks), each block read counted for the progress bar."""
+
+    def __init__(self, raw: Any, size: int, progress: Callable[[int], None] | None) -> None:
+        self._raw, self._size, self._progress = raw, size, progress
+
+    def __len__(self) -> int:
+        return self._size
+
+    def read(self, amount: int = -1) -> bytes:
+        block: bytes = self._raw.read(amount)
+        if block and self._progress is not None:
+            self._progress(len(block))
+        return block
 
 
 def _send(http: requests.Session, method: str, url: str, where: str, **options: Any) -> requests.Response:

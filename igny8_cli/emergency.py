@@ -21,7 +21,7 @@ from igny8_cli.client import PublicApi
 from igny8_cli.context import App, Command
 from igny8_cli.errors import CliError
 from igny8_cli.output import Output
-from igny8_cli.sources import derive_slug, new_upload_id, source_key, source_metadata
+from igny8_cli.sources import derive_slug
 from igny8_cli.verify import FIRST_VERSION, Check, Report, check_update
 from igny8_cli.verify import verify as verify_version
 
@@ -41,14 +41,15 @@ def emergency(
 ) -> None:
     """Ship a critical fix now: upload, release forced, push to sites, verify (seed §8)."""
     slug = slug or derive_slug(path)
-    key = source_key(platform, slug, version, new_upload_id())
-    metadata = source_metadata(version, changelog)
-    bucket = app.target.require_bucket()
     api, public = app.target.admin_api(), app.target.public_api()
     steps = _Steps(app.out)
     before = steps.run("status", lambda: admin.get_plugin(api, slug), _found)
-    steps.run(
-        "upload", lambda: shared.put_source(app, path, bucket=bucket, key=key, metadata=metadata), _uploaded
+    key, _ = steps.run(
+        "upload",
+        lambda: shared.upload(
+            app, api, path, slug=slug, platform=platform, version=version, changelog=changelog, channel=None
+        ),
+        _uploaded,
     )
     packaged = steps.run("package", lambda: shared.wait_for_package(app, api, slug, key, timeout), _packaged)
     number, channel = str(packaged["version"]), str(packaged.get("channel") or DEFAULT_CHANNEL)
@@ -95,8 +96,8 @@ def _found(document: Mapping[str, Any] | None) -> tuple[bool, str]:
     return True, "a first release" if document is None else f"latest {render.latest(document['plugin'])}"
 
 
-def _uploaded(_: None) -> tuple[bool, str]:
-    return True, "source uploaded"
+def _uploaded(uploaded: tuple[str, str]) -> tuple[bool, str]:
+    return True, f"source uploaded to {uploaded[0]}"
 
 
 def _packaged(version: Mapping[str, Any]) -> tuple[bool, str]:

@@ -14,13 +14,12 @@ from typing import Any
 
 import click
 
-from igny8_cli import admin, render
+from igny8_cli import admin, render, shared
 from igny8_cli.context import App, Command
 from igny8_cli.shared import (
     exit_unless,
     given,
     platform_option,
-    put_source,
     render_report,
     slug_option,
     source_argument,
@@ -28,7 +27,7 @@ from igny8_cli.shared import (
     wait_for_package,
     yes_option,
 )
-from igny8_cli.sources import derive_slug, new_upload_id, source_key, source_metadata
+from igny8_cli.sources import derive_slug
 from igny8_cli.verify import verify as verify_version
 
 
@@ -53,6 +52,8 @@ _force_update = click.option("--force-update", is_flag=True, help="Mark the upda
 @click.option(
     "--release", "release_after", is_flag=True, help="Release the packaged version (implies --wait)."
 )
+@_percent
+@_force_update
 @click.option("--wait/--no-wait", default=True, show_default=True, help="Wait for the packager's verdict.")
 @timeout_option
 @click.pass_obj
@@ -66,26 +67,33 @@ def upload(
     changelog: str | None,
     channel: str | None,
     release_after: bool,
+    percent: int | None,
+    force_update: bool,
     wait: bool,
     timeout: float,
 ) -> None:
-    """Upload a plugin source (a directory or a .zip) for the packager."""
+    """Upload a plugin source (a directory or a .zip) through the admin API for the packager."""
+    if (percent is not None or force_update) and not release_after:
+        raise click.UsageError("--percent and --force-update are release settings: add --release")
     slug = slug or derive_slug(path)
-    key = source_key(platform, slug, version, new_upload_id())
-    # Everything that can be refused is checked before a single byte goes to S3.
-    metadata = source_metadata(version, changelog, channel)
-    bucket = app.target.require_bucket()
-    api = app.target.admin_api() if wait or release_after else None
-    if api is not None:
-        # Bad credentials or a stopped stack should fail now, not after the upload.
-        admin.packaging_outcome(api, slug, key)
-    put_source(app, path, bucket=bucket, key=key, metadata=metadata)
+    api = app.target.admin_api()
+    key, version = shared.upload(
+        app, api, path, slug=slug, platform=platform, version=version, changelog=changelog, channel=channel
+    )
     packaged: dict[str, Any] | None = None
-    if api is not None:
+    if wait or release_after:
         packaged = wait_for_package(app, api, slug, key, timeout)
         if release_after:
-            packaged = admin.change_version(api, slug, packaged["version"], "release", {})["version"]
-    document = {"slug": slug, "platform": platform, "bucket": bucket, "key": key, "version": packaged}
+            # As the admin, through the API: an upload's own metadata never releases.
+            settings = given(percent=percent, force_update=force_update or None)
+            packaged = admin.change_version(api, slug, packaged["version"], "release", settings)["version"]
+    document = {
+        "slug": slug,
+        "platform": platform,
+        "bucket": app.target.bucket,
+        "key": key,
+        "version": packaged,
+    }
     app.out.result(
         document, None if packaged is None else partial(render.version, slug=slug, version=packaged)
     )

@@ -14,9 +14,10 @@ import click
 from rich.console import Console
 
 from igny8_cli import admin, render
-from igny8_cli.client import AdminApi
+from igny8_cli.client import AdminApi, put_file
 from igny8_cli.context import App
-from igny8_cli.sources import PLATFORMS, source_archive, upload_source
+from igny8_cli.errors import CliError
+from igny8_cli.sources import PLATFORMS, check_slug, declared_version, source_archive, upload_request
 from igny8_cli.verify import Report
 
 timeout_option = click.option(
@@ -41,11 +42,45 @@ def given(**fields: Any) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if value is not None}
 
 
-def put_source(app: App, path: Path, *, bucket: str, key: str, metadata: dict[str, str]) -> None:
-    """Archive ``path`` and upload it with a progress bar, so a large source shows it is moving."""
-    with source_archive(path) as archive, app.out.transfer(archive.name, archive.stat().st_size) as progress:
-        upload_source(app.target.s3(), archive, bucket=bucket, key=key, metadata=metadata, progress=progress)
-    app.out.note(f"uploaded {path} to s3://{bucket}/{key}")
+def upload(
+    app: App,
+    api: AdminApi,
+    path: Path,
+    *,
+    slug: str,
+    platform: str,
+    version: str | None,
+    changelog: str | None,
+    channel: str | None,
+) -> tuple[str, str]:
+    """Archive ``path`` and upload it through the admin API's presigned PUT, with a progress bar;
+    the key and version it went up as.
+
+    The API writes a grant for the key naming the authenticated admin, so the packager audits the
+    upload as that person and acts on what they asked. Everything the API or S3 would refuse is
+    checked before it is asked, and the admin API is asked before a byte is sent."""
+    request = upload_request(version, changelog, channel)
+    check_slug(slug)
+    with source_archive(path) as archive:
+        version = version or declared_version(archive, platform)
+        _ensure_plugin(api, slug, platform)
+        grant = admin.upload_grant(api, slug, version, request)
+        key = str(grant["key"])
+        with app.out.transfer(archive.name, archive.stat().st_size) as progress:
+            put_file(str(grant["url"]), grant.get("headers") or {}, archive, progress)
+    app.out.note(f"uploaded {path} as {slug} {version} to {key}")
+    return key, version
+
+
+def _ensure_plugin(api: AdminApi, slug: str, platform: str) -> None:
+    """The API hands out upload URLs for registered plugins: register a new slug first."""
+    document = admin.get_plugin(api, slug)
+    if document is None:
+        admin.create_plugin(api, slug, platform)
+        return
+    registered = (document.get("plugin") or {}).get("platform")
+    if registered and registered != platform:
+        raise CliError("platform_mismatch", f"{slug} is a {registered} plugin; pass --platform {registered}")
 
 
 def wait_for_package(app: App, api: AdminApi, slug: str, key: str, timeout: float) -> dict[str, Any]:

@@ -1,13 +1,14 @@
 """Turning a plugin source on disk into an object under ``sources/`` that the packager picks up.
 
-The S3 key is the contract with the packager: ``sources/{platform}/{slug}/[{version}/]{upload_id}.zip``.
-The upload id makes every upload a new object, so re-uploading the same bytes is a new packaging
-run and the CLI can recognise *its* result by ``source_key``.
+The CLI asks the admin API for the key (``upload_request``: what it asks, checked first) and puts
+the archive (``source_archive``) at the presigned URL it gets, so the upload is the admin's. A
+direct S3 upload (``source_key``, ``upload_source``: the local stack's seed) names its own key,
+``sources/{platform}/{slug}/[{version}/]{upload_id}.zip``. Either way every upload is a new object,
+so re-uploading the same bytes is a new packaging run and the CLI recognises *its* result by key.
 """
 
 from __future__ import annotations
 
-import getpass
 import os
 import re
 import secrets
@@ -25,6 +26,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.logic.grammar import SLUG_RULE, is_slug, version_fault
 from chalicelib.logic.model import CHANNELS, Platform
+from chalicelib.logic.packaging import DEFAULT_LIMITS, PackagingError
+from chalicelib.logic.packaging.archive import plugin_entries
+from chalicelib.logic.packaging.flavours import Generic, WordPress
 from igny8_cli.errors import CliError
 
 if TYPE_CHECKING:
@@ -51,11 +55,15 @@ def new_upload_id() -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
 
 
-def source_key(platform: str, slug: str, version: str | None, upload_id: str) -> str:
-    """The key of a new upload; a slug or version the server would refuse is refused here first."""
+def check_slug(slug: str) -> str:
     if not is_slug(slug):
         raise CliError("invalid_slug", f"slug {slug!r} is not {SLUG_RULE}")
-    segments = [slug]
+    return slug
+
+
+def source_key(platform: str, slug: str, version: str | None, upload_id: str) -> str:
+    """The key of a new upload; a slug or version the server would refuse is refused here first."""
+    segments = [check_slug(slug)]
     if version is not None:
         fault = version_fault(version)
         if fault is not None:
@@ -64,25 +72,42 @@ def source_key(platform: str, slug: str, version: str | None, upload_id: str) ->
     return "/".join(["sources", platform, *segments, f"{upload_id}.zip"])
 
 
-def source_metadata(version: str | None, changelog: str | None, channel: str | None = None) -> dict[str, str]:
-    """S3 metadata is ASCII-only, so free text travels percent-encoded (the packager unquotes it)."""
-    metadata = {"uploaded-by": quote(_current_user())}
-    if version is not None:
-        metadata["version"] = version
-    if changelog is not None:
-        metadata["changelog"] = quote(changelog)
-    if channel is not None:
-        if channel not in CHANNELS:
-            raise CliError("invalid_channel", f"channel {channel!r} is not one of {', '.join(CHANNELS)}")
-        metadata["channel"] = channel
-    size = sum(len(key.encode()) + len(value.encode()) for key, value in metadata.items())
+def upload_request(version: str | None, changelog: str | None, channel: str | None) -> dict[str, str]:
+    """The admin API's upload body, refused here first for what the server or S3 would refuse.
+
+    The API hands the changelog, channel and version to S3 as percent-encoded object metadata,
+    which S3 limits to 2 KB: an overlong changelog fails here, not halfway through the upload."""
+    if version is not None and (fault := version_fault(version)) is not None:
+        raise CliError("invalid_version", fault)
+    if channel is not None and channel not in CHANNELS:
+        raise CliError("invalid_channel", f"channel {channel!r} is not one of {', '.join(CHANNELS)}")
+    body = {
+        name: value for name, value in (("changelog", changelog), ("channel", channel)) if value is not None
+    }
+    size = sum(len(name) + len(quote(value, safe="")) for name, value in body.items())
     if size > MAX_METADATA_BYTES:
         raise CliError(
             "metadata_too_large",
             f"the changelog is too long for S3 metadata ({size} bytes once percent-encoded, at most "
             f"{MAX_METADATA_BYTES}); shorten it or put it in readme.txt",
         )
-    return metadata
+    return body
+
+
+def declared_version(archive: Path, platform: str) -> str:
+    """The version the source says it is (a WordPress header's ``Version:``, a manifest's
+    ``"version"``): what the packager would release when given none, read the packager's way."""
+    flavour = WordPress() if platform == Platform.WORDPRESS.value else Generic()
+    try:
+        with zipfile.ZipFile(archive) as bundle:
+            found = flavour.find(bundle, plugin_entries(bundle, DEFAULT_LIMITS))
+    except PackagingError as exc:
+        raise CliError(exc.code, exc.message) from exc
+    if found.version is None:
+        raise CliError("no_version", f"{flavour.no_version(found)}; pass --version")
+    if (fault := version_fault(found.version)) is not None:
+        raise CliError("invalid_version", f"{'/'.join(found.main)}: {fault}")
+    return found.version
 
 
 @contextmanager
@@ -126,10 +151,3 @@ def _zip_directory(root: Path, archive: Path) -> None:
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
         for name in files:
             bundle.write(root / name, name)
-
-
-def _current_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # a container user without a passwd entry
-        return "unknown"

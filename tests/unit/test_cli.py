@@ -1,8 +1,8 @@
-"""The admin CLI as a user sees it: S3 is moto, the admin API a tiny HTTP server on 127.0.0.1."""
+"""The admin CLI as a user sees it: S3 is moto, the admin API a tiny HTTP server on 127.0.0.1 that
+hands out real presigned uploads (``S3ArtifactStore.presign_upload``, as the admin API does)."""
 
 from __future__ import annotations
 
-import getpass
 import io
 import json
 import re
@@ -14,19 +14,24 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import boto3
 import pytest
 from click.testing import CliRunner, Result
 from moto import mock_aws
 
+from chalicelib.storage import S3ArtifactStore
 from igny8_cli import admin, main
 from igny8_cli.sources import derive_slug
 
 BUCKET = "igny8-plugins-test-artifacts"
 TOKEN = "s3cr3t-admin-token-9f8e7d"
-PLUGIN_PATH = "/api/admin/plugins/my-plugin"
+#: Who the fake admin API says the token belongs to (the real one: "local-admin" or the IAM ARN).
+ADMIN = "admin:tester"
+PLUGINS_PATH = "/api/admin/plugins"
+PLUGIN_PATH = f"{PLUGINS_PATH}/my-plugin"
+UPLOAD_PATH = f"{PLUGIN_PATH}/versions/1.2.0/upload"
 RELEASE_PATH = f"{PLUGIN_PATH}/versions/1.2.0/release"
 NOT_FOUND = (404, {"error": {"code": "not_found", "message": "plugin my-plugin not found"}})
 
@@ -100,7 +105,7 @@ class FakeApi:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_POST = do_PATCH = _serve
+            do_GET = do_POST = do_PATCH = do_PUT = _serve
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -170,17 +175,37 @@ def moto_s3() -> Iterator[Any]:
 
 
 @pytest.fixture
-def s3(moto_s3: Any) -> Iterator[Any]:
+def s3(moto_s3: Any, api: FakeApi) -> Iterator[Any]:
+    """moto's S3, and the fake admin API's upload route for my-plugin 1.2.0 on it."""
+    grant_uploads(api)
     yield moto_s3
-    for key in uploaded_keys(moto_s3):
-        moto_s3.delete_object(Bucket=BUCKET, Key=key)
+    for item in moto_s3.list_objects_v2(Bucket=BUCKET).get("Contents", []):
+        moto_s3.delete_object(Bucket=BUCKET, Key=item["Key"])
+
+
+def grant_uploads(
+    api: FakeApi, slug: str = "my-plugin", version: str = "1.2.0", platform: str = "wordpress"
+) -> None:
+    """``POST .../versions/{version}/upload`` as the admin API answers it: a grant naming ``ADMIN``
+    and a presigned PUT (real SigV4, moto's S3 behind it) under a new key each time."""
+    path = f"{PLUGINS_PATH}/{slug}/versions/{version}/upload"
+    api.on("POST", PLUGINS_PATH, (201, {"plugin": plugin_doc([])["plugin"]}))
+
+    def grant() -> Response:
+        asked = api.requests[-1].json()
+        key = f"sources/{platform}/{slug}/{version}/upload-{len(api.calls('POST'))}.zip"
+        metadata = {"version": version, "uploaded-by": ADMIN, **asked}
+        url, headers = S3ArtifactStore(BUCKET, "us-east-1").presign_upload(key, metadata, 900)
+        return 200, {"url": url, "method": "PUT", "headers": headers, "key": key, "expires_at": "soon"}
+
+    api.on("POST", path, grant)
 
 
 @pytest.fixture
 def source_dir(tmp_path: Path) -> Path:
     root = tmp_path / "my-plugin"
     (root / "inc").mkdir(parents=True)
-    (root / "my-plugin.php").write_text("<?php\n/* Plugin Name: My Plugin */\n")
+    (root / "my-plugin.php").write_text("<?php\n/*\n * Plugin Name: My Plugin\n * Version: 1.2.0\n */\n")
     (root / "readme.txt").write_text("=== My Plugin ===\n")
     (root / "inc" / "helpers.php").write_text("<?php\n")
     return root
@@ -191,7 +216,8 @@ def run(*args: str, input: str | None = None) -> Result:
 
 
 def uploaded_keys(s3: Any) -> list[str]:
-    return [item["Key"] for item in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
+    """The sources uploaded (the admin API's grants, under grants/, are not uploads)."""
+    return [item["Key"] for item in s3.list_objects_v2(Bucket=BUCKET, Prefix="sources/").get("Contents", [])]
 
 
 def packaged_version(s3: Any, **fields: Any) -> Callable[[], Response]:
@@ -199,38 +225,122 @@ def packaged_version(s3: Any, **fields: Any) -> Callable[[], Response]:
     return lambda: (200, plugin_doc([version_doc(uploaded_keys(s3)[0], **fields)]))
 
 
-def test_upload_directory_puts_one_zip_with_metadata(s3: Any, source_dir: Path) -> None:
+def test_upload_directory_goes_up_through_the_admin_api_as_the_admin(
+    s3: Any, source_dir: Path, api: FakeApi
+) -> None:
     changelog = 'Fixed Ünïcode ✓ & 100% of "quotes"\nsecond line'
+    api.on("GET", PLUGIN_PATH, NOT_FOUND)
 
     result = run("upload", str(source_dir), "--version", "1.2.0", "--changelog", changelog, "--no-wait")
 
     assert result.exit_code == 0, result.output
+    # A new slug is registered, then the API hands out the upload: nothing is written to S3 directly.
+    assert api.calls("POST") == [
+        ("POST", PLUGINS_PATH, {"slug": "my-plugin", "name": "my-plugin", "platform": "wordpress"}),
+        ("POST", UPLOAD_PATH, {"changelog": changelog}),
+    ]
     [key] = uploaded_keys(s3)
-    assert re.fullmatch(r"sources/wordpress/my-plugin/1\.2\.0/\d{8}T\d{6}Z-[0-9a-f]{8}\.zip", key)
-    assert f"s3://{BUCKET}/{key}" in result.output
+    assert re.fullmatch(r"sources/wordpress/my-plugin/1\.2\.0/upload-\d+\.zip", key)
+    assert key in result.output
     stored = s3.get_object(Bucket=BUCKET, Key=key)
-    metadata = stored["Metadata"]
-    assert metadata["version"] == "1.2.0"
-    assert metadata["changelog"].isascii()
-    assert unquote(metadata["changelog"]) == changelog
-    assert metadata["uploaded-by"] == quote(getpass.getuser())
+    # The object carries what the API signed (the CLI sent the signed headers), the admin included.
+    metadata = {name: unquote(value) for name, value in stored["Metadata"].items()}
+    assert metadata == {"version": "1.2.0", "uploaded-by": ADMIN, "changelog": changelog}
+    grant = json.loads(s3.get_object(Bucket=BUCKET, Key=f"grants/{key}.json")["Body"].read())
+    assert grant["metadata"]["uploaded-by"] == ADMIN
     with zipfile.ZipFile(io.BytesIO(stored["Body"].read())) as bundle:
         assert bundle.namelist() == ["inc/helpers.php", "my-plugin.php", "readme.txt"]
         assert bundle.read("readme.txt") == b"=== My Plugin ===\n"
 
 
-def test_upload_zip_derives_slug_and_uploads_the_archive_as_is(s3: Any, tmp_path: Path) -> None:
-    archive = tmp_path / "igny8-wp-bridge-v1.2.3.zip"
+def test_upload_zip_derives_slug_and_version_and_uploads_the_archive_as_is(
+    s3: Any, tmp_path: Path, api: FakeApi
+) -> None:
+    archive = tmp_path / "my-plugin-v1.2.0.zip"
     with zipfile.ZipFile(archive, "w") as bundle:
-        bundle.writestr("igny8-wp-bridge/igny8-wp-bridge.php", "<?php\n")
+        bundle.writestr(
+            "my-plugin/my-plugin.php", "<?php\n/*\n * Plugin Name: Mine\n * Version: 1.2.0\n */\n"
+        )
+    api.on("GET", PLUGIN_PATH, (200, plugin_doc([])))
 
-    result = run("upload", str(archive), "--platform", "shopify", "--no-wait")
+    result = run("upload", str(archive), "--no-wait")
 
     assert result.exit_code == 0, result.output
+    assert api.calls("POST") == [("POST", UPLOAD_PATH, {})]  # registered already: no create
     [key] = uploaded_keys(s3)
-    assert re.fullmatch(r"sources/shopify/igny8-wp-bridge/\d{8}T\d{6}Z-[0-9a-f]{8}\.zip", key)
     assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == archive.read_bytes()
-    assert "version" not in s3.head_object(Bucket=BUCKET, Key=key)["Metadata"]
+
+
+def test_upload_of_another_platform_registers_it_there(s3: Any, tmp_path: Path, api: FakeApi) -> None:
+    source = tmp_path / "shop-sync"
+    source.mkdir()
+    (source / "package.json").write_text('{"name": "shop-sync", "version": "3.1.0"}')
+    api.on("GET", f"{PLUGINS_PATH}/shop-sync", NOT_FOUND)
+    grant_uploads(api, slug="shop-sync", version="3.1.0", platform="shopify")
+
+    result = run("--json", "upload", str(source), "--platform", "shopify", "--no-wait")
+
+    assert result.exit_code == 0, result.output
+    assert api.calls("POST")[0] == (
+        "POST",
+        PLUGINS_PATH,
+        {"slug": "shop-sync", "name": "shop-sync", "platform": "shopify"},
+    )
+    assert json.loads(result.stdout)["key"] == uploaded_keys(s3)[0]
+
+
+@pytest.mark.parametrize(
+    ("main_file", "options", "code"),
+    [
+        ("<?php\n/* Plugin Name: My Plugin */\n", [], "no_version"),
+        ("<?php\n/* Version: 1.2.0 */\n", [], "no_plugin_header"),
+        ("<?php\n/* Plugin Name: My Plugin */\n", ["--version", "1..2"], "invalid_version"),
+        ("<?php\n/* Plugin Name: My Plugin */\n", ["--slug", "My Plugin"], "invalid_slug"),
+    ],
+)
+def test_a_source_the_packager_would_refuse_is_refused_before_any_request(
+    s3: Any, source_dir: Path, api: FakeApi, main_file: str, options: list[str], code: str
+) -> None:
+    (source_dir / "my-plugin.php").write_text(main_file)
+
+    result = run("--json", "upload", str(source_dir), *options)
+
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["error"]["code"] == code
+    assert api.requests == []
+    assert uploaded_keys(s3) == []
+
+
+def test_upload_to_a_plugin_of_another_platform_is_refused(s3: Any, source_dir: Path, api: FakeApi) -> None:
+    api.on("GET", PLUGIN_PATH, (200, plugin_doc([])))  # a wordpress plugin
+
+    result = run("upload", str(source_dir), "--platform", "custom", "--version", "1.2.0")
+
+    assert result.exit_code == 1
+    assert "my-plugin is a wordpress plugin; pass --platform wordpress (platform_mismatch)" in result.stderr
+    assert api.calls("POST") == []
+    assert uploaded_keys(s3) == []
+
+
+def test_a_refused_put_exits_1_and_waits_for_nothing(s3: Any, source_dir: Path, api: FakeApi) -> None:
+    api.on("GET", PLUGIN_PATH, NOT_FOUND)
+    expired = {
+        "url": f"{api.url}/expired-upload",
+        "method": "PUT",
+        "headers": {},
+        "key": "k",
+        "expires_at": "x",
+    }
+    api.on("POST", UPLOAD_PATH, (200, expired))
+    api.on("PUT", "/api/expired-upload", (403, None))
+
+    result = run("--json", "upload", str(source_dir))
+
+    assert result.exit_code == 1
+    error = json.loads(result.stdout)["error"]
+    assert error["code"] == "upload_failed"
+    assert "403" in error["message"]
+    assert [r.method for r in api.requests].count("GET") == 1  # no polling for a package
 
 
 @pytest.mark.parametrize(
@@ -317,15 +427,39 @@ def test_upload_gives_up_after_the_timeout(s3: Any, source_dir: Path, api: FakeA
     assert error["source_key"] == uploaded_keys(s3)[0]
 
 
-def test_upload_with_release_releases_the_packaged_version(s3: Any, source_dir: Path, api: FakeApi) -> None:
+@pytest.mark.parametrize(
+    ("options", "settings"),
+    [
+        ([], {}),
+        (["--percent", "25"], {"percent": 25}),
+        (["--force-update", "--percent", "0"], {"percent": 0, "force_update": True}),
+    ],
+)
+def test_upload_with_release_releases_the_packaged_version_through_the_api(
+    s3: Any, source_dir: Path, api: FakeApi, options: list[str], settings: dict[str, Any]
+) -> None:
     api.on("GET", PLUGIN_PATH, NOT_FOUND, packaged_version(s3))
     api.on("POST", RELEASE_PATH, (200, {"version": version_doc(None, status="released")}))
 
-    result = run("upload", str(source_dir), "--release", "--no-wait")
+    result = run("upload", str(source_dir), "--release", "--no-wait", *options)
 
     assert result.exit_code == 0, result.output
     assert "my-plugin 1.2.0: released" in result.output
-    assert [r.path for r in api.requests if r.method == "POST"] == [RELEASE_PATH]
+    assert api.calls("POST")[-1] == ("POST", RELEASE_PATH, settings)
+    # The upload itself asked for nothing a site would see: releasing is the API's call.
+    [key] = uploaded_keys(s3)
+    assert set(s3.head_object(Bucket=BUCKET, Key=key)["Metadata"]) == {"version", "uploaded-by"}
+
+
+@pytest.mark.parametrize("options", [["--percent", "10"], ["--force-update"]])
+def test_release_settings_without_release_are_a_usage_error(
+    s3: Any, source_dir: Path, api: FakeApi, options: list[str]
+) -> None:
+    result = run("--json", "upload", str(source_dir), *options)
+
+    assert result.exit_code == 2
+    assert "add --release" in json.loads(result.stdout)["error"]["message"]
+    assert api.requests == []
 
 
 def test_upload_checks_the_api_before_uploading(s3: Any, source_dir: Path, api: FakeApi) -> None:
@@ -336,6 +470,7 @@ def test_upload_checks_the_api_before_uploading(s3: Any, source_dir: Path, api: 
     assert result.exit_code == 1
     assert "error: bad admin token (unauthorized)" in result.stderr
     assert uploaded_keys(s3) == []
+    assert api.calls("POST") == []
 
 
 def test_overlong_changelog_is_refused_before_any_upload(s3: Any, source_dir: Path, api: FakeApi) -> None:

@@ -337,7 +337,9 @@ def test_emergency_runs_the_steps_in_order(api: FakeApi, s3: Any, source_dir: Pa
     assert "force_update" not in metadata
     calls = [(m, p, b) for m, p, b in api.calls() if p != PLUGIN_PATH]
     versions = f"{PLUGIN_PATH}/versions/1.2.0"
-    assert calls[:2] == [
+    # Uploaded through the admin API (as the admin), then released forced through it.
+    assert calls[:3] == [
+        ("POST", f"{versions}/upload", {"changelog": "SECURITY: escape output"}),
         ("POST", f"{versions}/release", {"force_update": True}),
         ("POST", f"{versions}/push-update", {}),
     ]
@@ -380,7 +382,10 @@ def test_emergency_stops_at_the_failing_step(api: FakeApi, s3: Any, source_dir: 
         assert error["code"] == "invalid_transition"
     else:
         assert f"error: {message} (invalid_transition)" in result.stderr
-    assert [p for _, p, _ in api.calls("POST")] == [f"{PLUGIN_PATH}/versions/1.2.0/release"]
+    assert [p for _, p, _ in api.calls("POST")] == [
+        f"{PLUGIN_PATH}/versions/1.2.0/upload",
+        f"{PLUGIN_PATH}/versions/1.2.0/release",
+    ]
 
 
 def test_emergency_fails_when_sites_are_not_forced(api: FakeApi, s3: Any, source_dir: Path) -> None:

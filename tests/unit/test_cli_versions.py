@@ -32,10 +32,13 @@ ROLLBACK_KEY = "sources/wordpress/my-plugin/1.2.1/20260101T000000Z-rollback.zip"
 CONFLICT = (409, {"error": {"code": "invalid_transition", "message": "cannot pull a draft version"}})
 
 
-def test_upload_channel_travels_as_metadata(s3: Any, source_dir: Path) -> None:
+def test_upload_channel_is_asked_of_the_admin_api(s3: Any, source_dir: Path, api: FakeApi) -> None:
+    api.on("GET", PLUGIN_PATH, (200, plugin_doc([])))
+
     result = run("upload", str(source_dir), "--channel", "beta", "--no-wait")
 
     assert result.exit_code == 0, result.output
+    assert api.calls("POST") == [("POST", f"{VERSION_PATH}/upload", {"channel": "beta"})]
     [key] = uploaded_keys(s3)
     assert s3.head_object(Bucket=BUCKET, Key=key)["Metadata"]["channel"] == "beta"
 
