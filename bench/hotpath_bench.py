@@ -44,6 +44,7 @@ from chalicelib.logic.model import Platform, PluginVersion, Status
 from chalicelib.logic.plugins import new_plugin
 from chalicelib.settings import get_settings
 from infra import stack
+from infra.keys import KeyStore
 
 NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
 SLUG = "igny8-wp-bridge"
@@ -80,6 +81,7 @@ def deployed() -> Iterator[None]:
     with mock_aws():
         outputs = stack.deploy(stage="bench")
         os.environ.update(stack.environment(outputs))
+        KeyStore.of_stack(outputs).ensure()  # answers are signed, as deployed
         os.environ["HOT_CACHE_SECONDS"] = "0"
         adapters.reset()
         yield

@@ -71,6 +71,9 @@ class Settings:
 
 def _env(name: str, default: str | None = None) -> str:
     value = os.environ.get(name, default)
+    #: Secrets Manager secret with the metadata key that signs check-update and info answers
+    #: (the only private key the public API may read); unset: answers go out unsigned.
+    metadata_key_secret: str = ""
     if value is None or value == "":
         raise SettingsError(f"environment variable {name} is required")
     return value
@@ -162,6 +165,7 @@ def load_settings() -> Settings:
 
 def packager_queue_name() -> str:
     """The queue the packager consumes. Chalice needs it when the app is imported (its SQS
+        metadata_key_secret=os.environ.get("METADATA_KEY_SECRET", ""),
     decorator), before any setting may be read: from the environment a deploy writes, else by
     the template's naming rule for the stage (STAGE is in each stage's config), so `chalice
     package` works on a fresh clone with no stack deployed yet."""

@@ -1,4 +1,5 @@
-"""Ed25519 package signing with keys from Secrets Manager, and the published public keys.
+"""Ed25519 signing with keys from Secrets Manager (package keys for the packager, the metadata key
+for the public API's answers), and the published public keys.
 
 Why not KMS: KMS can hold an unexportable Ed25519 key (ECC_NIST_EDWARDS25519), but moto cannot
 emulate it, so that path could not be tested here; the README records the trade-off. Powertools
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools.utilities import parameters
@@ -31,17 +33,8 @@ class SecretsManagerSigner:
         self.public_parameter = public_parameter
 
     def sign(self, message: bytes) -> Signature:
-        material: Any = parameters.get_secret(self.secret_name, transform="json", max_age=_SECRET_MAX_AGE)
-        active = material.get("active") if isinstance(material, dict) else None
-        key = (
-            next((k for k in material.get("keys", []) if k.get("key_id") == active), None) if active else None
-        )
-        if key is None:
-            raise SigningUnavailable(
-                f"no active signing key in {self.secret_name}; run `python -m infra.keys ensure --stage <stage>`"
-            )
-        private = Ed25519PrivateKey.from_private_bytes(base64.b64decode(key["private_key"]))
-        return Signature(key_id=str(active), value=base64.b64encode(private.sign(message)).decode())
+        key_id, private = active_key(self.secret_name)
+        return Signature(key_id=key_id, value=base64.b64encode(private.sign(message)).decode())
 
     def trust_anchor(self) -> bytes:
         roots = published_keys(self.public_parameter).get("roots") or []
@@ -50,6 +43,37 @@ class SecretsManagerSigner:
                 f"no root key published in {self.public_parameter}; run `python -m infra.keys ensure --stage <stage>`"
             )
         return json.dumps({"roots": roots}, indent=2, sort_keys=True).encode() + b"\n"
+
+
+class MetadataSigner:
+    """Signs update answers with the stage's active metadata key: the only private key the public
+    API function may read (``logic/metadata_signing.py`` says what is signed, and why)."""
+
+    def __init__(self, secret_name: str) -> None:
+        self.secret_name = secret_name
+
+    def __call__(self, message: bytes) -> tuple[str, str]:
+        key_id, private = active_key(self.secret_name)
+        return key_id, base64.b64encode(private.sign(message)).decode()
+
+
+def active_key(secret_name: str) -> tuple[str, Ed25519PrivateKey]:
+    """The active key of a key set secret (``{"active": id, "keys": [...]}``, ``infra/keys.py``);
+    the secret is cached for a few minutes, so a rotation takes effect within that time."""
+    material: Any = parameters.get_secret(secret_name, transform="json", max_age=_SECRET_MAX_AGE)
+    active = material.get("active") if isinstance(material, dict) else None
+    key = next((k for k in material.get("keys", []) if k.get("key_id") == active), None) if active else None
+    if key is None:
+        raise SigningUnavailable(
+            f"no active signing key in {secret_name}; run `python -m infra.keys ensure --stage <stage>`"
+        )
+    return str(active), _private(key["private_key"])
+
+
+@lru_cache(maxsize=8)
+def _private(seed: str) -> Ed25519PrivateKey:
+    """The key object for a base64 seed, made once per key rather than once per signature."""
+    return Ed25519PrivateKey.from_private_bytes(base64.b64decode(seed))
 
 
 def published_keys(parameter_name: str) -> dict[str, Any]:

@@ -43,6 +43,7 @@ OUTPUT_ENV: dict[str, str] = {
     "SigningPublicKeysParameterName": "SIGNING_PUBLIC_KEYS_PARAMETER",
     "AppTokenSecretName": "APP_TOKEN_SECRET",
     "AppOriginsAllowed": "APP_ORIGINS",
+    "MetadataKeySecretName": "METADATA_KEY_SECRET",
 }
 
 _BUCKET_RESOURCE = "ArtifactsBucket"

@@ -15,6 +15,7 @@ from chalicelib.adapters import now, repository
 from chalicelib.api.downloads import serve_download
 from chalicelib.api.http import cacheable, find_plugin, hot, links
 from chalicelib.api.routing import Auth, route
+from chalicelib.api.signed import seal, signed
 from chalicelib.logic.answers import CheckUpdateAnswer, LatestCard, PluginInformation, PublishedKeys
 from chalicelib.logic.apptoken import AppUser
 from chalicelib.logic.commands import CheckUpdateQuery, PinnedVersion
@@ -69,7 +70,7 @@ def check_update_view(slug: str, caller: Site | None, query: CheckUpdateQuery) -
         if caller is not None and hot().offer_changed(caller.site_id, plugin.slug, offered):
             Telemetry(repository(), now()).record_offer(caller.site_id, plugin.slug, offered)
     personal = site.site_id is not None or plugin.private or site.read_user_agent
-    return cacheable(answer, request, personal=personal)
+    return signed(cacheable(seal(answer), request, personal=personal))
 
 
 @route(
@@ -86,7 +87,8 @@ def info_view(slug: str, caller: Site | None) -> Response:
     plugin = find_plugin(slug, site_key=caller is not None)
     site_id = check_site_id(request.headers.get("x-igny8-site-id"))
     answer = plugin_info(plugin, repository().versions(plugin.slug), _links(), site_id)
-    return cacheable(answer, request, personal=site_id is not None or plugin.private)
+    personal = site_id is not None or plugin.private
+    return signed(cacheable(seal(answer), request, personal=personal))
 
 
 @route(

@@ -124,7 +124,19 @@ class WordPressUpdateItem(Requirements):
     """A forced update: WordPress installs it without asking the site's admin."""
 
 
-class CheckUpdateFacts(Answer):
+class Signed(Answer):
+    """When the answer was signed and until when a site may believe it: inside the body, so the
+    signature over the body's bytes (``X-IGNY8-Signature``, ``logic/metadata_signing.py``) binds
+    them. Filled by the route as it signs (``api/signed.py``)."""
+
+    signed_at: MomentText = ""
+    """When the service signed the answer (rounded down to 10 minutes)."""
+    expires: MomentText = ""
+    """After this moment sites refuse the answer (24 h after ``signed_at``): a replay cannot
+    freeze a site on an old answer for longer."""
+
+
+class CheckUpdateFacts(Signed):
     """What every check-update answer states."""
 
     slug: str
@@ -150,21 +162,27 @@ class NothingToShow(CheckUpdateFacts):
     """Never, in this shape."""
 
 
-class ShownVersion(CheckUpdateFacts, Requirements, SeedPackage, Integrity):
-    """A version described in full: the one offered, or else the newest one at or below the site's."""
+class NamedVersion(CheckUpdateFacts):
+    """A version named with WordPress' update item: enough for the ``no_update`` list, and small
+    (a site that is up to date asks twice a day and needs nothing else)."""
 
     latest_version: str
     """The version described."""
     version_code: int
     """The seed's MAJOR*10000+MINOR*100+PATCH, for its clients only: never compare with it."""
+    released_at: Moment | None
+    """When it was released (a retired package key vouches only for releases before it retired)."""
+    update: WordPressUpdateItem
+    """The item WordPress stores in its update transient."""
+
+
+class ShownVersion(NamedVersion, Requirements, SeedPackage, Integrity):
+    """A version described in full, package and signature included: the one offered."""
+
     download_url: Link
     """Our download link, pinned to that version (WordPress caches an offer for hours)."""
     changelog: str
     """What changed in it, as written at release."""
-    released_at: Moment | None
-    """When it was released."""
-    update: WordPressUpdateItem
-    """The item WordPress stores in its update transient."""
 
 
 class UpdateOffer(ShownVersion):
@@ -178,9 +196,10 @@ class UpdateOffer(ShownVersion):
     """The offer, or a forced release it skips over, must be installed without asking."""
 
 
-class NoUpdate(ShownVersion):
+class NoUpdate(NamedVersion):
     """No offer; ``latest_version`` is the newest version at or below the site's own (never one it
-    was refused, e.g. held back by a rollout), as WordPress' ``no_update`` list wants it."""
+    was refused, e.g. held back by a rollout), as WordPress' ``no_update`` list wants it. Nothing
+    will be downloaded, so no package, signature or changelog: at most 1 KB, signature included."""
 
     update_available: Literal[False] = False
     """Never, in this shape."""
@@ -214,7 +233,7 @@ class Sections(Answer):
     """The readme's Frequently Asked Questions."""
 
 
-class PluginInformation(Requirements, SeedPackage, Integrity):
+class PluginInformation(Requirements, SeedPackage, Integrity, Signed):
     """``GET /plugins/{slug}/info``: WordPress' ``plugins_api`` answer, with plugin-update-checker's
     names alongside (PUC requires ``name`` and ``version`` and reads ``download_url``, ``sections``,
     ``upgrade_notice``...). It describes the version check-update would offer this caller."""
@@ -301,18 +320,23 @@ class InstallationAnswer(Answer):
 
 
 class SigningKey(Answer):
-    """A package-signing public key, as ``infra/keys.py`` publishes it."""
+    """A public key, as ``infra/keys.py`` publishes it: a package key or a metadata key."""
 
     key_id: str
     """The first 16 hex characters of SHA-256 over the public key."""
     algorithm: Literal["ed25519"]
     """Always Ed25519."""
+    role: Literal["package", "metadata"]
+    """What it may sign: packages, or check-update and info answers; never the other."""
     public_key: str
     """The raw public key, base64."""
     created_at: MomentText
     """When it was made."""
     status: Literal["active", "retired", "revoked"]
-    """``active`` signs new packages, ``retired`` still vouches for older ones, ``revoked`` for none."""
+    """``active`` signs now, ``retired`` still vouches for what it signed before ``retired_at``,
+    ``revoked`` for nothing."""
+    retired_at: MomentText | None
+    """When a rotation replaced it (null while active)."""
 
 
 class RootKey(Answer):
@@ -337,6 +361,9 @@ class SignedKeys(UnsignedKeys):
     """The keys, and the same list signed by the stage's root key: sites accept a signing key only
     through ``key_list`` once its signature verifies with a root they pinned."""
 
+    metadata_keys: list[SigningKey]
+    """The keys that sign check-update and info answers, apart from ``keys``: a bridge from before
+    roles existed trusts every entry of ``keys`` for packages."""
     roots: list[RootKey]
     """The root keys."""
     key_list: str

@@ -194,10 +194,16 @@ def check_update(
     why = cast(Reason, reason)
     if shown is None:
         return NothingToShow(**facts, reason=why).json_body()
-    described = {**facts, **_shown_version(plugin, shown, links)}
-    if offered is None:
+    named = {
+        **facts,
+        "latest_version": shown.version,
+        "version_code": shown.version_code,
+        "released_at": shown.released_at,
+    }
+    if offered is None:  # nothing to download: the version named, without package or changelog
         item = _update_item(plugin, shown, links, forced=False)
-        return NoUpdate(**described, reason=why, update=item).json_body()
+        return NoUpdate(**named, reason=why, update=item).json_body()
+    described = {**named, **_shown_version(plugin, shown, links)}
     # A forced release the site skipped still forces it once superseded (deprecated); a pulled one
     # was withdrawn as bad and forces nobody.
     forced = any(
@@ -213,13 +219,10 @@ def check_update(
 
 
 def _shown_version(plugin: Plugin, shown: Release, links: Links) -> dict[str, Any]:
-    """The fields of ``answers.ShownVersion`` one version fills, besides the offer itself."""
+    """The fields ``answers.ShownVersion`` adds to a named version: its package and changelog."""
     return {
-        "latest_version": shown.version,
-        "version_code": shown.version_code,
         "download_url": links.download(plugin.slug, shown.version),
         "changelog": shown.changelog,
-        "released_at": shown.released_at,
         **_package(shown),
         **_requirements(shown),
         **_integrity(plugin.slug, shown, links),

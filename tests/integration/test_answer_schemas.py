@@ -79,3 +79,22 @@ def test_every_answer_of_the_public_and_site_routes_matches_its_declared_schema(
 def test_the_check_is_not_blind_an_answer_unlike_its_route_declaration_is_found(client: Client) -> None:
     assert problems(_declared("get", f"/plugins/{SLUG}/check-update"), {"slug": SLUG})
     assert problems(_declared("get", "/keys"), {"keys": [], "roots": []})
+
+
+def test_a_no_update_answer_is_at_most_one_kilobyte_signature_included_and_an_offer_has_no_sections(
+    client: Client,
+    world: dict[str, str],  # noqa: F811  # pytest passes the imported fixture
+) -> None:
+    """Sites ask twice a day and are almost always up to date: that answer is what the fleet pays
+    for. Counted as sent: the body plus the signature headers (name, ": ", value, CRLF)."""
+    check = f"/plugins/{SLUG}/check-update?current_version="
+    for site in ({}, world):
+        answer = client.http.get(check + "1.0.0", headers=site)
+        signature = {k: v for k, v in answer.headers.items() if k.lower().startswith("x-igny8-")}
+        assert set(signature) == {"X-IGNY8-Signature", "X-IGNY8-Key-Id"}
+        sent = len(answer.body) + sum(len(f"{k}: {v}\r\n") for k, v in signature.items())
+        assert answer.json_body["update_available"] is False
+        assert sent <= 1024, (sent, answer.body)
+    offer = client.http.get(check + "0.9.0").json_body
+    assert offer["update_available"] is True
+    assert "sections" not in offer and all("<h4>" not in str(value) for value in offer.values())

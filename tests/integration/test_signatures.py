@@ -11,6 +11,7 @@ import json
 import shutil
 import subprocess
 import zipfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import boto3
@@ -20,6 +21,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from chalicelib import adapters
+from chalicelib.api import signed as signed_module
 from infra.keys import KeyStore
 from tests.integration.conftest import Packager, admin_headers, source_zip, upload
 
@@ -182,3 +184,108 @@ def test_a_revoked_key_is_listed_as_revoked_by_the_root_and_the_active_key_canno
     assert statuses == {old: "revoked", new: "active"}
     with pytest.raises(ValueError, match="no signing key"):
         store.revoke("0" * 16)
+
+
+# --- signed, expiring update answers (the metadata key) --------------------------------------------
+
+
+def _metadata_keys(client: Client) -> dict[str, dict]:
+    """The metadata keys as a site accepts them: from the root-signed list, apart from package keys."""
+    published = client.http.get("/keys").json_body
+    root = next(r for r in published["roots"] if r["key_id"] == published["key_list_root_id"])
+    Ed25519PublicKey.from_public_bytes(base64.b64decode(root["public_key"])).verify(
+        base64.b64decode(published["key_list_signature"]), published["key_list"].encode()
+    )
+    listed = json.loads(published["key_list"])
+    assert all(key["role"] == "package" for key in listed["keys"])
+    return {key["key_id"]: key for key in listed["metadata_keys"] if key["role"] == "metadata"}
+
+
+def _answer_verifies(body: bytes, signature: str, public_key: str) -> bool:
+    try:
+        Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key)).verify(
+            base64.b64decode(signature), body
+        )
+    except InvalidSignature:
+        return False
+    return True
+
+
+def _moment(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+def test_update_answers_are_signed_over_their_bytes_by_a_certified_metadata_key_and_expire(
+    client: Client, packager: Packager, aws: dict[str, str]
+) -> None:
+    _publish(client, packager, aws["ArtifactsBucketName"], "1.0.0")
+    metadata = _metadata_keys(client)
+    packages = _keys(client)
+    answers = {
+        "offer": client.http.get(f"/plugins/{SLUG}/check-update?current_version=0.1"),
+        "no update": client.http.get(f"/plugins/{SLUG}/check-update?current_version=1.0.0"),
+        "info": client.http.get(f"/plugins/{SLUG}/info"),
+    }
+    for name, response in answers.items():
+        assert response.status_code == 200, name
+        key_id, signature = response.headers["X-IGNY8-Key-Id"], response.headers["X-IGNY8-Signature"]
+        assert metadata[key_id]["status"] == "active" and key_id not in packages, name
+        assert _answer_verifies(response.body, signature, metadata[key_id]["public_key"]), name
+        tampered = response.body.replace(b'"slug":"', b'"slug":"x', 1)
+        assert not _answer_verifies(tampered, signature, metadata[key_id]["public_key"]), name
+        flipped = response.body[:-2] + bytes([response.body[-2] ^ 1]) + response.body[-1:]
+        assert not _answer_verifies(flipped, signature, metadata[key_id]["public_key"]), name
+        body = json.loads(response.body)
+        signed_at, expires = _moment(body["signed_at"]), _moment(body["expires"])
+        assert signed_at <= datetime.now(UTC) < expires, name
+        assert expires - signed_at == timedelta(hours=24), name  # > 12 h checks, 1 h caches, 60 s max-age
+    # A package key never vouches for an answer.
+    package_key = next(iter(packages.values()))
+    offer = answers["offer"]
+    assert not _answer_verifies(offer.body, offer.headers["X-IGNY8-Signature"], package_key["public_key"])
+
+
+def test_a_warm_container_signs_each_answer_with_the_time_it_is_sent(
+    client: Client, packager: Packager, aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Records come from memory while warm (HOT_CACHE_SECONDS); signatures never do."""
+    _publish(client, packager, aws["ArtifactsBucketName"], "1.0.0")
+    monkeypatch.setenv("HOT_CACHE_SECONDS", "100000")
+    adapters.reset()
+    sent = datetime.now(UTC)
+    url = f"/plugins/{SLUG}/check-update?current_version=1.0.0"
+    first = client.http.get(url)
+    monkeypatch.setattr(signed_module, "now", lambda: sent + timedelta(hours=25))
+    later = client.http.get(url)
+
+    assert _moment(json.loads(later.body)["expires"]) > sent + timedelta(hours=25)
+    assert later.headers["ETag"] != first.headers["ETag"]
+    assert later.headers["X-IGNY8-Signature"] != first.headers["X-IGNY8-Signature"]
+    # Within one 10-minute epoch the bytes, the ETag and the signature stay the same (304 works).
+    again = client.http.get(url, headers={"If-None-Match": later.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_rotations_retire_keys_with_a_time_and_a_metadata_key_signs_nothing_but_answers(
+    client: Client, packager: Packager, aws: dict[str, str]
+) -> None:
+    _publish(client, packager, aws["ArtifactsBucketName"], "1.0.0")
+    store = KeyStore.of_stack(aws)
+    old_metadata = next(iter(_metadata_keys(client)))
+    new_metadata = store.rotate("metadata")
+    new_package = store.rotate()
+    adapters.reset()
+    metadata, packages = _metadata_keys(client), _keys(client)
+    assert metadata[old_metadata]["status"] == "retired"
+    assert metadata[old_metadata]["retired_at"] == metadata[new_metadata]["created_at"]
+    assert metadata[new_metadata]["retired_at"] is None
+    retired = [key for key in packages.values() if key["status"] == "retired"]
+    assert [key["retired_at"] for key in retired] == [packages[new_package]["created_at"]]
+    answer = client.http.get(f"/plugins/{SLUG}/check-update?current_version=1.0.0")
+    assert answer.headers["X-IGNY8-Key-Id"] == new_metadata
+
+    store.revoke(old_metadata)
+    adapters.reset()
+    assert _metadata_keys(client)[old_metadata]["status"] == "revoked"
+    with pytest.raises(ValueError, match="rotate first"):
+        store.revoke(new_metadata)

@@ -22,6 +22,7 @@ from chalicelib.logic.answers import (
     PluginInformation,
     PublishedKeys,
 )
+from chalicelib.logic.metadata_signing import sealed
 from chalicelib.logic.model import Installation, Status
 from chalicelib.logic.updates import SiteRequest, check_update, latest_for_platform, plugin_info
 from infra.keys import key_list_statement, new_key
@@ -56,6 +57,11 @@ def problems(model: type[Any], answer: Any) -> list[str]:
 def over_the_wire(answer: dict[str, Any]) -> Any:
     """As a client reads it: what ``json`` can carry, nothing Python-only."""
     return json.loads(json.dumps(answer))
+
+
+def signed_over_the_wire(answer: dict[str, Any]) -> Any:
+    """A check-update or info answer as its route sends it: sealed with its signing times."""
+    return over_the_wire(sealed(answer, NOW))
 
 
 ANSWERS = (CheckUpdateAnswer, PluginInformation, LatestCard, DownloadUrl, InstallationAnswer, PublishedKeys)
@@ -123,7 +129,7 @@ CHECK_UPDATE_CASES: dict[str, tuple[list[Any], SiteRequest, dict[str, Any]]] = {
 def test_every_check_update_answer_matches_its_schema(
     versions: list[Any], site: SiteRequest, expected: dict[str, Any]
 ) -> None:
-    answer = over_the_wire(check_update(make_plugin(), stored(*versions), site, LINKS))
+    answer = signed_over_the_wire(check_update(make_plugin(), stored(*versions), site, LINKS))
 
     assert {key: answer[key] for key in expected} == expected
     assert problems(CheckUpdateAnswer, answer) == []
@@ -132,10 +138,10 @@ def test_every_check_update_answer_matches_its_schema(
 def test_a_check_update_answer_is_exactly_one_shape() -> None:
     """Each shape's keys are its own: a fuzzer catches a key that is missing, added or of the
     wrong kind, and an offer that names a reason."""
-    offer = over_the_wire(
+    offer = signed_over_the_wire(
         check_update(make_plugin(), stored(make_version("1.1.0")), SiteRequest("1.0.0"), LINKS)
     )
-    nothing = over_the_wire(check_update(make_plugin(), [], SiteRequest("1.0.0"), LINKS))
+    nothing = signed_over_the_wire(check_update(make_plugin(), [], SiteRequest("1.0.0"), LINKS))
     assert set(nothing) < set(offer)
 
     assert problems(CheckUpdateAnswer, {**nothing, "update": offer["update"]})
@@ -186,7 +192,7 @@ INFO_CASES: dict[str, tuple[Any, list[Any], str | None]] = {
 
 @pytest.mark.parametrize(("plugin", "versions", "site_id"), INFO_CASES.values(), ids=INFO_CASES)
 def test_every_info_answer_matches_its_schema(plugin: Any, versions: list[Any], site_id: str | None) -> None:
-    answer = over_the_wire(plugin_info(plugin, stored(*versions), LINKS, site_id))
+    answer = signed_over_the_wire(plugin_info(plugin, stored(*versions), LINKS, site_id))
 
     assert problems(PluginInformation, answer) == []
 
@@ -205,7 +211,7 @@ def test_info_carries_plugin_update_checkers_names_alongside_wordpress() -> None
 
 
 def test_an_info_answer_with_an_empty_section_or_an_unknown_key_is_refused() -> None:
-    answer = over_the_wire(plugin_info(make_plugin(), stored(make_version("1.0.0")), LINKS))
+    answer = signed_over_the_wire(plugin_info(make_plugin(), stored(make_version("1.0.0")), LINKS))
 
     assert problems(PluginInformation, {**answer, "sections": {**answer["sections"], "reviews": "<p>5</p>"}})
     assert problems(PluginInformation, {**answer, "rating": 100})
@@ -282,12 +288,17 @@ def test_an_installation_answer_shows_what_decides_updates_and_keeps_the_telemet
 
 def published(*, revoked: bool = False) -> dict[str, Any]:
     """The parameter as ``infra.keys`` publishes it (``KeyStore._publish``'s shape)."""
-    old, active, root = new_key(), new_key(), new_key()
+    old, active, root, metadata = new_key(), new_key(), new_key(), new_key()
     old["revoked"] = revoked
-    statement = key_list_statement({"keys": [old, active], "active": active["key_id"]}, datetime.now(UTC))
+    statement = key_list_statement(
+        {"keys": [old, active], "active": active["key_id"]},
+        datetime.now(UTC),
+        metadata={"keys": [metadata], "active": metadata["key_id"]},
+    )
     signer = Ed25519PrivateKey.from_private_bytes(base64.b64decode(root["private_key"]))
     return {
         "keys": json.loads(statement)["keys"],
+        "metadata_keys": json.loads(statement)["metadata_keys"],
         "roots": [{"key_id": root["key_id"], "algorithm": "ed25519", "public_key": root["public_key"]}],
         "key_list": statement,
         "key_list_root_id": root["key_id"],
