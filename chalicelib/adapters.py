@@ -6,12 +6,13 @@ containers, so clients and connections survive between invocations.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 
 from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
+from chalicelib.clock import FileClock, SystemClock
 from chalicelib.dal.repository import DynamoRepository
 from chalicelib.logic.apptoken import keys_from_secret
 from chalicelib.settings import get_settings
@@ -20,7 +21,14 @@ from chalicelib.storage import S3ArtifactStore
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return clock().now()
+
+
+@lru_cache(maxsize=1)
+def clock() -> SystemClock | FileClock:
+    """The system clock; the simulated one only where settings allow it (the local stack)."""
+    path = get_settings().simulated_clock_file
+    return FileClock(path) if path else SystemClock()
 
 
 @lru_cache(maxsize=1)
@@ -60,6 +68,6 @@ def idempotency_store() -> DynamoDBPersistenceLayer:
 
 def reset() -> None:
     """Forget every built adapter and cached setting or parameter (tests, after a new stack)."""
-    for cached in (get_settings, repository, store, signer, idempotency_store):
+    for cached in (get_settings, clock, repository, store, signer, idempotency_store):
         cached.cache_clear()
     parameters.clear_caches()  # type: ignore[no-untyped-call]  # Powertools leaves it unannotated

@@ -64,6 +64,10 @@ class Settings:
     app_token_secret: str = ""
     #: Downloads one app user (vouched for by an app token) may start per plugin per hour.
     user_downloads_per_hour: int = 10
+    #: The local stack under the fleet simulator (bench/fleet_sim) only: a file holding the
+    #: simulated time, which ``adapters.now`` reads instead of the system clock. Refused on any
+    #: other stage, so no deployed function can be told what time it is.
+    simulated_clock_file: str = ""
     #: How long a warm container answers from memory (plugins and their release index, verified
     #: site keys, recorded offers): the bound on how stale a public answer may be (0: off).
     hot_cache_seconds: int = 10
@@ -149,6 +153,7 @@ def load_settings() -> Settings:
         signing_public_keys_parameter=_env("SIGNING_PUBLIC_KEYS_PARAMETER"),
         admin_auth=admin_auth,
         admin_token_sha256=token_hash,
+        simulated_clock_file=_simulated_clock(),
         public_base_url=os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
         download_url_ttl=ttl,
         public_cache_seconds=_int_or("PUBLIC_CACHE_SECONDS", 60),
@@ -163,9 +168,15 @@ def load_settings() -> Settings:
     )
 
 
+def _simulated_clock() -> str:
+    path = os.environ.get("SIMULATED_CLOCK_FILE", "")
+    if path and os.environ.get("STAGE", "local") != "local":
+        raise SettingsError("SIMULATED_CLOCK_FILE is for the local stack only (STAGE=local)")
+    return path
+
+
 def packager_queue_name() -> str:
     """The queue the packager consumes. Chalice needs it when the app is imported (its SQS
-        metadata_key_secret=os.environ.get("METADATA_KEY_SECRET", ""),
     decorator), before any setting may be read: from the environment a deploy writes, else by
     the template's naming rule for the stage (STAGE is in each stage's config), so `chalice
     package` works on a fresh clone with no stack deployed yet."""

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from igny8_cli import admin, render, shared
+from igny8_cli import admin, render, rollouts, shared
 from igny8_cli.context import App, Command
 from igny8_cli.shared import (
     exit_unless,
@@ -104,14 +104,44 @@ def upload(
 @_force_update
 @_percent
 @_channel
+@click.option("--plan", help="Roll out in guarded steps, e.g. 1,5,25,100 (the rollout guard advances it).")
+@click.option("--step-hours", type=click.IntRange(1, 168), help="Least hours per step [default: 6].")
+@click.option("--no-gate", is_flag=True, help="Forced security release: advance on time alone (audited).")
+@click.option("--margin", type=click.IntRange(1, 50), help="Points worse than the baseline allowed [5].")
+@click.option("--min-installs", type=click.IntRange(min=1), help="Installs before a step passes [20].")
 @click.pass_obj
 def release(
-    app: App, *, slug: str, version: str, force_update: bool, percent: int | None, channel: str | None
+    app: App,
+    *,
+    slug: str,
+    version: str,
+    force_update: bool,
+    percent: int | None,
+    channel: str | None,
+    plan: str | None,
+    step_hours: int | None,
+    no_gate: bool,
+    margin: int | None,
+    min_installs: int | None,
 ) -> None:
-    """Release a packaged version on its channel."""
-    _change(
-        app, slug, version, "release", force_update=force_update or None, percent=percent, channel=channel
+    """Release a packaged version on its channel, at once or on a guarded plan (--plan)."""
+    if plan is None:
+        _change(
+            app, slug, version, "release", force_update=force_update or None, percent=percent, channel=channel
+        )
+        return
+    if percent is not None or channel is not None:
+        raise click.UsageError("--plan sets the percentages itself; --percent and --channel do not apply")
+    body = given(
+        plan=plan,
+        step_hours=step_hours,
+        gate=False if no_gate else None,
+        margin_points=margin,
+        min_installs=min_installs,
+        force_update=force_update or None,
     )
+    answer = rollouts.start(app.target.admin_api(), slug, version, body)
+    app.out.result(answer, partial(render.version_change, slug=slug, answer=answer))
 
 
 @click.command("push-update", cls=Command)
@@ -193,7 +223,13 @@ def status(app: App, *, slug: str, with_audit: bool) -> None:
     entries = admin.audit(api, slug) if with_audit else None
     if entries is not None:
         document = {**document, "audit": entries}
-    app.out.result(document, partial(render.status, document=document, audit=entries))
+    document = rollouts.with_report(api, slug, document)
+    app.out.result(document, partial(_status_and_rollouts, document=document, audit=entries))
+
+
+def _status_and_rollouts(console: Any, *, document: dict[str, Any], audit: Any) -> None:
+    render.status(console, document=document, audit=audit)
+    rollouts.show(console, document.get("rollouts", []))
 
 
 @click.command(cls=Command)
@@ -214,11 +250,29 @@ def verify(app: App, *, slug: str, version: str) -> None:
 @click.pass_obj
 def stats(app: App, *, slug: str, days: int) -> None:
     """Downloads, installations, versions, updates, health and adoption of a plugin."""
-    document = admin.stats(app.target.admin_api(), slug, days)
-    app.out.result(document, partial(render.stats, document=document))
+    api = app.target.admin_api()
+    document = rollouts.with_report(api, slug, admin.stats(api, slug, days))
+    app.out.result(document, partial(_stats_and_funnel, document=document))
 
 
-COMMANDS = (upload, release, push_update, deprecate, pull, rollout, rollback, status, verify, stats)
+def _stats_and_funnel(console: Any, *, document: dict[str, Any]) -> None:
+    render.stats(console, document=document)
+    rollouts.show(console, document.get("rollouts", []))
+
+
+COMMANDS = (
+    upload,
+    release,
+    push_update,
+    deprecate,
+    pull,
+    rollout,
+    rollback,
+    status,
+    verify,
+    stats,
+    rollouts.resume,
+)
 
 
 def _change(app: App, slug: str, version: str, action: str | None, **fields: Any) -> None:

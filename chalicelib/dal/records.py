@@ -133,7 +133,7 @@ def _attribute(record: type[Any], name: str, info: FieldInfo, attr_name: str | N
     if get_origin(kind) is list and get_args(kind) == (str,):
         return ListAttribute[str](**options)
     if get_origin(kind) is list and get_args(kind) == (int,):
-        return ListAttribute[int](of=NumberAttribute, **options)
+        return ListAttribute[NumberAttribute](of=NumberAttribute, **options)
     if is_pydantic_dataclass(kind):
         return _map_of(cast(type[Any], kind))(**options)
     raise TypeError(f"{record.__name__}.{name}: no DynamoDB attribute for {info.annotation!r}")

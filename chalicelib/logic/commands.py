@@ -23,14 +23,19 @@ from chalicelib.logic.fields import (
     Description,
     DownloadsPerHour,
     Forced,
+    Gated,
     HealthStatus,
+    MarginPoints,
     Message,
+    MinInstalls,
     Name,
     Percent,
+    Plan,
     PlatformName,
     Private,
     SiteId,
     Slug,
+    StepHours,
     Url,
     Version,
 )
@@ -121,6 +126,22 @@ class ReleaseSettings(Body):
     )
     """Share of sites offered the version (``percent`` on the status actions, the CLI's name)."""
     channel: Channel | None = None
+    force_update: Forced | None = None
+
+
+class StartRollout(Body):
+    """Release a version on a plan that advances itself while its health gate passes."""
+
+    plan: Plan
+    """The percentages, rising to 100, e.g. [1, 5, 25, 100] (or "1,5,25,100")."""
+    step_hours: StepHours = 6
+    """The least time each step is observed before the next."""
+    gate: Gated = True
+    """False (a forced security release): advance on time alone; audited."""
+    margin_points: MarginPoints = 5
+    """How many percentage points worse than the previous version a failure rate may be."""
+    min_installs: MinInstalls = 20
+    """Installs reported before a step may pass (or 80 % of a smaller step's downloads)."""
     force_update: Forced | None = None
 
 

@@ -9,6 +9,7 @@ are not about one value's grammar belong to the request's shape (``api/bodies.py
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Final
@@ -32,6 +33,11 @@ URL_MAX: Final = 2_000
 VERSION_MAX: Final = 64
 DOWNLOADS_PER_HOUR_MAX: Final = 10_000
 DAYS_MAX: Final = 365
+#: A rollout plan: at most this many steps, each observed for at most a week.
+PLAN_STEPS_MAX: Final = 10
+STEP_HOURS_MAX: Final = 168
+MARGIN_POINTS_MAX: Final = 50
+MIN_INSTALLS_MAX: Final = 100_000
 
 #: Every code a field type may answer with: ``api/bodies.py`` passes these through as they are.
 FIELD_CODES: set[str] = set()
@@ -142,6 +148,17 @@ def _health(value: Any) -> str:
     return str(value)
 
 
+def _plan(value: Any) -> list[int]:
+    """Rollout percentages: a JSON list of integers or the CLI's "1,5,25,100", rising, ending at 100."""
+    parts = value.split(",") if isinstance(value, str) else value
+    if not isinstance(parts, list) or not 1 <= len(parts) <= PLAN_STEPS_MAX:
+        raise ValueError(f"a plan is 1 to {PLAN_STEPS_MAX} percentages, e.g. [1, 5, 25, 100]")
+    steps = [_integer(1, 100, "each step")(part.strip() if isinstance(part, str) else part) for part in parts]
+    if any(later <= earlier for earlier, later in itertools.pairwise(steps)) or steps[-1] != 100:
+        raise ValueError("the steps must rise and end at 100, e.g. [1, 5, 25, 100]")
+    return steps
+
+
 def _integer_schema(low: int, high: int) -> dict[str, Any]:
     return {"type": "integer", "minimum": low, "maximum": high}
 
@@ -179,6 +196,35 @@ DownloadsPerHour = Annotated[
         _integer(1, DOWNLOADS_PER_HOUR_MAX, "downloads_per_hour"),
     ),
 ]
+Plan = Annotated[
+    list[int],
+    Rule(
+        "invalid_plan",
+        {"type": "array", "items": _integer_schema(1, 100), "minItems": 1, "maxItems": PLAN_STEPS_MAX},
+        _plan,
+    ),
+]
+StepHours = Annotated[
+    int,
+    Rule("invalid_step_hours", _integer_schema(1, STEP_HOURS_MAX), _integer(1, STEP_HOURS_MAX, "step_hours")),
+]
+MarginPoints = Annotated[
+    int,
+    Rule(
+        "invalid_margin",
+        _integer_schema(1, MARGIN_POINTS_MAX),
+        _integer(1, MARGIN_POINTS_MAX, "margin_points"),
+    ),
+]
+MinInstalls = Annotated[
+    int,
+    Rule(
+        "invalid_min_installs",
+        _integer_schema(1, MIN_INSTALLS_MAX),
+        _integer(1, MIN_INSTALLS_MAX, "min_installs"),
+    ),
+]
+Gated = Annotated[bool, Rule("invalid_gate", {"type": "boolean"}, _flag("gate"))]
 Days = Annotated[int, Rule("invalid_days", _integer_schema(1, DAYS_MAX), _integer(1, DAYS_MAX, "days"))]
 Name = Annotated[str, _text("invalid_name", NAME_MAX, required=True)]
 Description = Annotated[str, _text("invalid_description", DESCRIPTION_MAX)]

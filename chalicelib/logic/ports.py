@@ -14,6 +14,12 @@ from typing import Protocol
 from chalicelib.logic.model import AuditEntry, Installation, Plugin, PluginVersion, Site
 
 
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current moment, in UTC: the system's, or a simulation's (the local stack only)."""
+        ...
+
+
 class Repository(Protocol):
     def get_plugin(self, slug: str) -> Plugin | None: ...
 

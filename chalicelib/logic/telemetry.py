@@ -90,9 +90,13 @@ class Telemetry:
             self.funnel.count(installation, version, "health_failed")
             if offered and version_compare(offered, version) > 0:
                 self.funnel.count(installation, offered, "install_failed")
-        elif report.status == "active" and installation.version_reported_at is not None:
-            if self.now - installation.version_reported_at >= HEALTHY_AFTER:
-                self.funnel.count(installation, version, "healthy")
+        elif report.status == "active" and self._settled(installation):
+            self.funnel.count(installation, version, "healthy")
+
+    def _settled(self, installation: Installation) -> bool:
+        """The site has run its version for ``HEALTHY_AFTER`` (healthy then means healthy)."""
+        since = installation.version_reported_at
+        return since is not None and self.now - since >= HEALTHY_AFTER
 
     def _report(self, site_id: str, slug: str, report: SiteReport) -> Installation:
         """The installation as this report leaves it (not yet saved)."""

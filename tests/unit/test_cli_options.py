@@ -147,7 +147,9 @@ def test_token_file_and_auth_after_the_command_reach_the_request(tmp_path: Path,
     with_iam = run("status", "my-plugin", "--auth", "iam", "--region", "eu-west-1")
 
     assert (with_token.exit_code, with_iam.exit_code) == (0, 0), with_token.output + with_iam.output
-    first, second = (request.headers["Authorization"] for request in api.requests)
+    first, second = (
+        request.headers["Authorization"] for request in api.requests if not request.path.endswith("/rollouts")
+    )
     assert first == "Bearer another-token"
     assert "/eu-west-1/execute-api/aws4_request" in second
     assert TOKEN not in second

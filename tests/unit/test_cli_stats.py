@@ -70,8 +70,9 @@ def test_stats_asks_for_30_days_by_default_and_json_is_the_server_document(api: 
 
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == STATS
-    [request] = api.requests
+    request, rollouts = api.requests  # the planned rollouts' funnels too (none here: not added)
     assert (request.method, request.path, request.query) == ("GET", STATS_PATH, {"days": "30"})
+    assert rollouts.path == "/api/admin/plugins/igny8-wp-bridge/rollouts"
 
 
 def test_stats_days_option_travels_as_a_query(api: FakeApi) -> None:

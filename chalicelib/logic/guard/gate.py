@@ -150,13 +150,13 @@ def judge(new: Counts, baseline: Counts, config: GateConfig) -> Verdict:
     """May the step pass (``advance``), must the rollout stop (``halt``), or is the evidence not
     in yet (``hold``)? Time is not judged here: ``evaluation`` asks only once a step has run."""
     rates = (
-        _rate("health", new.health_failed, new.installed, baseline.health_failed, baseline.installed, config),
+        _rate(
+            "health", (new.health_failed, new.installed), (baseline.health_failed, baseline.installed), config
+        ),
         _rate(
             "install",
-            new.install_failures,
-            new.attempts,
-            baseline.install_failures,
-            baseline.attempts,
+            (new.install_failures, new.attempts),
+            (baseline.install_failures, baseline.attempts),
             config,
         ),
     )
@@ -182,9 +182,9 @@ def judge(new: Counts, baseline: Counts, config: GateConfig) -> Verdict:
     return Verdict("advance", f"{new.installed} installs, failure rates within the margin", rates)
 
 
-def _rate(
-    name: str, failures: int, sample: int, base_failures: int, base_sample: int, config: GateConfig
-) -> Rate:
-    base = baseline_rate(base_failures, base_sample, config)
+def _rate(name: str, new: tuple[int, int], baseline: tuple[int, int], config: GateConfig) -> Rate:
+    """``new`` and ``baseline`` are (failures, sample)."""
+    failures, sample = new
+    base = baseline_rate(*baseline, config)
     bound = min(1.0, base + config.margin)
     return Rate(name, failures, sample, base, upper_tail(failures, sample, bound))

@@ -1,0 +1,76 @@
+"""One look at one planned rollout (pure): advance, complete, halt, hold, or wait.
+
+A step is observed for at least its ``step_hours``; a halt may come at any moment of it (the
+sooner a bad release stops, the fewer sites get it). Sites of earlier steps that fetched the
+version and never reported running it count as silent: they had a whole step to report, the
+bridge reports on the first request that runs new code. A step still running cannot tell silent
+from slow, so its own downloads are not judged silent yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from chalicelib.logic.guard.funnel import total
+from chalicelib.logic.guard.gate import Counts, GateConfig, Verdict, judge
+from chalicelib.logic.model import RolloutPlan
+
+Action = Literal["advance", "complete", "halt", "hold", "wait", "none"]
+
+
+@dataclass(frozen=True)
+class Look:
+    action: Action
+    reason: str
+    #: The percentage the version is offered to after this look.
+    percent: int
+    new: Counts
+    verdict: Verdict | None = None
+
+    def evidence(self, baseline_version: str | None, baseline: Counts) -> dict[str, Any]:
+        """What an audit entry, ``status`` and the dashboard show of this look."""
+        return {
+            "action": self.action,
+            "reason": self.reason,
+            "counts": self.new.as_dict(),
+            "baseline": {"version": baseline_version, "counts": baseline.as_dict()},
+            "rates": self.verdict.as_dict()["rates"] if self.verdict else [],
+        }
+
+
+def config_of(plan: RolloutPlan) -> GateConfig:
+    return GateConfig(margin=plan.margin_points / 100, min_installs=plan.min_installs)
+
+
+def judged(plan: RolloutPlan, by_step: dict[int, Counts]) -> Counts:
+    """The counts the gate judges: every step so far, with earlier steps' silent sites, minus
+    what an admin accepted on resume."""
+    current = plan.steps[plan.step]
+    silent = sum(
+        max(0, c.downloaded - c.installed - c.install_failed) for step, c in by_step.items() if step < current
+    )
+    seen = total(by_step) + Counts(silent=silent)
+    return seen - Counts(**plan.accepted) if plan.accepted else seen
+
+
+def look(plan: RolloutPlan, by_step: dict[int, Counts], baseline: Counts, now: datetime) -> Look:
+    percent = plan.steps[plan.step]
+    new = judged(plan, by_step)
+    if plan.state != "running":
+        return Look("none", f"the rollout is {plan.state}", percent, new)
+    verdict = judge(new, baseline, config_of(plan))
+    if plan.gated and verdict.decision == "halt":
+        return Look("halt", verdict.reason, percent, new, verdict)
+    due = plan.step_started_at + timedelta(hours=plan.step_hours)
+    if now < due:
+        return Look(
+            "wait", f"step {percent} % is observed until {due:%Y-%m-%d %H:%M} UTC", percent, new, verdict
+        )
+    if plan.gated and verdict.decision != "advance":
+        return Look("hold", verdict.reason, percent, new, verdict)
+    why = verdict.reason if plan.gated else "ungated: advances on time alone"
+    if plan.step + 1 >= len(plan.steps):
+        return Look("complete", why, percent, new, verdict)
+    return Look("advance", why, plan.steps[plan.step + 1], new, verdict)
