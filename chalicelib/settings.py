@@ -71,13 +71,13 @@ class Settings:
     #: How long a warm container answers from memory (plugins and their release index, verified
     #: site keys, recorded offers): the bound on how stale a public answer may be (0: off).
     hot_cache_seconds: int = 10
+    #: Secrets Manager secret with the metadata key that signs check-update and info answers
+    #: (the only private key the public API may read); unset: answers go out unsigned.
+    metadata_key_secret: str = ""
 
 
 def _env(name: str, default: str | None = None) -> str:
     value = os.environ.get(name, default)
-    #: Secrets Manager secret with the metadata key that signs check-update and info answers
-    #: (the only private key the public API may read); unset: answers go out unsigned.
-    metadata_key_secret: str = ""
     if value is None or value == "":
         raise SettingsError(f"environment variable {name} is required")
     return value
@@ -165,6 +165,7 @@ def load_settings() -> Settings:
         app_token_secret=os.environ.get("APP_TOKEN_SECRET", ""),
         user_downloads_per_hour=_int_or("USER_DOWNLOADS_PER_HOUR", 10),
         hot_cache_seconds=_int_or("HOT_CACHE_SECONDS", 10, least=0),
+        metadata_key_secret=os.environ.get("METADATA_KEY_SECRET", ""),
     )
 
 
