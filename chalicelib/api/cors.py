@@ -37,7 +37,7 @@ def with_cors(result: Any, request: Request) -> Response:
     response = result if isinstance(result, Response) else Response(body=result)
     headers = dict(response.headers)
     vary = [part.strip() for part in str(headers.pop("Vary", "")).split(",") if part.strip()]
-    headers["Vary"] = ", ".join([*vary, "Origin"])
+    headers["Vary"] = ", ".join(dict.fromkeys([*vary, "Origin"]))  # once, if the answer named it
     origin = allowed_origin(request)
     if origin is not None:
         headers["Access-Control-Allow-Origin"] = origin

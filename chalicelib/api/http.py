@@ -17,15 +17,16 @@ from chalicelib.logic.updates import Links, hidden_from_sites, unknown_plugin
 from chalicelib.settings import get_settings
 
 
-def cacheable(body: dict[str, Any], request: Any, *, personal: bool) -> Response:
+def cacheable(body: dict[str, Any], request: Any, *, personal: bool, vary: str) -> Response:
     """A JSON answer with an ETag (304 when the client has it). Anonymous answers may be cached
-    briefly by anyone; an answer for one site (rollout) only by that site."""
+    briefly by anyone; an answer for one site (rollout) only by that site. ``vary`` names every
+    request header the answer depends on (``api/cache_keys.py``)."""
     etag = '"' + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:32] + '"'
     seconds = get_settings().public_cache_seconds
     headers: dict[str, str | list[str]] = {
         "ETag": etag,
         "Cache-Control": f"private, max-age={seconds}" if personal else f"public, max-age={seconds}",
-        "Vary": "X-IGNY8-Site-ID",
+        "Vary": vary,
     }
     if etag in (request.headers.get("if-none-match") or "").replace(" ", "").split(","):
         return Response(body="", status_code=304, headers=headers)

@@ -12,6 +12,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.adapters import now, repository
+from chalicelib.api.cache_keys import vary
 from chalicelib.api.downloads import serve_download
 from chalicelib.api.http import cacheable, find_plugin, hot, links
 from chalicelib.api.routing import Auth, route
@@ -70,7 +71,7 @@ def check_update_view(slug: str, caller: Site | None, query: CheckUpdateQuery) -
         if caller is not None and hot().offer_changed(caller.site_id, plugin.slug, offered):
             Telemetry(repository(), now()).record_offer(caller.site_id, plugin.slug, offered)
     personal = site.site_id is not None or plugin.private or site.read_user_agent
-    return signed(cacheable(seal(answer), request, personal=personal))
+    return signed(cacheable(seal(answer), request, personal=personal, vary=vary(request)))
 
 
 @route(
@@ -88,7 +89,7 @@ def info_view(slug: str, caller: Site | None) -> Response:
     site_id = check_site_id(request.headers.get("x-igny8-site-id"))
     answer = plugin_info(plugin, repository().versions(plugin.slug), _links(), site_id)
     personal = site_id is not None or plugin.private
-    return signed(cacheable(seal(answer), request, personal=personal))
+    return signed(cacheable(seal(answer), request, personal=personal, vary=vary(request)))
 
 
 @route(
@@ -156,4 +157,6 @@ def latest_view(slug: Platform, caller: Site | None) -> Response:
     card = latest_for_platform(
         plugins, slug.value, _links(), releases.__getitem__, site_key=caller is not None
     )
-    return cacheable(card, public.current_request, personal=caller is not None)
+    return cacheable(
+        card, public.current_request, personal=caller is not None, vary=vary(public.current_request)
+    )

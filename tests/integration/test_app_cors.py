@@ -60,7 +60,7 @@ def test_the_cacheable_card_varies_by_origin_and_by_site(client: Client) -> None
 
     assert response.json_body["version"] == "1.0.0"
     assert response.headers["Cache-Control"].startswith("public")
-    assert set(vary(response.headers)) == {"X-IGNY8-Site-ID", "Origin"}
+    assert set(vary(response.headers)) == {"X-IGNY8-Site-ID", "X-IGNY8-API-Key", "Origin", "Accept-Encoding"}
 
 
 @pytest.mark.parametrize("path", CARD_ROUTES)
