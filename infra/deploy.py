@@ -12,6 +12,7 @@
    Responses, and the stage is redeployed. They cannot live in ``infra/template.yaml`` (the REST
    API is Chalice's, created after that stack) and Chalice has no setting for them; its deploy
    overwrites the API definition, so they are put again after every ``chalice deploy``.
+5. The edge (``infra/edge.py``): the CDN in front of that API, its usage plan and stage throttle.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 
 import boto3
 
-from infra import stack
+from infra import edge, stack
 from infra.keys import KeyStore
 
 CONFIG = Path(__file__).resolve().parent.parent / ".chalice" / "config.json"
@@ -121,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     if status == 0:
         stage_name = json.loads(CONFIG.read_text()).get("api_gateway_stage", "api")
         put_gateway_responses(deployed_rest_api(args.stage), stage_name)
+        edge_outputs = edge.deploy(deployed_rest_api(args.stage), stage=args.stage, stage_name=stage_name)
+        print(json.dumps(edge_outputs, indent=2))
     return status
 
 
