@@ -48,7 +48,7 @@ def total(by_step: dict[int, Counts]) -> Counts:
 
 
 def read(repo: Repository, slug: str, version: str) -> dict[int, Counts]:
-    return cohorts(repo.counts(funnel_key(slug, version), ""))
+    return cohorts(repo.counts(funnel_key(slug, version), "0"))  # step labels are zero-padded digits
 
 
 class Funnel:

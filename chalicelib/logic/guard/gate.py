@@ -139,6 +139,8 @@ def upper_tail(failures: int, sample: int, rate: float) -> float:
         log_choose = math.lgamma(sample + 1) - math.lgamma(k + 1) - math.lgamma(sample - k + 1)
         return math.exp(log_choose + k * log_p + (sample - k) * log_q)
 
+    if failures <= sample - failures:  # the shorter sum: 1 - P(X < failures), exact to 1e-16
+        return max(0.0, 1.0 - math.fsum(term(k) for k in range(failures)))
     return min(1.0, math.fsum(term(k) for k in range(failures, sample + 1)))
 
 

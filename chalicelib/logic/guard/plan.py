@@ -22,7 +22,7 @@ from chalicelib.logic.releases import RELEASABLE, Releases, snapshot
 
 
 def audit(
-    repo: Repository, now: datetime, actor: str, action: str, version: PluginVersion, **after: Any
+    repo: Repository, now: datetime, version: PluginVersion, *, actor: str, action: str, after: dict[str, Any]
 ) -> None:
     """One rollout event in the plugin's audit trail (the dashboard's timeline reads these)."""
     repo.append_audit(
@@ -83,15 +83,17 @@ class Rollouts:
         audit(
             self.repo,
             self.now,
-            self.actor,
-            "rollout-start",
             changed,
-            before=snapshot(record),
-            plan=plan.steps,
-            step_hours=plan.step_hours,
-            gated=plan.gated,
-            margin_points=plan.margin_points,
-            min_installs=plan.min_installs,
+            actor=self.actor,
+            action="rollout-start",
+            after={
+                "before": snapshot(record),
+                "plan": plan.steps,
+                "step_hours": plan.step_hours,
+                "gated": plan.gated,
+                "margin_points": plan.margin_points,
+                "min_installs": plan.min_installs,
+            },
         )
         self.releases.refresh_latest(slug)
         return changed
@@ -107,7 +109,14 @@ class Rollouts:
         )
         changed = dataclasses.replace(record, rollout=resumed)
         self.repo.save_version(changed, expected=record)
-        audit(self.repo, self.now, self.actor, "rollout-resume", changed, accepted=seen.as_dict())
+        audit(
+            self.repo,
+            self.now,
+            changed,
+            actor=self.actor,
+            action="rollout-resume",
+            after={"accepted": seen.as_dict()},
+        )
         return changed
 
     def _version(self, slug: str, version: str) -> PluginVersion:

@@ -102,7 +102,7 @@ class Guard:
         except Conflict:
             log.info("rollout moved meanwhile", extra={"slug": version.slug, "version": version.version})
             return None
-        audit(self.repo, self.now, ACTOR, f"rollout-{seen.action}", changed, **evidence)
+        audit(self.repo, self.now, changed, actor=ACTOR, action=f"rollout-{seen.action}", after=evidence)
         log.info(
             "rollout %s",
             seen.action,
