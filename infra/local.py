@@ -3,7 +3,8 @@
 moto's server plays AWS; the resources come from ``infra/template.yaml`` (via ``infra.stack``);
 S3 delivers ``sources/`` notifications to the SQS queue exactly as in AWS, and a poller thread
 feeds them to the packager's real Chalice handler (``chalice local`` ignores queue handlers); the
-API is the same Chalice app behind Chalice's local server, under ``/api`` as deployed.
+two APIs (the public edge and the admin control plane) are the same Chalice apps behind one
+Chalice local server, under ``/api`` as deployed (``infra/local_gateway.py``).
 
     python -m infra.local [--port 8000] [--moto-port 0] [--no-seed] [--fresh]
 
@@ -27,13 +28,12 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
 import boto3
 from chalice.config import Config
-from chalice.local import ChaliceRequestHandler, ForbiddenError, LocalDevServer, LocalGatewayException
+from chalice.local import LocalDevServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
@@ -44,10 +44,10 @@ from chalicelib.storage import S3ArtifactStore
 from igny8_cli.sources import new_upload_id, source_archive, source_key, upload_source
 from infra import persistence, stack
 from infra.keys import KeyStore
+from infra.local_gateway import API_PREFIX, api_handler
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE_DIR = ROOT / ".local"
-API_PREFIX = "/api"
 REGION = "us-east-1"
 SEED_SOURCE = ROOT / "plugins" / "wordpress" / "source" / "igny8-wp-bridge"
 #: Where the example download card (docs/app-card/) is served from, unless APP_ORIGINS says otherwise.
@@ -240,66 +240,6 @@ class PackagerPoller(threading.Thread):
         return len(messages)
 
 
-def _api_handler() -> type:
-    """Chalice's local request handler, serving the app under ``/api`` with or without a trailing
-    slash, as API Gateway's stage path does when deployed."""
-
-    class ApiHandler(ChaliceRequestHandler):
-        path: str  # BaseHTTPRequestHandler's field; declared so mypy sees it through Chalice's class
-
-        def _generic_handle(self) -> None:
-            route, sep, query = self.path.partition("?")
-            if route != API_PREFIX and not route.startswith(API_PREFIX + "/"):
-                self._send_error_json(404, "not_found", f"nothing at {route}")
-                return
-            length = self.headers.get("content-length", "0")
-            if not length.isascii() or not length.isdigit():  # Chalice's int() would drop the connection
-                self._send_error_json(400, "bad_request", "Content-Length is not a number")
-                return
-            route = route[len(API_PREFIX) :].rstrip("/") or "/"
-            self.path = route + sep + query
-            super()._generic_handle()
-
-        do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
-
-        def _send_error_response(self, error: LocalGatewayException) -> None:
-            """Chalice's local gateway answers before the app (no middleware sees it): an unknown
-            route is its 403 "Missing Authentication Token". Answer in the service's shape; a 404,
-            since locally no signature is ever missing (deployed, see infra/deploy.py)."""
-            if isinstance(error, ForbiddenError):
-                route = API_PREFIX + self.path.partition("?")[0]
-                self._send_error_json(404, "not_found", f"no route {self.command} {route}")
-            else:
-                self._send_error_json(error.CODE, "unauthorized", "the request is not authorised")
-
-        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-            """http.server's own refusals (a malformed request line, an oversize line or header,
-            an unknown method), in the service's shape instead of its HTML page. All are the
-            client's fault: its 501 for an unknown method is a 405, its 505 for HTTP/2+ a 400."""
-            if code == HTTPStatus.NOT_IMPLEMENTED:
-                code, kind = HTTPStatus.METHOD_NOT_ALLOWED, "method_not_allowed"
-            else:
-                code, kind = (code, "bad_request") if code < 500 else (HTTPStatus.BAD_REQUEST, "bad_request")
-            self.close_connection = True
-            self._send_error_json(code, kind, message or HTTPStatus(code).phrase, {"Connection": "close"})
-
-        def _send_error_json(
-            self, status: int, code: str, message: str, headers: dict[str, str] | None = None
-        ) -> None:
-            body = json.dumps({"error": {"code": code, "message": message}})
-            if self.command == "HEAD":
-                self._send_http_response(
-                    status, {"Content-Type": "application/json", **(headers or {})}, None
-                )
-                return
-            self._send_http_response(status, {"Content-Type": "application/json", **(headers or {})}, body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            log.info("%s %s", self.address_string(), format % args)
-
-    return ApiHandler
-
-
 @contextmanager
 def running(
     host: str, port: int, moto_port: int, state_dir: Path = STATE_DIR, *, fresh: bool = False
@@ -319,13 +259,14 @@ def running(
         persistence.record(state_dir)
         local = provision(moto_url, f"http://{host}:{port}{API_PREFIX}", state_dir)
 
-        # Imported only now: the app reads its settings at import, from the environment set above.
+        # Imported only now: the apps read their settings at import, from the environment set above.
+        from admin.app import app as admin_app  # noqa: PLC0415
         from app import app  # noqa: PLC0415
 
-        poller = PackagerPoller(local.queue_url, app.handler_map["package_sources"])
+        poller = PackagerPoller(local.queue_url, admin_app.handler_map["package_sources"])
         poller.start()
         config = Config.create(chalice_stage="local", app_name=app.app_name, lambda_timeout=60)
-        server = LocalDevServer(app, config, host, port, handler_cls=_api_handler())
+        server = LocalDevServer(app, config, host, port, handler_cls=api_handler(admin_app, config))
         threading.Thread(target=server.server.serve_forever, name="api", daemon=True).start()
         yield local
     finally:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from infra.stack import load_template
+from tests.infra.test_cfn_lint import cfn_lint
 
 
 def test_the_packager_queue_follows_the_template_naming_for_each_stage(
@@ -27,48 +28,81 @@ def test_the_packager_queue_follows_the_template_naming_for_each_stage(
     assert packager_queue_name() == "deployed-name"
 
 
-def test_chalice_package_works_on_a_fresh_clone(packaged: Path) -> None:
-    template = json.loads((packaged / "sam.json").read_text())
-    events = template["Resources"]["PackageSources"]["Properties"]["Events"]
+def _template(output: Path) -> dict[str, Any]:
+    template: dict[str, Any] = json.loads((output / "sam.json").read_text())
+    return template
+
+
+def _bundled(output: Path) -> list[str]:
+    with zipfile.ZipFile(output / "deployment.zip") as bundle:
+        return bundle.namelist()
+
+
+def test_chalice_package_works_on_a_fresh_clone_for_both_projects(
+    packaged: Path, packaged_admin: Path
+) -> None:
+    """The public edge and the control plane each build; the admin project's ``chalicelib`` is a
+    link to the one copy, and its artefact holds the files, not the link."""
+    public, admin = _template(packaged), _template(packaged_admin)
+    assert "PackageSources" not in public["Resources"], "the public edge runs no packager"
+    events = admin["Resources"]["PackageSources"]["Properties"]["Events"]
     queue = events["PackageSourcesSqsEventSource"]["Properties"]["Queue"]["Fn::Sub"]
     assert queue.endswith(":igny8-plugins-dev-packager")
-    with zipfile.ZipFile(packaged / "deployment.zip") as bundle:
-        names = bundle.namelist()
-    assert "app.py" in names and "chalicelib/settings.py" in names
-    assert not any(n.startswith(("tests/", "igny8_cli/", "plugins/", "infra/")) for n in names)
+    for output, own in ((packaged, "chalicelib/api/public.py"), (packaged_admin, "chalicelib/api/admin.py")):
+        names = _bundled(output)
+        assert {"app.py", "chalicelib/settings.py", own} <= set(names)
+        assert not any(n.startswith(("tests/", "igny8_cli/", "plugins/", "infra/", "admin/")) for n in names)
 
 
-#: Every grant each function's role has in the deployable artefact, by action: anything beyond
-#: these fails. Only the packager may read the private signing key, consume the queue or write
-#: packages/; the API (public, site and admin routes) reads packages, tags them for retention,
-#: accepts sources (presigned uploads, rollbacks), reads the public keys and the app-token key.
+def test_the_packaged_control_plane_passes_cfn_lint(packaged_admin: Path) -> None:
+    result = cfn_lint(packaged_admin / "sam.json")
+
+    assert (result.returncode, result.stdout) == (0, ""), result.stdout + result.stderr
+
+
+#: Every grant each function's role may have in the deployable artefacts, by action: anything
+#: beyond these fails. The public edge reads what it serves and writes only telemetry; the admin
+#: API writes release state, sources and the grants binding them; only the packager reads the
+#: private signing key, consumes the queue or writes packages/.
 _TABLE_ACTIONS = {
-    "dynamodb:BatchGetItem",
-    "dynamodb:BatchWriteItem",
     "dynamodb:ConditionCheckItem",
     "dynamodb:DeleteItem",
-    "dynamodb:DescribeTable",
     "dynamodb:GetItem",
     "dynamodb:PutItem",
     "dynamodb:Query",
     "dynamodb:Scan",
     "dynamodb:UpdateItem",
 }
+_WRITES = {
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+}
 _LOGS = {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}
-ALLOWED = {
-    "ApiHandlerRole": _TABLE_ACTIONS
-    | _LOGS
+PUBLIC = {
+    "ApiHandlerRole": _LOGS
     | {
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
         "s3:GetObject",
-        "s3:PutObjectTagging",
-        "s3:DeleteObjectTagging",
-        "s3:PutObject",
         "ssm:GetParameter",
         "secretsmanager:GetSecretValue",
     },
+}
+ADMIN = {
+    "ApiHandlerRole": _TABLE_ACTIONS
+    | _LOGS
+    | {"s3:GetObject", "s3:PutObjectTagging", "s3:DeleteObjectTagging", "s3:PutObject"},
     "PackageSourcesRole": _TABLE_ACTIONS
     | _LOGS
     | {
+        "dynamodb:BatchGetItem",
+        "dynamodb:BatchWriteItem",
+        "dynamodb:DescribeTable",
         "s3:GetObject",
         "s3:GetObjectVersion",
         "s3:PutObject",
@@ -80,7 +114,18 @@ ALLOWED = {
         "secretsmanager:GetSecretValue",
         "ssm:GetParameter",
     },
+    #: The scheduled rollout guard, once wired: it moves rollouts (release state) and audits.
+    "RolloutGuardRole": _LOGS
+    | {
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:ConditionCheckItem",
+    },
 }
+#: Tables whose writes are release state (or who may call): never the public edge's to write.
+_RELEASE_STATE = ("-plugins", "-plugin-versions", "-sites", "-audit")
 
 
 def _grants(template: dict[str, Any], role: str) -> list[tuple[str, str]]:
@@ -95,30 +140,63 @@ def _grants(template: dict[str, Any], role: str) -> list[tuple[str, str]]:
     return grants
 
 
-def test_each_function_gets_only_the_permissions_it_needs(packaged: Path) -> None:
-    template = json.loads((packaged / "sam.json").read_text())
-    functions = {n: r for n, r in template["Resources"].items() if r["Type"] == "AWS::Serverless::Function"}
-    roles = {r["Properties"]["Role"]["Fn::GetAtt"][0] for r in functions.values()}
-    assert roles == set(ALLOWED), "each function has a role of its own"
+def _roles(template: dict[str, Any]) -> set[str]:
+    functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::Function"]
+    roles = [r["Properties"]["Role"]["Fn::GetAtt"][0] for r in functions]
+    assert len(roles) == len(set(roles)), "each function has a role of its own"
+    return set(roles)
 
-    for role, allowed in ALLOWED.items():
-        grants = _grants(template, role)
-        assert {action for action, _ in grants} == allowed, role
-        assert all("*" not in action for action, _ in grants)
 
-    api = _grants(template, "ApiHandlerRole")
-    assert not any(a == "s3:PutObject" and "/packages/" in r for a, r in api), (
-        "the API never writes a package"
+@pytest.mark.parametrize(("artefact", "allowed"), [("packaged", PUBLIC), ("packaged_admin", ADMIN)])
+def test_each_function_gets_only_the_permissions_it_needs(
+    request: pytest.FixtureRequest, artefact: str, allowed: dict[str, set[str]]
+) -> None:
+    template = _template(request.getfixturevalue(artefact))
+    roles = _roles(template)
+    assert "ApiHandlerRole" in roles and roles <= set(allowed), roles
+
+    for role in roles:
+        actions = {action for action, _ in _grants(template, role)}
+        assert actions <= allowed[role], (role, actions - allowed[role])
+        assert not any("*" in action for action in actions)
+
+
+def test_the_public_edge_writes_only_telemetry_and_reads_no_signing_key(packaged: Path) -> None:
+    api = _grants(_template(packaged), "ApiHandlerRole")
+
+    written = {r.rsplit("/", 1)[-1] for a, r in api if a in _WRITES}
+    assert written == {"igny8-plugins-dev-plugin-installations", "igny8-plugins-dev-counters"}
+    assert not any(r.endswith(_RELEASE_STATE) for a, r in api if a in _WRITES)
+    assert not any(a.startswith("s3:") and a != "s3:GetObject" for a, _ in api), "no S3 write at all"
+    assert all("/packages/" in r for a, r in api if a == "s3:GetObject"), "it reads packages only"
+    secrets = [r for a, r in api if a.startswith("secretsmanager:")]
+    assert secrets and all(r.endswith(("-app-token-*", "-metadata-key-*")) for r in secrets), (
+        "the app-token key and the answers' metadata key, never a package signing key"
     )
+
+
+def test_the_admin_api_writes_release_state_but_no_package_and_no_signing_key(packaged_admin: Path) -> None:
+    template = _template(packaged_admin)
+    api = _grants(template, "ApiHandlerRole")
+
+    assert {r.rsplit("/", 1)[-1] for a, r in api if a == "dynamodb:PutItem"} >= {
+        "igny8-plugins-dev-plugins",
+        "igny8-plugins-dev-plugin-versions",
+        "igny8-plugins-dev-audit",
+    }
+    assert not any(a.startswith("secretsmanager:") for a, _ in api), "no secret at all"
     # Sources (presigned uploads, rollbacks) and the grants that say which admin asked for them.
-    assert all("/sources/" in r or "/grants/" in r for a, r in api if a == "s3:PutObject")
-    packager_reads = [r for a, r in _grants(template, "PackageSourcesRole") if a == "s3:GetObject"]
-    assert any("/grants/" in r for r in packager_reads), "the packager reads who asked for an upload"
-    secrets = [r for a, r in _grants(template, "PackageSourcesRole") if a.startswith("secretsmanager:")]
+    puts = [r for a, r in api if a == "s3:PutObject"]
+    assert puts and all("/sources/" in r or "/grants/" in r for r in puts), (
+        "the admin API never writes a package"
+    )
+
+    packager = _grants(template, "PackageSourcesRole")
+    assert any("/grants/" in r for a, r in packager if a == "s3:GetObject"), (
+        "it reads who asked for an upload"
+    )
+    assert any("/packages/" in r for a, r in packager if a == "s3:PutObject")
+    secrets = [r for a, r in packager if a.startswith("secretsmanager:")]
     assert secrets and all("signing-keys" in r and "root" not in r for r in secrets), (
         "no function reads the root"
-    )
-    api_secrets = [r for a, r in api if a.startswith("secretsmanager:")]
-    assert api_secrets and all(r.endswith(("-app-token-*", "-metadata-key-*")) for r in api_secrets), (
-        "the API reads the app-token key and the metadata key (answers), never a package signing key"
     )

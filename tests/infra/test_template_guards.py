@@ -12,7 +12,10 @@ import pytest
 
 from infra.stack import load_template
 
-CHALICE = Path(__file__).resolve().parents[2] / ".chalice"
+ROOT = Path(__file__).resolve().parents[2]
+CHALICE = ROOT / ".chalice"
+#: The control plane's project: the admin API, the packager and the scheduled jobs.
+ADMIN_CHALICE = ROOT / "admin" / ".chalice"
 
 #: Tables whose content nobody can recreate need point-in-time recovery; the idempotency table
 #: only holds 24-hour keys of work already done.
@@ -101,7 +104,7 @@ def test_packages_are_write_once_for_every_principal_but_the_packager(resources:
         "s3:PutObject",
         packages,
     )
-    config = json.loads((CHALICE / "config.json").read_text())
+    config = json.loads((ADMIN_CHALICE / "config.json").read_text())
     assert "package_sources" in config["lambda_functions"]
     # Chalice names a function's own role <app>-<stage>-<function>.
     packager_role = f":role/{config['app_name']}-${{Stage}}-package_sources"
@@ -140,7 +143,11 @@ def _policy_resources(document: dict[str, Any]) -> list[str]:
     return resources
 
 
-@pytest.mark.parametrize("path", sorted(CHALICE.glob("policy-*.json")), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path",
+    sorted([*CHALICE.glob("policy-*.json"), *ADMIN_CHALICE.glob("policy-*.json")]),
+    ids=lambda p: p.name,
+)
 def test_no_function_policy_uses_a_wildcard_where_the_name_is_known(path: Path) -> None:
     resources = _policy_resources(json.loads(path.read_text()))
 
@@ -173,10 +180,18 @@ def test_template_policies_name_their_resources(resources: dict[str, Any]) -> No
                 assert resource != "*" and ("*" not in text or text.endswith('/*"}')), (kind, resource)
 
 
-def test_the_packaged_roles_use_no_wildcard_where_the_name_is_known(packaged: Path) -> None:
-    """The same check on what `chalice package` deploys: each function's role as built."""
-    template = json.loads((packaged / "sam.json").read_text())
-    roles = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+def test_the_packaged_roles_use_no_wildcard_where_the_name_is_known(
+    packaged: Path, packaged_admin: Path
+) -> None:
+    """The same check on what `chalice package` deploys: each function's role as built, in both
+    projects (the public edge and the control plane)."""
+    templates = [json.loads((output / "sam.json").read_text()) for output in (packaged, packaged_admin)]
+    roles = [
+        r["Properties"]
+        for template in templates
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::IAM::Role"
+    ]
     resources = [
         str(resource)
         for role in roles
@@ -184,5 +199,5 @@ def test_the_packaged_roles_use_no_wildcard_where_the_name_is_known(packaged: Pa
         for resource in _policy_resources(policy["PolicyDocument"])
     ]
 
-    assert len(roles) >= 2 and resources
+    assert len(roles) >= 3 and resources
     assert wildcards_where_a_name_is_known(resources) == []
