@@ -24,8 +24,11 @@ H0: 5 failures in 15 installs against 7 % gives p = 0.003.
 
 Advancing needs a minimum sample: ``min_installs`` installs reported (20), or, on a step too small
 to ever give that many, ``min_coverage`` (80 %) of the sites that fetched the version, so a 1 %
-step of a small fleet is not stuck; and both rates' point estimates within the margin. Otherwise
-the step holds: it neither advances nor halts, and says why.
+step of a small fleet is not stuck. It also needs the absence of a warning: the same test at
+``hold_alpha`` (20 %). Between the two thresholds the step holds (neither advances nor halts, and
+says why) until more installs settle it. A point estimate would not do on small steps: one flaky
+site among five installs reads as 20 % and would hold a healthy release for ever, while the test
+sees P = 0.30 of that under the margin and lets it pass; three failures in ten (P = 0.03) hold.
 
 The baseline's rate is its own counts when it has ``min_installs`` of them, else
 ``default_baseline`` (2 %): a fleet whose previous version was installed before counting began
@@ -82,6 +85,7 @@ class GateConfig:
     alpha: float = 0.01
     min_failures: int = 3
     min_coverage: float = 0.8
+    hold_alpha: float = 0.2
     default_baseline: float = 0.02
 
 
@@ -174,14 +178,14 @@ def judge(new: Counts, baseline: Counts, config: GateConfig) -> Verdict:
     if new.installed < needed:
         return Verdict("hold", f"waiting for installs: {new.installed} of {needed} reported", rates)
     for rate in rates:
-        if rate.value is not None and rate.value > rate.baseline + config.margin:
+        if rate.failures and rate.p_value < config.hold_alpha:
             return Verdict(
                 "hold",
-                f"{rate.name} failure rate {rate.value:.1%} is above the baseline "
-                f"{rate.baseline:.1%} + {config.margin:.1%}, not yet significantly",
+                f"{rate.name} failures {rate.failures}/{rate.sample} may exceed the baseline "
+                f"{rate.baseline:.1%} + {config.margin:.1%} (p = {rate.p_value:.2g}): waiting for more installs",
                 rates,
             )
-    return Verdict("advance", f"{new.installed} installs, failure rates within the margin", rates)
+    return Verdict("advance", f"{new.installed} installs, no sign of failing more than the margin", rates)
 
 
 def _rate(name: str, new: tuple[int, int], baseline: tuple[int, int], config: GateConfig) -> Rate:
