@@ -1,7 +1,8 @@
 """The bridge on a real WordPress site (Debian's WordPress 6.1, PHP 8.2, MariaDB) against the
 local stack, installed as the service itself releases it: discovery with wordpress.org online
 and firewalled, the details modal, every update path, tampered and foreign-signed packages refused
-with the disk unchanged, forced updates, rollouts, lifecycle reports, a hanging or broken server.
+with the disk unchanged, forced updates, rollouts, lifecycle reports, a hanging or broken server,
+and a man in the middle rewriting update answers (expired, unsigned, wrong key, downgrade).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -30,6 +31,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from chalicelib.logic.rollout import admits
 from tests.e2e.conftest import BRIDGE, SLUG, Stack
+from tests.e2e.mitm import Answer, answer_proxy
 from tests.e2e.wordpress import WordPressSite, scrape
 
 pytestmark = pytest.mark.e2e
@@ -630,3 +632,87 @@ def test_a_connected_site_updates_when_its_shared_address_has_spent_the_anonymou
 
     assert answer["success"] is True, answer
     assert site.plugin_version_on_disk(PLUGIN_FILE) == version
+
+
+# ---- update answers: signed, expiring, never a downgrade -----------------------------------------
+
+
+def _active_key(stack: Stack, secret_suffix: str) -> tuple[str, Ed25519PrivateKey]:
+    """A stage key as its thief (or the service itself) holds it: from the stack's secret."""
+    secrets = stack.aws("secretsmanager")
+    name = next(s["Name"] for s in secrets.list_secrets()["SecretList"] if s["Name"].endswith(secret_suffix))
+    material = json.loads(secrets.get_secret_value(SecretId=name)["SecretString"])
+    key = next(k for k in material["keys"] if k["key_id"] == material["active"])
+    return key["key_id"], Ed25519PrivateKey.from_private_bytes(base64.b64decode(key["private_key"]))
+
+
+def _signed_by(answer: Answer, body: bytes, key_id: str, key: Ed25519PrivateKey) -> Answer:
+    signature = base64.b64encode(key.sign(body)).decode()
+    return replace(answer, body=body).with_headers(
+        **{"X-IGNY8-Signature": signature, "X-IGNY8-Key-Id": key_id}
+    )
+
+
+def _expired(stack: Stack, lower: str, offered: str, answer: Answer) -> Answer:
+    """An answer the service really signed, three days ago (a replay of a recorded answer)."""
+    body = json.loads(answer.body)
+    body |= {"signed_at": "2026-11-26T10:00:00Z", "expires": "2026-11-27T10:00:00Z"}
+    return _signed_by(answer, json.dumps(body).encode(), *_active_key(stack, "-metadata-key"))
+
+
+def _stripped(stack: Stack, lower: str, offered: str, answer: Answer) -> Answer:
+    return answer.without("X-IGNY8-Signature", "X-IGNY8-Key-Id")
+
+
+def _package_key(stack: Stack, lower: str, offered: str, answer: Answer) -> Answer:
+    """Signed by the packager's key, certified by the root, but for packages only."""
+    return _signed_by(answer, answer.body, *_active_key(stack, "-signing-keys"))
+
+
+def _downgrade(stack: Stack, lower: str, offered: str, answer: Answer) -> Answer:
+    """A genuine, fresh service signature over an offer of an older release (another requester's
+    answer, e.g. one outside a rollout, passed off as this site's)."""
+    body = answer.body.replace(offered.encode(), lower.encode())
+    return _signed_by(answer, body, *_active_key(stack, "-metadata-key"))
+
+
+_ATTACKS = {
+    "an expired answer": (_expired, "expired at 2026-11-27T10:00:00Z"),
+    "a stripped signature": (_stripped, "The answer is not signed"),
+    "a package key's signature": (_package_key, "may not sign update answers"),
+    "a downgrade": (_downgrade, "the service offered this site before: a downgrade"),
+}
+
+
+@pytest.mark.parametrize("attack", _ATTACKS)
+def test_a_man_in_the_middle_cannot_make_a_site_believe_an_update_answer(
+    stack: Stack, wordpress_site_factory: SiteFactory, attack: str
+) -> None:
+    """A compromised CDN or API front rewrites check-update's answers: the site refuses each,
+    keeps the offer it last verified, installs nothing, and reports it to the service."""
+    rewrite, why = _ATTACKS[attack]
+    with answer_proxy(stack.api) as proxy:
+        bridged = _bridged(stack, wordpress_site_factory)
+        site = bridged.site
+        site.set_option("igny8_bridge_api_url", proxy.url)  # the site reaches the service through it
+        lower, offered = _release(stack), _release(stack)
+        assert site.refresh_updates()["response"][PLUGIN_FILE]["new_version"] == offered
+
+        def attacked(path: str, answer: Answer) -> Answer:
+            return rewrite(stack, lower, offered, answer) if "/check-update/" in path else answer
+
+        proxy.rewrite = attacked
+        updates = site.refresh_updates()
+        assert proxy.rewritten, "the site asked through the man in the middle"
+        assert updates["response"][PLUGIN_FILE]["new_version"] == offered, "the last verified answer stands"
+        site.run_background_updates()
+        assert site.plugin_version_on_disk(PLUGIN_FILE) == bridged.installed
+        _flush_reports(site)
+        installation = bridged.installation(stack)
+        assert installation["health_status"] == "error"
+        assert "refused the service's update answer" in installation["health_message"]
+        assert why in installation["health_message"]
+
+        proxy.rewrite = None  # honest answers are believed again
+        assert site.refresh_updates()["response"][PLUGIN_FILE]["new_version"] == offered
+    _no_bridge_problems(site)

@@ -25,10 +25,12 @@ define( 'IGNY8_BRIDGE_SLUG', 'igny8-wp-bridge' );
 
 // wp-config.php may fix the server (define IGNY8_BRIDGE_API_URL); else Settings > IGNY8 Bridge.
 require_once IGNY8_BRIDGE_DIR . 'includes/class-igny8-bridge-verifier.php';
+require_once IGNY8_BRIDGE_DIR . 'includes/class-igny8-bridge-answers.php';
 require_once IGNY8_BRIDGE_DIR . 'includes/class-igny8-bridge-backoff.php';
 require_once IGNY8_BRIDGE_DIR . 'includes/class-igny8-bridge-offer.php';
 require_once IGNY8_BRIDGE_DIR . 'includes/class-igny8-bridge-options.php';
 require_once IGNY8_BRIDGE_DIR . 'includes/class-igny8-bridge-client.php';
+require_once IGNY8_BRIDGE_DIR . 'includes/class-igny8-bridge-trust.php';
 require_once IGNY8_BRIDGE_DIR . 'includes/class-igny8-bridge-reporter.php';
 require_once IGNY8_BRIDGE_DIR . 'includes/class-igny8-bridge-updates.php';
 require_once IGNY8_BRIDGE_DIR . 'includes/class-igny8-bridge-settings.php';

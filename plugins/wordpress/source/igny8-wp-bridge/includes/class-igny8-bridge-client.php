@@ -31,8 +31,35 @@ final class Igny8_Bridge_Client {
 	private $memo = array();
 
 	/**
+	 * The keys update answers are verified with (none: answers are taken as they come, as by
+	 * the settings page's connection test).
+	 *
+	 * @var Igny8_Bridge_Trust|null
+	 */
+	private $trust = null;
+
+	/**
+	 * Told of each refused update answer (slug, message).
+	 *
+	 * @var callable|null
+	 */
+	private $rejected = null;
+
+	/**
+	 * Update answers are believed only once verified by $trust; a refused one goes to $rejected.
+	 *
+	 * @param Igny8_Bridge_Trust $trust    Certified keys.
+	 * @param callable           $rejected Called with (slug, message) for each refused answer.
+	 */
+	public function verify_answers( Igny8_Bridge_Trust $trust, callable $rejected ) {
+		$this->trust    = $trust;
+		$this->rejected = $rejected;
+	}
+
+	/**
 	 * Is there an update for this plugin? Cached for CHECK_TTL unless forced; null when the
-	 * service cannot answer (down, backing off, garbage).
+	 * service cannot answer (down, backing off, garbage) or its answer is refused (unsigned,
+	 * expired, replayed, a downgrade): then the last verified answer for this version stands.
 	 *
 	 * @param string $slug    Plugin slug.
 	 * @param string $version Installed version (read from disk).
@@ -51,9 +78,9 @@ final class Igny8_Bridge_Client {
 			return $this->memo[ $memo_key ] = $cached['answer'];
 		}
 		$query  = array_merge( array( 'current_version' => $version ), self::site_versions() );
-		$answer = $this->get_json( "/plugins/$slug/check-update/?" . http_build_query( $query ) );
+		$answer = $this->verified( $slug, "/plugins/$slug/check-update/?" . http_build_query( $query ), $version );
 		if ( is_wp_error( $answer ) || ! isset( $answer['update_available'] ) ) {
-			// Down or backing off: the last answer for this version still describes the offer.
+			// Down, backing off or refused: the last answer for this version still describes the offer.
 			return $this->memo[ $memo_key ] = ( $usable ? $cached['answer'] : null );
 		}
 		$checks[ $slug ] = array(
@@ -79,7 +106,7 @@ final class Igny8_Bridge_Client {
 		if ( is_array( $cached ) ) {
 			return $cached;
 		}
-		$answer = $this->get_json( "/plugins/$slug/info/" );
+		$answer = $this->verified( $slug, "/plugins/$slug/info/" );
 		if ( ! is_wp_error( $answer ) ) {
 			if ( empty( $answer['name'] ) || empty( $answer['version'] ) ) {
 				return new WP_Error( 'igny8_bridge_bad_answer', __( 'The IGNY8 plugin service sent an unreadable answer.', 'igny8-wp-bridge' ) );
@@ -87,6 +114,47 @@ final class Igny8_Bridge_Client {
 			set_site_transient( $cache_key, $answer, self::INFO_TTL );
 		}
 		return $answer;
+	}
+
+	/**
+	 * A check-update (with $version) or info answer once verified: signed by a certified
+	 * metadata key over the bytes received, not expired, about this plugin, and for check-update
+	 * neither older than the last one believed nor a downgrade. A refusal is reported (at most
+	 * once per check: WordPress' own throttle of update checks bounds them).
+	 *
+	 * @param string      $slug    Plugin slug.
+	 * @param string      $path    Path under the API base, with query.
+	 * @param string|null $version The installed version a check-update asked about.
+	 * @return array|WP_Error
+	 */
+	private function verified( $slug, $path, $version = null ) {
+		$memo_key = 'signed:' . $path;
+		if ( array_key_exists( $memo_key, $this->memo ) ) {
+			return $this->memo[ $memo_key ];
+		}
+		$received = $this->exchange( 'GET', $path, null, true );
+		if ( is_wp_error( $received ) || null === $this->trust ) {
+			return $this->memo[ $memo_key ] = is_wp_error( $received ) ? $received : $received['json'];
+		}
+		$beliefs = (array) Igny8_Bridge_Options::get( 'igny8_bridge_beliefs', array() );
+		try {
+			$answer = $this->trust->answer( $received );
+			if ( null === $version ) {
+				if ( ! isset( $answer['slug'] ) || $answer['slug'] !== $slug ) {
+					throw new Igny8_Bridge_Verification_Error( 'The answer is about another plugin.' );
+				}
+				return $this->memo[ $memo_key ] = $answer;
+			}
+			$belief           = isset( $beliefs[ $slug ] ) && is_array( $beliefs[ $slug ] ) ? $beliefs[ $slug ] : array();
+			$beliefs[ $slug ] = Igny8_Bridge_Answers::accept_check( $answer, $slug, $version, $belief, time() );
+		} catch ( Igny8_Bridge_Verification_Error $error ) {
+			/* translators: 1: plugin slug, 2: why */
+			$message = sprintf( __( 'IGNY8 Bridge refused the service\'s update answer for %1$s: %2$s Nothing was installed from it; the last verified answer stands.', 'igny8-wp-bridge' ), $slug, $error->getMessage() );
+			call_user_func( $this->rejected, $slug, $message );
+			return $this->memo[ $memo_key ] = new WP_Error( 'igny8_bridge_answer_refused', $message );
+		}
+		Igny8_Bridge_Options::set( 'igny8_bridge_beliefs', $beliefs );
+		return $this->memo[ $memo_key ] = $answer;
 	}
 
 	/**
@@ -148,11 +216,18 @@ final class Igny8_Bridge_Client {
 	}
 
 	/**
-	 * Forgets cached check-update answers (WordPress discarded its own update data).
+	 * Asks again at the next check (WordPress discarded its own update data): cached answers
+	 * expire now, but each stays as the last verified answer should the next one be refused.
 	 */
 	public function forget_checks() {
 		$this->memo = array();
-		Igny8_Bridge_Options::delete( 'igny8_bridge_checks' );
+		$checks     = (array) Igny8_Bridge_Options::get( 'igny8_bridge_checks', array() );
+		foreach ( $checks as $slug => $check ) {
+			if ( is_array( $check ) ) {
+				$checks[ $slug ]['at'] = 0;
+			}
+		}
+		Igny8_Bridge_Options::set( 'igny8_bridge_checks', $checks );
 	}
 
 	/**
@@ -210,7 +285,7 @@ final class Igny8_Bridge_Client {
 	}
 
 	/**
-	 * One request: credentials, short timeout, JSON object or WP_Error, back-off bookkeeping.
+	 * One request's JSON object, or a WP_Error.
 	 *
 	 * @param string     $method      GET or POST.
 	 * @param string     $path        Path under the API base.
@@ -219,6 +294,21 @@ final class Igny8_Bridge_Client {
 	 * @return array|WP_Error
 	 */
 	private function send( $method, $path, $body, $honour_backoff ) {
+		$received = $this->exchange( $method, $path, $body, $honour_backoff );
+		return is_wp_error( $received ) ? $received : $received['json'];
+	}
+
+	/**
+	 * One request: credentials, short timeout, back-off bookkeeping; the answer as JSON and as
+	 * the exact bytes received with their signature headers (what an answer's signature covers).
+	 *
+	 * @param string     $method      GET or POST.
+	 * @param string     $path        Path under the API base.
+	 * @param array|null $body        JSON body for POST.
+	 * @param bool       $honour_backoff Skip the request while backing off.
+	 * @return array{json: array, raw: string, signature: string, key_id: string}|WP_Error
+	 */
+	private function exchange( $method, $path, $body, $honour_backoff ) {
 		$state = (array) Igny8_Bridge_Options::get( 'igny8_bridge_backoff', array() );
 		if ( $honour_backoff && ! Igny8_Bridge_Backoff::allows( $state, time() ) ) {
 			return new WP_Error(
@@ -258,7 +348,15 @@ final class Igny8_Bridge_Client {
 		} elseif ( ! empty( $state ) && ! self::server_failed( $result ) ) {
 			Igny8_Bridge_Options::delete( 'igny8_bridge_backoff' );
 		}
-		return $result;
+		if ( is_wp_error( $result ) ) {
+			return $result;
+		}
+		return array(
+			'json'      => $result,
+			'raw'       => (string) wp_remote_retrieve_body( $response ),
+			'signature' => (string) wp_remote_retrieve_header( $response, 'x-igny8-signature' ),
+			'key_id'    => (string) wp_remote_retrieve_header( $response, 'x-igny8-key-id' ),
+		);
 	}
 
 	/**

@@ -92,14 +92,14 @@ final class Igny8_Bridge_Offer {
 	 * What check-update announced about the package of the version it describes, for verifying it.
 	 *
 	 * @param mixed $answer The decoded check-update answer.
-	 * @return array|null version, sha256, sha384, signature, signature_key_id, package.
+	 * @return array|null version, sha256, sha384, signature, signature_key_id, package, released_at.
 	 */
 	public static function announcement( $answer ) {
 		if ( ! is_array( $answer ) || empty( $answer['latest_version'] ) || empty( $answer['sha256'] ) ) {
 			return null;
 		}
 		$announced = array();
-		foreach ( array( 'latest_version', 'sha256', 'sha384', 'signature', 'signature_key_id', 'download_url' ) as $field ) {
+		foreach ( array( 'latest_version', 'sha256', 'sha384', 'signature', 'signature_key_id', 'download_url', 'released_at' ) as $field ) {
 			if ( isset( $answer[ $field ] ) && ! is_scalar( $answer[ $field ] ) ) {
 				return null;
 			}

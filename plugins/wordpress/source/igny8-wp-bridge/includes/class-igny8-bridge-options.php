@@ -26,6 +26,7 @@ final class Igny8_Bridge_Options {
 		'igny8_bridge_running',
 		'igny8_bridge_verified',
 		'igny8_bridge_recheck',
+		'igny8_bridge_beliefs',
 	);
 
 	/**

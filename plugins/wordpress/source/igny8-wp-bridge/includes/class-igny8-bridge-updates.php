@@ -32,14 +32,23 @@ final class Igny8_Bridge_Updates {
 	private $reporter;
 
 	/**
+	 * The keys this site trusts.
+	 *
+	 * @var Igny8_Bridge_Trust
+	 */
+	private $trust;
+
+	/**
 	 * Constructor.
 	 *
 	 * @param Igny8_Bridge_Client   $client   HTTP client.
 	 * @param Igny8_Bridge_Reporter $reporter Reporter.
+	 * @param Igny8_Bridge_Trust    $trust    Certified keys.
 	 */
-	public function __construct( Igny8_Bridge_Client $client, Igny8_Bridge_Reporter $reporter ) {
+	public function __construct( Igny8_Bridge_Client $client, Igny8_Bridge_Reporter $reporter, Igny8_Bridge_Trust $trust ) {
 		$this->client   = $client;
 		$this->reporter = $reporter;
+		$this->trust    = $trust;
 	}
 
 	/**
@@ -231,7 +240,7 @@ final class Igny8_Bridge_Updates {
 		}
 		try {
 			$announced = $this->announcement( $slug, $version, $file );
-			Igny8_Bridge_Verifier::verify_package( $path, $announced, $this->trusted_keys( (string) $announced['signature_key_id'] ) );
+			Igny8_Bridge_Verifier::verify_package( $path, $announced, $this->trust->keys( (string) $announced['signature_key_id'] ) );
 		} catch ( Igny8_Bridge_Verification_Error $error ) {
 			wp_delete_file( $path );
 			return $this->refuse( $slug, $version, $error->getMessage() );
@@ -295,58 +304,6 @@ final class Igny8_Bridge_Updates {
 			throw new Igny8_Bridge_Verification_Error( sprintf( 'The IGNY8 plugin service never announced %1$s %2$s to this site.', $slug, $version ) );
 		}
 		return $announced;
-	}
-
-	/**
-	 * Signing keys certified by the pinned root; refreshed from GET /keys/ when the key a package
-	 * names is not known yet (a rotation) or the list is a day old (a revocation), the cached list
-	 * standing in when the service cannot answer.
-	 *
-	 * @param string $key_id The key the package is signed with.
-	 * @return array Certified keys.
-	 * @throws Igny8_Bridge_Verification_Error When the pinned root or the key list is unusable.
-	 */
-	private function trusted_keys( $key_id ) {
-		$roots  = Igny8_Bridge_Verifier::roots_from_trust_file( (string) file_get_contents( IGNY8_BRIDGE_DIR . 'igny8-trust.json' ) );
-		$cached = (array) Igny8_Bridge_Options::get( 'igny8_bridge_keys', array() );
-		$usable = isset( $cached['keys'][ $key_id ] ) && isset( $cached['roots'] ) && array_keys( $roots ) === $cached['roots'];
-		$stale  = ! isset( $cached['at'] ) || time() - (int) $cached['at'] > DAY_IN_SECONDS;
-		$fresh  = $usable && $stale ? $this->client->keys() : null;
-		if ( $usable && ( ! $stale || is_wp_error( $fresh ) ) ) {
-			return array_map(
-				static function ( $key ) {
-					return array(
-						'public_key' => base64_decode( $key['public_key'] ),
-						'status'     => $key['status'],
-					);
-				},
-				$cached['keys']
-			);
-		}
-		$published = null !== $fresh ? $fresh : $this->client->keys();
-		if ( is_wp_error( $published ) ) {
-			throw new Igny8_Bridge_Verification_Error( $published->get_error_message() );
-		}
-		$not_before = isset( $cached['issued_at'] ) && isset( $cached['roots'] ) && array_keys( $roots ) === $cached['roots'] ? (string) $cached['issued_at'] : '';
-		$certified  = Igny8_Bridge_Verifier::certified_keys( $published, $roots, $not_before );
-		Igny8_Bridge_Options::set(
-			'igny8_bridge_keys',
-			array(
-				'roots'     => array_keys( $roots ),
-				'issued_at' => $certified['issued_at'],
-				'at'        => time(),
-				'keys'      => array_map(
-					static function ( $key ) {
-						return array(
-							'public_key' => base64_encode( $key['public_key'] ),
-							'status'     => $key['status'],
-						);
-					},
-					$certified['keys']
-				),
-			)
-		);
-		return $certified['keys'];
 	}
 
 	/**

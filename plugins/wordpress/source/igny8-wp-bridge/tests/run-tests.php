@@ -11,6 +11,7 @@
 define( 'IGNY8_BRIDGE_TESTING', true );
 $igny8_root = dirname( __DIR__ );
 require_once $igny8_root . '/includes/class-igny8-bridge-verifier.php';
+require_once $igny8_root . '/includes/class-igny8-bridge-answers.php';
 require_once $igny8_root . '/includes/class-igny8-bridge-backoff.php';
 require_once $igny8_root . '/includes/class-igny8-bridge-offer.php';
 
