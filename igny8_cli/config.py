@@ -18,7 +18,6 @@ from igny8_cli.client import AdminApi, BearerToken, IamAuth, PublicApi
 from igny8_cli.errors import CliError
 
 if TYPE_CHECKING:
-    from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
 
 AuthMode = Literal["token", "iam"]
@@ -68,14 +67,6 @@ class Target:
         if not self.api_url:
             raise CliError("no_api", f"no admin API URL: pass --api, set IGNY8_API_URL, or {_START_STACK}")
         return self.api_url
-
-    def require_bucket(self) -> str:
-        if not self.bucket:
-            raise CliError("no_bucket", f"no artifacts bucket: pass --bucket or {_START_STACK}")
-        return self.bucket
-
-    def s3(self) -> S3Client:
-        return self.session().client("s3", endpoint_url=self.s3_endpoint)
 
     def sqs(self) -> SQSClient:
         return self.session().client("sqs", endpoint_url=self.s3_endpoint)
