@@ -23,6 +23,7 @@ from moto import mock_aws
 
 from chalicelib.storage import S3ArtifactStore
 from igny8_cli import admin, main
+from igny8_cli.client import put_file
 from igny8_cli.sources import derive_slug
 
 BUCKET = "igny8-plugins-test-artifacts"
@@ -425,6 +426,27 @@ def test_upload_gives_up_after_the_timeout(s3: Any, source_dir: Path, api: FakeA
     error = json.loads(result.stdout)["error"]
     assert error["code"] == "timeout"
     assert error["source_key"] == uploaded_keys(s3)[0]
+
+
+def test_the_put_streams_the_archive_with_its_length_and_drives_the_progress_bar(
+    api: FakeApi, tmp_path: Path
+) -> None:
+    archive = tmp_path / "big.zip"
+    archive.write_bytes(bytes(range(256)) * 1000)
+    api.on("PUT", "/api/presigned", (200, None))
+    sent: list[int] = []
+
+    put_file(
+        f"{api.url}/presigned?X-Amz-Signature=abc", {"x-amz-meta-version": "1.2.0"}, archive, sent.append
+    )
+
+    [request] = api.requests
+    assert request.body == archive.read_bytes()
+    # A presigned S3 PUT takes a Content-Length, not chunks, and the signed headers as given.
+    assert request.headers["Content-Length"] == "256000"
+    assert request.headers["x-amz-meta-version"] == "1.2.0"
+    assert request.query == {"X-Amz-Signature": "abc"}
+    assert sum(sent) == 256000
 
 
 @pytest.mark.parametrize(
