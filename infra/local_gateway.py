@@ -18,6 +18,8 @@ from chalice.app import Chalice
 from chalice.config import Config
 from chalice.local import ChaliceRequestHandler, ForbiddenError, LocalGateway, LocalGatewayException
 
+from infra import local_gzip
+
 API_PREFIX = "/api"
 #: The admin API's routes: its own REST API when deployed, its own Chalice app here.
 ADMIN_PREFIX = "/admin"
@@ -54,6 +56,7 @@ def api_handler(admin_app: Chalice, config: Config) -> type:
             super()._generic_handle()
 
         do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+        _send_http_response = local_gzip.send_http_response  # API Gateway's compression
 
         def _send_error_response(self, error: LocalGatewayException) -> None:
             """Chalice's local gateway answers before the app (no middleware sees it): an unknown

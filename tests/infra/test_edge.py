@@ -16,6 +16,7 @@ import json
 import shutil
 import subprocess
 import warnings
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -28,6 +29,7 @@ from chalicelib.api.cache_keys import NORMALISED, cache_keys
 from chalicelib.api.routing import REGISTRY
 from chalicelib.logic.rollout import _WORDPRESS_UA, wordpress_version_from_user_agent
 from infra.edge import TEMPLATE_PATH, deploy, load_template, throttle_stage
+from infra.local_gzip import minimum_compression_size
 from tests.infra.test_cfn_lint import cfn_lint
 
 TEMPLATE = load_template()
@@ -222,3 +224,12 @@ def _rest_api(client: Any) -> str:
     client.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK")
     client.create_deployment(restApiId=api, stageName=STAGE)
     return api
+
+
+def test_the_packaged_public_api_compresses_and_the_function_is_sized_as_measured(packaged: Path) -> None:
+    """API Gateway gzips answers of at least ``minimum_compression_size`` bytes (the local gateway
+    reads the same key); the public function gets the memory and timeout bench/cost_model.py chose."""
+    resources = json.loads((packaged / "sam.json").read_text())["Resources"]
+    assert resources["RestAPI"]["Properties"]["MinimumCompressionSize"] == minimum_compression_size() == 1024
+    handler = resources["APIHandler"]["Properties"]
+    assert (handler["MemorySize"], handler["Timeout"]) == (1024, 6)
