@@ -1,23 +1,28 @@
 """The AWS adapters, each built once per Lambda container on first use (never at import).
 
 Lazily: moto's tests and the local stack set the environment first; Lambda reuses warm
-containers, so clients and connections survive between invocations.
+containers, so clients and connections survive between invocations. What only the packager
+uses (Powertools' idempotency, which imports boto3; the package signer) is imported when first
+built, so the public function's cold start does not pay for it (README: Cold starts).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from aws_lambda_powertools.utilities import parameters
-from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
-
+from chalicelib import aws_values
 from chalicelib.clock import FileClock, SystemClock
 from chalicelib.dal.repository import DynamoRepository
 from chalicelib.logic.apptoken import keys_from_secret
 from chalicelib.settings import get_settings
-from chalicelib.signing import SecretsManagerSigner
 from chalicelib.storage import S3ArtifactStore
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    from chalicelib.signing import SecretsManagerSigner
 
 
 def now() -> datetime:
@@ -44,6 +49,8 @@ def store() -> S3ArtifactStore:
 
 @lru_cache(maxsize=1)
 def signer() -> SecretsManagerSigner:
+    from chalicelib.signing import SecretsManagerSigner  # noqa: PLC0415 - the packager's only
+
     settings = get_settings()
     return SecretsManagerSigner(settings.signing_keys_secret, settings.signing_public_keys_parameter)
 
@@ -58,11 +65,13 @@ def app_token_keys() -> tuple[bytes, ...]:
     name = get_settings().app_token_secret
     if not name:
         return ()
-    return keys_from_secret(parameters.get_secret(name, max_age=APP_TOKEN_SECRET_MAX_AGE))
+    return keys_from_secret(aws_values.secret(name, max_age=APP_TOKEN_SECRET_MAX_AGE))
 
 
 @lru_cache(maxsize=1)
 def idempotency_store() -> DynamoDBPersistenceLayer:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer  # noqa: PLC0415
+
     return DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table)
 
 
@@ -70,4 +79,4 @@ def reset() -> None:
     """Forget every built adapter and cached setting or parameter (tests, after a new stack)."""
     for cached in (get_settings, clock, repository, store, signer, idempotency_store):
         cached.cache_clear()
-    parameters.clear_caches()  # type: ignore[no-untyped-call]  # Powertools leaves it unannotated
+    aws_values.clear()

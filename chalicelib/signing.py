@@ -2,8 +2,8 @@
 for the public API's answers), and the published public keys.
 
 Why not KMS: KMS can hold an unexportable Ed25519 key (ECC_NIST_EDWARDS25519), but moto cannot
-emulate it, so that path could not be tested here; the README records the trade-off. Powertools
-parameters cache both values for a few minutes, so a rotation takes effect within that time.
+emulate it, so that path could not be tested here; the README records the trade-off. Both values
+are cached for a few minutes (``chalicelib/aws_values.py``), so a rotation takes effect within that time.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from aws_lambda_powertools.utilities import parameters
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from chalicelib import aws_values
 from chalicelib.logic.errors import DomainError
 from chalicelib.logic.ports import Signature
 
@@ -54,13 +54,23 @@ class MetadataSigner:
 
     def __call__(self, message: bytes) -> tuple[str, str]:
         key_id, private = active_key(self.secret_name)
-        return key_id, base64.b64encode(private.sign(message)).decode()
+        return key_id, _answer_signature(private, message)
+
+
+@lru_cache(maxsize=1024)
+def _answer_signature(private: Ed25519PrivateKey, message: bytes) -> str:
+    """The signature of an answer's exact bytes by one key, made once: a warm container answers
+    the same check many times within one 10-minute signing epoch, and Ed25519 is deterministic,
+    so a repeat costs a lookup instead of a signature (bench/answer_signing_bench.py). It never
+    hands out an expired signature: the bytes state their own ``signed_at`` and ``expires`` (the
+    epoch of the request that asked), and a rotated key is a different key object (``_private``)."""
+    return base64.b64encode(private.sign(message)).decode()
 
 
 def active_key(secret_name: str) -> tuple[str, Ed25519PrivateKey]:
     """The active key of a key set secret (``{"active": id, "keys": [...]}``, ``infra/keys.py``);
     the secret is cached for a few minutes, so a rotation takes effect within that time."""
-    material: Any = parameters.get_secret(secret_name, transform="json", max_age=_SECRET_MAX_AGE)
+    material: Any = json.loads(aws_values.secret(secret_name, max_age=_SECRET_MAX_AGE))
     active = material.get("active") if isinstance(material, dict) else None
     key = next((k for k in material.get("keys", []) if k.get("key_id") == active), None) if active else None
     if key is None:
@@ -79,7 +89,7 @@ def _private(seed: str) -> Ed25519PrivateKey:
 def published_keys(parameter_name: str) -> dict[str, Any]:
     """What ``GET /api/keys/`` publishes: the public keys, active and retired (old signatures keep
     verifying), the root keys, and the key list signed by the root (what sites actually trust)."""
-    value: Any = parameters.get_parameter(parameter_name, transform="json", max_age=_PUBLIC_MAX_AGE)
+    value: Any = json.loads(aws_values.parameter(parameter_name, max_age=_PUBLIC_MAX_AGE))
     if not isinstance(value, dict):
         return {"keys": []}
     keys = [key for key in value.get("keys", []) if isinstance(key, dict)]

@@ -24,12 +24,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import nh3
-from markdown_it import MarkdownIt
-from markdown_it.common.utils import isLinkClose, isLinkOpen
-from markdown_it.rules_core.state_core import StateCore
-from markdown_it.token import Token
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_core.state_core import StateCore
+    from markdown_it.token import Token
 
 #: wordpress.org trims a section to a few thousand words; this is that order of size, and keeps
 #: rendering plus sanitising under a second on the worst inputs measured.
@@ -67,6 +69,8 @@ _BARE_URL = re.compile(r"\bhttps?://[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]*_~]", re.IGN
 
 def _link_bare_urls(state: StateCore) -> None:
     """Link ``https://…`` in plain text, outside links and code (code spans are not text tokens)."""
+    from markdown_it.common.utils import isLinkClose, isLinkOpen  # noqa: PLC0415 - see _markdown
+
     for block in state.tokens:
         if block.type != "inline" or not block.children:
             continue
@@ -85,6 +89,8 @@ def _link_bare_urls(state: StateCore) -> None:
 
 
 def _split_urls(state: StateCore, token: Token) -> Iterator[Token]:
+    from markdown_it.token import Token  # noqa: PLC0415 - see _markdown
+
     def text(content: str) -> Token:
         return Token("text", "", 0, content=content, level=token.level)
 
@@ -108,9 +114,16 @@ def _demote_top_headings(state: StateCore) -> None:
             token.tag = "h3"
 
 
-_MARKDOWN = MarkdownIt("commonmark", {"html": True})
-_MARKDOWN.core.ruler.push("bare_urls", _link_bare_urls)
-_MARKDOWN.core.ruler.push("demote_top_headings", _demote_top_headings)
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    """The renderer, built on first use: only ``info`` renders readme sections, so the public
+    function's cold start does not import markdown-it for every other route (README: Cold starts)."""
+    from markdown_it import MarkdownIt  # noqa: PLC0415
+
+    markdown = MarkdownIt("commonmark", {"html": True})
+    markdown.core.ruler.push("bare_urls", _link_bare_urls)
+    markdown.core.ruler.push("demote_top_headings", _demote_top_headings)
+    return markdown
 
 
 def _bounded(markup: str) -> str:
@@ -192,7 +205,7 @@ def _markdown_html(markup: str) -> str:
     lines = (
         f"#### {_escape_closing_hashes(heading)}" if heading else line for heading, line in _scan(markup)
     )
-    return str(_MARKDOWN.render("\n".join(lines)))
+    return str(_markdown().render("\n".join(lines)))
 
 
 def _escape_closing_hashes(text: str) -> str:
@@ -226,7 +239,7 @@ def render_faq(markup: str) -> str:
     if not entries:
         return render(markup)
     items = "".join(
-        f"<dt><h3>{_MARKDOWN.renderInline(question)}</h3></dt>\n<dd>{_markdown_html(answer)}</dd>\n"
+        f"<dt><h3>{_markdown().renderInline(question)}</h3></dt>\n<dd>{_markdown_html(answer)}</dd>\n"
         for question, answer in entries
     )
     return _SANITISER.clean(f"{_markdown_html(preamble)}<dl>\n{items}</dl>").strip()
