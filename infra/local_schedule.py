@@ -24,7 +24,7 @@ from chalice.app import Chalice, Rate, ScheduledEventConfig
 log = logging.getLogger("igny8.local.schedule")
 
 #: How often (real seconds) the thread looks at the clock.
-POLL_SECONDS = 0.2
+POLL_SECONDS = 0.05
 _UNITS = {Rate.MINUTES: "minutes", Rate.HOURS: "hours", Rate.DAYS: "days"}
 
 

@@ -1,6 +1,6 @@
 """The admin dashboard (seed §10.2): one HTML page drawing the admin JSON API's stats in a browser.
 
-``GET /admin/dashboard`` serves ``dashboard.html``, which fetches ``plugins`` and
+``GET /admin/dashboard`` serves ``dashboard.html``, which fetches ``plugins``, ``plugins/{slug}/rollouts`` and
 ``plugins/{slug}/stats`` relative to itself (same origin, with the browser's credentials).
 
 Credentials depend on the stage, exactly as for every other admin route:
