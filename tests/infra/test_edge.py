@@ -115,6 +115,19 @@ def test_every_other_route_is_never_cached_and_gets_every_header(slug: str) -> N
         assert behaviour.get("OriginRequestPolicyId") == ALL_VIEWER_EXCEPT_HOST, route
 
 
+def test_a_cors_route_behind_the_cdn_gets_what_its_preflight_asks() -> None:
+    cors = {spec.path for spec in REGISTRY if spec.cors and spec.path in cache_keys()}
+    assert cors, "the app's card reads cached routes (info, latest)"
+    for route in cors:
+        behaviour = behaviour_for(f"/{STAGE}{route}".replace("{slug}", "my-plugin"))
+        assert "OPTIONS" in behaviour["AllowedMethods"] and "OPTIONS" not in behaviour["CachedMethods"]
+        origin = RESOURCES[behaviour["OriginRequestPolicyId"]["Ref"]]["Properties"][
+            "OriginRequestPolicyConfig"
+        ]
+        asked = {h.lower() for h in origin["HeadersConfig"]["Headers"]}
+        assert {"access-control-request-method", "access-control-request-headers"} <= asked, route
+
+
 def test_https_only_compressed_and_errors_never_replayed() -> None:
     behaviours = [CONFIG["DefaultCacheBehavior"], *CONFIG["CacheBehaviors"]]
     assert {b["ViewerProtocolPolicy"] for b in behaviours} == {"https-only"}
