@@ -78,6 +78,13 @@ def test_a_small_step_passes_once_most_of_its_downloads_reported() -> None:
     assert judge(installs(9) - Counts(installed=1), BASELINE, CONFIG).decision == "advance"
 
 
+def test_a_short_step_does_not_pass_on_its_first_few_sites() -> None:
+    """5 clean installs of a step that admits 40 sites: the step holds until 20 reported."""
+    assert judge(installs(5), BASELINE, CONFIG, admitted=40).decision == "hold"
+    assert judge(installs(20), BASELINE, CONFIG, admitted=40).decision == "advance"
+    assert judge(installs(8), BASELINE, CONFIG, admitted=10).decision == "advance"  # 80 % of a 1 % step
+
+
 def test_worse_than_the_margin_but_not_significantly_holds_for_more_evidence() -> None:
     verdict = judge(installs(25, health_failed=4), BASELINE, CONFIG)  # 16 % against 7 %: p = 0.09
 

@@ -9,6 +9,7 @@ from slow, so its own downloads are not judged silent yet.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -60,7 +61,8 @@ def look(plan: RolloutPlan, by_step: dict[int, Counts], baseline: Counts, now: d
     new = judged(plan, by_step)
     if plan.state != "running":
         return Look("none", f"the rollout is {plan.state}", percent, new)
-    verdict = judge(new, baseline, config_of(plan))
+    fleet = max(baseline.installed, new.installed)  # sites known to run the plugin
+    verdict = judge(new, baseline, config_of(plan), admitted=math.ceil(percent * fleet / 100))
     if plan.gated and verdict.decision == "halt":
         return Look("halt", verdict.reason, percent, new, verdict)
     due = plan.step_started_at + timedelta(hours=plan.step_hours)

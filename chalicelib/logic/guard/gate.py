@@ -23,8 +23,9 @@ installs with the usual 1 failure: p = 0.97), so repeated looks stay safe; the f
 H0: 5 failures in 15 installs against 7 % gives p = 0.003.
 
 Advancing needs a minimum sample: ``min_installs`` installs reported (20), or, on a step too small
-to ever give that many, ``min_coverage`` (80 %) of the sites that fetched the version, so a 1 %
-step of a small fleet is not stuck. It also needs the absence of a warning: the same test at
+to ever give that many, ``min_coverage`` (80 %) of the sites the step admits (its percentage of the
+fleet, the sites reporting the baseline) or fetched the version, so a 1 % step of a small fleet is
+not stuck, and a short step does not pass on the first few of its sites. It also needs the absence of a warning: the same test at
 ``hold_alpha`` (20 %). Between the two thresholds the step holds (neither advances nor halts, and
 says why) until more installs settle it. A point estimate would not do on small steps: one flaky
 site among five installs reads as 20 % and would hold a healthy release for ever, while the test
@@ -152,9 +153,10 @@ def baseline_rate(failures: int, sample: int, config: GateConfig) -> float:
     return failures / sample if sample >= config.min_installs else config.default_baseline
 
 
-def judge(new: Counts, baseline: Counts, config: GateConfig) -> Verdict:
+def judge(new: Counts, baseline: Counts, config: GateConfig, admitted: int = 0) -> Verdict:
     """May the step pass (``advance``), must the rollout stop (``halt``), or is the evidence not
-    in yet (``hold``)? Time is not judged here: ``evaluation`` asks only once a step has run."""
+    in yet (``hold``)? ``admitted``: how many sites the rollout admits so far (0: unknown). Time
+    is not judged here: ``evaluation`` asks only once a step has run."""
     rates = (
         _rate(
             "health", (new.health_failed, new.installed), (baseline.health_failed, baseline.installed), config
@@ -174,7 +176,8 @@ def judge(new: Counts, baseline: Counts, config: GateConfig) -> Verdict:
                 f"{rate.baseline:.1%} + {config.margin:.1%} (p = {rate.p_value:.2g})",
                 rates,
             )
-    needed = max(1, min(config.min_installs, math.ceil(config.min_coverage * new.attempts)))
+    reachable = max(new.attempts, admitted)
+    needed = max(1, min(config.min_installs, math.ceil(config.min_coverage * reachable)))
     if new.installed < needed:
         return Verdict("hold", f"waiting for installs: {new.installed} of {needed} reported", rates)
     for rate in rates:
