@@ -17,7 +17,9 @@ into moto in this process (plus the GetItem of a present or an absent item), a w
 request over HTTP to the local stack (``infra.local``: moto's server, Chalice's local server),
 401 every time. Each depth is measured as served (refusals answered on the pace's grid,
 ``chalicelib/logic/pacing.py``) and with the pace switched off, which shows the difference it
-hides. Medians and their ratio (known / unknown) are printed; 1.00 means nothing to see.
+hides. Medians and their ratio (known / unknown) are printed; 1.00 means nothing to see. Last,
+a valid key on ``DynamoRepository`` with the pace and without it: what the grid costs a site
+that has its key (ratio 1.00: nothing).
 """
 
 from __future__ import annotations
@@ -69,16 +71,21 @@ class _OneSite:
         return self._site if site_id == self._site.site_id else None
 
 
-def _interleaved(calls: Probe, rounds: int) -> tuple[float, float]:
-    """Each call ``rounds`` times, alternating; the median milliseconds of each kind."""
+def _medians(calls: Probe, rounds: int) -> dict[str, float]:
+    """Each call ``rounds`` times, alternating; the median milliseconds of each."""
     samples: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(rounds):
         for name, call in calls.items():
             start = time.perf_counter()
             call()
             samples[name].append(time.perf_counter() - start)
-    known, unknown = (statistics.median(samples[kind]) * 1000 for kind in KINDS)
-    return known, unknown
+    return {name: statistics.median(values) * 1000 for name, values in samples.items()}
+
+
+def _interleaved(calls: Probe, rounds: int) -> tuple[float, float]:
+    """The median milliseconds of each kind of refusal."""
+    medians = _medians(calls, rounds)
+    return medians[KINDS[0]], medians[KINDS[1]]
 
 
 def _paced_and_raw(calls: Probe, rounds: int) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -116,10 +123,11 @@ def _requests(get: Callable[[str], int], known: str) -> Probe:
     return {KINDS[0]: kind(known), KINDS[1]: kind(UNKNOWN)}
 
 
-def _new_site() -> tuple[Site, str]:
+def _new_site() -> tuple[Site, str, str]:
+    """The registered site, its key, and a wrong key of the same shape."""
     sites = Sites(adapters.repository(), adapters.now(), timedelta(hours=1))
     site, key = sites.create(CreateSite(name="Shop", url="https://shop.example", site_id="site-known"))
-    return site, key[:-4] + "AAAA"
+    return site, key, key[:-4] + "AAAA"
 
 
 @contextmanager
@@ -141,9 +149,22 @@ def _moto_in_process() -> Iterator[None]:
             adapters.reset()
 
 
-def _in_process(rounds: int) -> dict[str, tuple[tuple[float, float], tuple[float, float]]]:
+def _in_process(
+    rounds: int,
+) -> tuple[dict[str, tuple[tuple[float, float], tuple[float, float]]], dict[str, float]]:
+    """The refusals at three depths, and what a valid key costs with the pace and without it."""
     with _moto_in_process():
-        site, wrong = _new_site()
+        site, key, wrong = _new_site()
+        overlap = timedelta(hours=1)
+        served = Sites(adapters.repository(), adapters.now(), overlap, pace=Pace())
+        unpaced = Sites(adapters.repository(), adapters.now(), overlap, pace=Pace(granule=0))
+        valid = _medians(
+            {
+                "as served": lambda: served.authenticate(site.site_id, key),
+                "without the pace": lambda: unpaced.authenticate(site.site_id, key),
+            },
+            rounds,
+        )
         in_memory = Sites(cast("Repository", _OneSite(site)), adapters.now(), timedelta(hours=1))
         sites = Sites(adapters.repository(), adapters.now(), timedelta(hours=1))
         depths = {
@@ -161,7 +182,7 @@ def _in_process(rounds: int) -> dict[str, tuple[tuple[float, float], tuple[float
                 return int(client.http.get(ROUTE, headers=headers).status_code)
 
             depths["GET download-url (whole app)"] = _paced_and_raw(_requests(get, site.site_id), rounds)
-    return depths
+    return depths, valid
 
 
 def _over_http(rounds: int) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -172,7 +193,7 @@ def _over_http(rounds: int) -> tuple[tuple[float, float], tuple[float, float]]:
         env.delenv("AWS_PROFILE", raising=False)  # the stack sets its own credentials
         with running("127.0.0.1", free_port(), 0, Path(scratch), fresh=True) as local:
             adapters.reset()
-            site, wrong = _new_site()
+            site, _, wrong = _new_site()
             http = requests.Session()
 
             def get(site_id: str) -> int:
@@ -190,7 +211,7 @@ def main() -> None:
     rounds = max(200, parser.parse_args().requests)
     logging.disable(logging.INFO)  # a log line per refusal would bury the table
 
-    depths = _in_process(rounds)
+    depths, valid = _in_process(rounds)
     depths["GET download-url (local stack, HTTP)"] = _over_http(rounds)
 
     print(f"refused site keys, median of {rounds} each, interleaved (ms)")
@@ -201,6 +222,9 @@ def main() -> None:
         served = f"{known:>10.3f}{unknown:>12.3f}{known / unknown:>8.2f}"
         raw = f"{raw_known:>10.3f}{raw_unknown:>12.3f}{raw_known / raw_unknown:>8.2f}"
         print(f"{depth:<38}{served}{raw}")
+    paced, unpaced = valid["as served"], valid["without the pace"]
+    print(f"\nvalid key, Sites.authenticate (DynamoDB), median of {rounds} each, interleaved (ms)")
+    print(f"as served {paced:.3f}, without the pace {unpaced:.3f}, ratio {paced / unpaced:.2f}")
 
 
 if __name__ == "__main__":
