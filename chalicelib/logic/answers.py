@@ -43,6 +43,8 @@ class Answer(BaseModel):
         frozen=True,
         use_attribute_docstrings=True,
         json_schema_serialization_defaults_required=True,
+        # Built on first use: a function builds only the answers its routes give (Cold starts).
+        defer_build=True,
     )
 
     def json_body(self) -> dict[str, Any]:

@@ -17,8 +17,8 @@ a cold start imports these records in 256 ms against 45 ms as stdlib dataclasses
 difference is importing pydantic, which the request bodies need anyway, and about 60 ms pydantic's
 plugin discovery (``PYDANTIC_DISABLE_PLUGINS=__all__`` removes it); a read pays 20 us more per
 record (0.9 ms for 42 versions, beside the query itself). For one declaration that the table, the
-answers and the OpenAPI schemas all follow, that is a price worth paying; ``defer_build`` would only
-move it to the first read.
+answers and the OpenAPI schemas all follow, that is a price worth paying; ``defer_build`` moves each
+record's build to its first use, so a function builds only the records its requests touch.
 
 Migration notes (items already stored):
 - ``min_api_version`` (was carried everywhere, never set nor served) is gone from the record: stored
@@ -145,8 +145,9 @@ EmptyIsNull = Annotated[
 ]
 
 #: Every record: an unknown field is an error (as a stdlib dataclass's TypeError), and output schemas
-#: list every key as required, since a dump always writes them all.
-_CONFIG = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
+#: list every key as required, since a dump always writes them all. Built on first use: a cold
+#: check-update builds only the records it reads, not every record (README: Cold starts).
+_CONFIG = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True, defer_build=True)
 
 
 @dataclass(frozen=True, config=_CONFIG)
