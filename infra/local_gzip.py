@@ -58,5 +58,8 @@ def compressed(
 def send_http_response(handler: Any, code: int, headers: dict[str, Any], body: str | bytes | None) -> None:
     """Chalice's ``_send_http_response`` with API Gateway's compression in front (the local
     handler's method: ``_send_http_response = local_gzip.send_http_response``)."""
-    headers, body = compressed(handler.headers.get("accept-encoding"), headers, body)
+    # http.server refuses a malformed request line or an oversize header before it has headers.
+    request_headers = getattr(handler, "headers", None)
+    accept = request_headers.get("accept-encoding") if request_headers is not None else None
+    headers, body = compressed(accept, headers, body)
     ChaliceRequestHandler._send_http_response(handler, code, headers, body)
