@@ -115,7 +115,7 @@ def route(
         types = {**PATH_TYPES, **(path_types or {})}
         path_model = create_model(  # type: ignore[call-overload]
             f"{view.__name__}_path",
-            __config__=ConfigDict(extra="forbid"),
+            __config__=ConfigDict(extra="forbid", defer_build=True),  # built on its first request
             **{name: (types[name], ...) for name in names},
         )
         parsed_body = None if own_body else body
