@@ -51,6 +51,7 @@ bench: install
 	$(BIN)/python -m bench.bridge_bench
 	$(BIN)/python -m bench.records_bench
 	$(BIN)/python -m bench.hotpath_bench
+	$(BIN)/python -m bench.coldstart_bench
 	$(BIN)/python -m bench.fleet_sim --sites 1000 3000 --good 3
 	$(BIN)/python -m bench.cost_model
 
