@@ -42,7 +42,7 @@ from chalicelib.dal.repository import DynamoRepository
 from chalicelib.settings import get_settings
 from chalicelib.storage import S3ArtifactStore
 from igny8_cli.sources import new_upload_id, source_archive, source_key, upload_source
-from infra import persistence, stack
+from infra import local_schedule, persistence, stack
 from infra.keys import KeyStore
 from infra.local_gateway import API_PREFIX, api_handler
 
@@ -265,6 +265,7 @@ def running(
 
         poller = PackagerPoller(local.queue_url, admin_app.handler_map["package_sources"])
         poller.start()
+        local_schedule.start()
         config = Config.create(chalice_stage="local", app_name=app.app_name, lambda_timeout=60)
         server = LocalDevServer(app, config, host, port, handler_cls=api_handler(admin_app, config))
         threading.Thread(target=server.server.serve_forever, name="api", daemon=True).start()
@@ -275,6 +276,7 @@ def running(
         if poller is not None:
             poller.stop()
             poller.join(timeout=5)
+        local_schedule.stop()
         moto.stop()
 
 
