@@ -233,3 +233,20 @@ def test_the_report_shows_plan_gate_funnel_baseline_and_timeline(repo: FakeRepos
         "counts": {**rollout["funnel"]["baseline"]["counts"], "installed": 1},
     }
     assert [e["action"] for e in rollout["timeline"]] == ["start", "halt"]
+
+
+def test_sites_that_go_silent_after_fetching_halt_the_next_step(repo: FakeRepository) -> None:
+    """Half of the first step's sites fetch the version and never report running it: while that
+    step runs they may be slow; once the next step starts they count as install failures."""
+    start(repo, plan=[10, 50, 100], min_installs=5)
+    sites_report(repo, 6, START + timedelta(hours=1))
+    for n in range(100, 106):  # fetched it, then nothing
+        Telemetry(repo, START + timedelta(hours=1)).record_offer(f"site-{n}", SLUG, "1.1.0")
+        Telemetry(repo, START + timedelta(hours=1)).record_download(SLUG, "1.1.0", f"site-{n}")
+
+    [advanced] = Guard(repo, START + timedelta(hours=6)).run()
+    [halted] = Guard(repo, START + timedelta(hours=6, minutes=5)).run()
+
+    assert (advanced.action, halted.action, halted.percent) == ("advance", "halt", 50)
+    assert halted.evidence["counts"]["silent"] == 6
+    assert "install failures 6/12" in halted.evidence["reason"]

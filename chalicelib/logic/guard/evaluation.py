@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from chalicelib.logic.guard.funnel import total
+from chalicelib.logic.guard.funnel import settled
 from chalicelib.logic.guard.gate import Counts, GateConfig, Verdict, judge
 from chalicelib.logic.model import RolloutPlan
 
@@ -48,11 +48,7 @@ def config_of(plan: RolloutPlan) -> GateConfig:
 def judged(plan: RolloutPlan, by_step: dict[int, Counts]) -> Counts:
     """The counts the gate judges: every step so far, with earlier steps' silent sites, minus
     what an admin accepted on resume."""
-    current = plan.steps[plan.step]
-    silent = sum(
-        max(0, c.downloaded - c.installed - c.install_failed) for step, c in by_step.items() if step < current
-    )
-    seen = total(by_step) + Counts(silent=silent)
+    seen = settled(by_step, below=plan.steps[plan.step])
     return seen - Counts(**plan.accepted) if plan.accepted else seen
 
 

@@ -47,6 +47,15 @@ def total(by_step: dict[int, Counts]) -> Counts:
     return sum(by_step.values(), Counts())
 
 
+def settled(by_step: dict[int, Counts], below: int = 101) -> Counts:
+    """All steps' counts, with the silent sites of the steps below percentage ``below`` (those had
+    a whole step to report running the version: what they fetched and never reported is silent)."""
+    silent = sum(
+        max(0, c.downloaded - c.installed - c.install_failed) for step, c in by_step.items() if step < below
+    )
+    return total(by_step) + Counts(silent=silent)
+
+
 def read(repo: Repository, slug: str, version: str) -> dict[int, Counts]:
     return cohorts(repo.counts(funnel_key(slug, version), "0"))  # step labels are zero-padded digits
 

@@ -81,6 +81,8 @@ class Counts:
 
 @dataclass(frozen=True)
 class GateConfig:
+    """The gate's thresholds (the module's docstring says why each is what it is)."""
+
     margin: float = 0.05
     min_installs: int = 20
     alpha: float = 0.01

@@ -60,9 +60,7 @@ def baseline_counts(repo: Repository, slug: str, baseline: PluginVersion | None)
     """The previous version's whole funnel; all its steps are settled, so its silent sites count."""
     if baseline is None:
         return Counts()
-    by_step = funnel.read(repo, slug, baseline.version)
-    silent = sum(max(0, c.downloaded - c.installed - c.install_failed) for c in by_step.values())
-    return funnel.total(by_step) + Counts(silent=silent)
+    return funnel.settled(funnel.read(repo, slug, baseline.version))
 
 
 class Guard:
