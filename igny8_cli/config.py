@@ -1,7 +1,9 @@
 """Where the CLI points: options, then environment, then the local stack's ``.local/stack.json``.
 
 Defaults target the local stack so that ``make run`` followed by ``igny8-plugins upload ...``
-needs no flags; a deployed stage is reached with explicit options and IAM credentials.
+needs no flags; a deployed stage is reached with explicit options and IAM credentials. Deployed,
+the admin API is a REST API of its own (README: Deploy): ``--admin-api`` names its base, and the
+public routes stay on ``--api``'s; locally one server answers both under the same base.
 """
 
 from __future__ import annotations
@@ -44,9 +46,11 @@ class Target:
     #: The packager's queue and its dead-letter queue (the local stack file names them).
     queue_url: str | None = None
     dead_letter_queue_url: str | None = None
+    #: The admin API's base when it is not ``api_url`` (deployed: the control plane's REST API).
+    admin_api_url: str | None = None
 
     def admin_api(self) -> AdminApi:
-        api_url = self._require_api_url()
+        api_url = self.admin_api_url or self._require_api_url()
         if self.auth == "token":
             if not self.token:
                 raise CliError("no_token", f"no admin token: set {TOKEN_ENV} or pass --token-file")
@@ -60,12 +64,12 @@ class Target:
         return AdminApi(api_url, IamAuth(credentials, session.region_name))
 
     def public_api(self) -> PublicApi:
-        """The routes sites call, without credentials, on the admin API's base URL."""
+        """The routes sites call, without credentials, on the public edge's base URL."""
         return PublicApi(self._require_api_url())
 
     def _require_api_url(self) -> str:
         if not self.api_url:
-            raise CliError("no_api", f"no admin API URL: pass --api, set IGNY8_API_URL, or {_START_STACK}")
+            raise CliError("no_api", f"no API URL: pass --api, set IGNY8_API_URL, or {_START_STACK}")
         return self.api_url
 
     def sqs(self) -> SQSClient:
@@ -84,6 +88,7 @@ class Target:
 def resolve_target(
     *,
     api_url: str | None,
+    admin_api_url: str | None = None,
     s3_endpoint: str | None,
     bucket: str | None,
     region: str | None,
@@ -95,6 +100,7 @@ def resolve_target(
     token = _find_token(token_file, stack)
     return Target(
         api_url=api_url or stack.get("api_url"),
+        admin_api_url=admin_api_url or stack.get("admin_api_url"),
         s3_endpoint=s3_endpoint or stack.get("aws_endpoint_url"),
         bucket=bucket or stack.get("bucket"),
         region=region or stack.get("region"),

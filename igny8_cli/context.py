@@ -50,6 +50,7 @@ class App:
     def target(self) -> Target:
         return resolve_target(
             api_url=self._value("api_url"),
+            admin_api_url=self._value("admin_api_url"),
             s3_endpoint=self._value("s3_endpoint"),
             bucket=self._value("bucket"),
             region=self._value("region"),
@@ -82,7 +83,18 @@ def _global_options() -> list[click.Option]:
     """The options every command and group takes: new objects each time (click owns them per command)."""
     return [
         _global(
-            "--api", "api_url", envvar="IGNY8_API_URL", metavar="URL", help="Admin API base, e.g. .../api."
+            "--api",
+            "api_url",
+            envvar="IGNY8_API_URL",
+            metavar="URL",
+            help="The service's base, e.g. https://api.igny8.com/api (the admin API's too, unless --admin-api).",
+        ),
+        _global(
+            "--admin-api",
+            "admin_api_url",
+            envvar="IGNY8_ADMIN_API_URL",
+            metavar="URL",
+            help="The admin API's base when deployed apart from --api's (its own REST API), e.g. .../api.",
         ),
         _global("--s3-endpoint", metavar="URL", help="S3 endpoint (the local stack's moto server)."),
         _global("--bucket", metavar="NAME", help="Artifacts bucket that receives sources/."),

@@ -1,6 +1,7 @@
-"""Contract fuzzing: schemathesis drives every operation of the running local stack's own
-``/api/openapi.json`` over real HTTP, with data that fits the document and data that does not
-(positive and negative modes, plus its coverage phase's boundary values and unexpected methods).
+"""Contract fuzzing: schemathesis drives every operation of the running local stack's own documents
+(the public edge's ``/api/openapi.json``, the admin API's ``/api/admin/openapi.json``) over real
+HTTP, with data that fits the document and data that does not (positive and negative modes, plus
+its coverage phase's boundary values and unexpected methods).
 
 Each generated request is sent twice: without credentials, and with the valid credentials its
 route asks for (the admin token, or a site's id and key; a public route has no second call),
@@ -127,11 +128,27 @@ def credentials(stack: Stack) -> Credentials:
     return Credentials(admin=admin, site=site)
 
 
-@pytest.fixture(scope="module")
-def document(stack: Stack) -> dict[str, Any]:
-    answer = requests.get(f"{stack.api}/openapi.json", timeout=30)
+#: Where each of the service's two APIs serves its own document (the public edge, the admin API).
+DOCUMENTS = ("/openapi.json", "/admin/openapi.json")
+
+
+def served(stack: Stack, url: str) -> dict[str, Any]:
+    answer = requests.get(f"{stack.api}{url}", timeout=30)
     assert answer.status_code == 200, answer.text
     return dict(answer.json())
+
+
+@pytest.fixture(scope="module")
+def document(stack: Stack) -> dict[str, Any]:
+    """Both APIs' documents as one (the same base URL; the admin API's paths are all under
+    ``/admin``, the public edge's none), so every operation of each is fuzzed."""
+    public, admin = (served(stack, url) for url in DOCUMENTS)
+    assert not any(path.startswith("/admin") for path in public["paths"])
+    assert all(path.startswith("/admin/") for path in admin["paths"])
+    schemas = public["components"]["schemas"]
+    for name, schema in admin["components"]["schemas"].items():
+        assert schemas.setdefault(name, schema) == schema, name  # one model, one schema
+    return {**public, "paths": {**public["paths"], **admin["paths"]}}
 
 
 def with_examples(document: dict[str, Any]) -> dict[str, Any]:

@@ -96,6 +96,7 @@ def targets(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     ("option", "value", "name"),
     [
         ("--api", "http://api.example/api", "api_url"),
+        ("--admin-api", "http://admin.example/api", "admin_api_url"),
         ("--s3-endpoint", "http://s3.example", "s3_endpoint"),
         ("--bucket", "other-bucket", "bucket"),
         ("--region", "eu-west-1", "region"),
