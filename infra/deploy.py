@@ -1,12 +1,16 @@
-"""Deploy a stage to AWS: the template's resources, then the Chalice app wired to them.
+"""Deploy a stage to AWS: the template's resources, then the two Chalice apps wired to them.
 
     python -m infra.deploy --stage dev
 
 1. ``infra.stack.deploy`` creates/updates the CloudFormation stack from ``infra/template.yaml``.
-2. Its outputs become the stage's environment in ``.chalice/config.json`` (the Lambdas read them
-   through ``chalicelib.settings``), so there is no second, hand-kept list of resource names.
-3. ``chalice deploy --stage`` ships the API and the packager's SQS consumer. Keep
-   ``.chalice/deployed/<stage>.json`` between CI runs, or Chalice creates a new API.
+2. Its outputs become the stage's environment in both projects' ``config.json`` (the Lambdas read
+   them through ``chalicelib.settings``), so there is no second, hand-kept list of resource names.
+3. ``chalice deploy --stage`` ships each project: the public edge (``.``: public and site routes)
+   and the control plane (``admin/``: the admin API, the packager's SQS consumer, the scheduled
+   jobs), each a REST API and functions with roles of their own. Keep ``.chalice/deployed/`` and
+   ``admin/.chalice/deployed/`` between CI runs, or Chalice creates new APIs. Then every function's
+   code is replaced by its optimised bundle (``infra/package.py``: compiled, and for the public
+   edge without the runtime's SDK), what ``bench/coldstart_bench.py`` measures.
 4. API Gateway's own error answers (unknown route or method, missing or bad signature, throttling,
    oversize bodies, integration failures) are given the service's error shape with Gateway
    Responses, and the stage is redeployed. They cannot live in ``infra/template.yaml`` (the REST
@@ -28,9 +32,12 @@ import boto3
 
 from infra import edge, stack
 from infra.keys import KeyStore
+from infra.package import PROJECTS, Project, build
 
 CONFIG = Path(__file__).resolve().parent.parent / ".chalice" / "config.json"
 DEPLOYED = CONFIG.parent / "deployed"
+#: Where the optimised bundles are built before they replace Chalice's.
+BUILD = CONFIG.parent.parent / "build"
 
 #: API Gateway's answers made before our Lambda runs: response type -> (status or None to keep
 #: API Gateway's, code). Everything else falls under DEFAULT_4XX / DEFAULT_5XX.
@@ -80,10 +87,22 @@ def put_gateway_responses(rest_api_id: str, stage_name: str, client: Any = None)
     client.create_deployment(restApiId=rest_api_id, stageName=stage_name)
 
 
-def deployed_rest_api(stage: str, deployed_dir: Path = DEPLOYED) -> str:
-    """The REST API id ``chalice deploy`` recorded for the stage."""
+def _deployed(stage: str, deployed_dir: Path, resource_type: str) -> list[dict[str, Any]]:
     record = json.loads((deployed_dir / f"{stage}.json").read_text())
-    return next(str(r["rest_api_id"]) for r in record["resources"] if r.get("resource_type") == "rest_api")
+    return [r for r in record["resources"] if r.get("resource_type") == resource_type]
+
+
+def deployed_rest_api(stage: str, deployed_dir: Path = DEPLOYED) -> str:
+    """The REST API id ``chalice deploy`` recorded for the stage (the public edge's by default)."""
+    return str(_deployed(stage, deployed_dir, "rest_api")[0]["rest_api_id"])
+
+
+def ship_optimised(project: Project, stage: str, bundle: Path, client: Any = None) -> None:
+    """Replace the code of every function ``chalice deploy`` made for ``project`` with ``bundle``."""
+    client = client or boto3.client("lambda")
+    for function in _deployed(stage, project.directory / ".chalice" / "deployed", "lambda_function"):
+        client.update_function_code(FunctionName=function["lambda_arn"], ZipFile=bundle.read_bytes())
+        client.get_waiter("function_updated_v2").wait(FunctionName=function["lambda_arn"])
 
 
 def write_stage_environment(stage: str, environment: dict[str, str], config_path: Path = CONFIG) -> None:
@@ -114,17 +133,28 @@ def main(argv: list[str] | None = None) -> int:
     environment = stack.environment(outputs)
     if args.public_base_url:
         environment["PUBLIC_BASE_URL"] = args.public_base_url
-    write_stage_environment(args.stage, environment)
+    for project in PROJECTS:
+        write_stage_environment(args.stage, environment, project.directory / ".chalice" / "config.json")
     print(json.dumps(outputs, indent=2))
     if args.skip_chalice:
         return 0
-    status = subprocess.call(["chalice", "deploy", "--stage", args.stage])  # noqa: S603, S607
-    if status == 0:
-        stage_name = json.loads(CONFIG.read_text()).get("api_gateway_stage", "api")
-        put_gateway_responses(deployed_rest_api(args.stage), stage_name)
-        edge_outputs = edge.deploy(deployed_rest_api(args.stage), stage=args.stage, stage_name=stage_name)
-        print(json.dumps(edge_outputs, indent=2))
-    return status
+    for project in PROJECTS:
+        status = subprocess.call(["chalice", "deploy", "--stage", args.stage], cwd=project.directory)  # noqa: S603, S607
+        if status != 0:
+            return status
+    bundles = build(args.stage, BUILD)
+    stage_name = json.loads(CONFIG.read_text()).get("api_gateway_stage", "api")
+    urls = {}
+    for project in PROJECTS:
+        ship_optimised(project, args.stage, bundles[project.name] / "deployment.zip")
+        deployed_dir = project.directory / ".chalice" / "deployed"
+        put_gateway_responses(deployed_rest_api(args.stage, deployed_dir), stage_name)
+        urls[project.name] = _deployed(args.stage, deployed_dir, "rest_api")[0]["rest_api_url"]
+    edge_outputs = edge.deploy(deployed_rest_api(args.stage), stage=args.stage, stage_name=stage_name)
+    print(json.dumps(edge_outputs, indent=2))
+    print(f"public API: {urls['public']}\nadmin API:  {urls['admin']}")
+    print(f"igny8-plugins --api {urls['public']} --admin-api {urls['admin']} --auth iam status <slug>")
+    return 0
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import json
 import py_compile
 import shutil
 import subprocess
@@ -30,6 +31,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The Lambda runtime these artefacts are compiled for (``.chalice/config.json`` has no override).
@@ -47,6 +49,11 @@ class Project:
     name: str
     directory: Path
     keeps_sdk: bool
+
+    @property
+    def app_name(self) -> str:
+        config: dict[str, Any] = json.loads((self.directory / ".chalice" / "config.json").read_text())
+        return str(config["app_name"])
 
 
 PROJECTS = (

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from infra.deploy import ship_optimised
+from infra.package import Project
 from infra.stack import load_template
 from tests.infra.test_cfn_lint import cfn_lint
 
@@ -200,3 +202,34 @@ def test_the_admin_api_writes_release_state_but_no_package_and_no_signing_key(pa
     assert secrets and all("signing-keys" in r and "root" not in r for r in secrets), (
         "no function reads the root"
     )
+
+
+def test_every_deployed_function_gets_the_optimised_bundle(tmp_path: Path) -> None:
+    """After ``chalice deploy``, each function of the project (all of them, found in Chalice's
+    deployed record) runs the optimised bundle, and only once it is in place does the deploy go on."""
+    deployed = tmp_path / ".chalice" / "deployed"
+    deployed.mkdir(parents=True)
+    arns = [
+        f"arn:aws:lambda:us-east-1:1:function:igny8-plugins-admin-dev{suffix}"
+        for suffix in ("", "-package_sources")
+    ]
+    record = {"resources": [{"resource_type": "lambda_function", "lambda_arn": arn} for arn in arns]}
+    record["resources"].append({"resource_type": "rest_api", "rest_api_id": "abc"})
+    (deployed / "dev.json").write_text(json.dumps(record))
+    bundle = tmp_path / "deployment.zip"
+    bundle.write_bytes(b"PK optimised")
+    calls: list[tuple[str, str, bytes | None]] = []
+
+    class Lambda:
+        def update_function_code(self, FunctionName: str, ZipFile: bytes) -> None:
+            calls.append(("update", FunctionName, ZipFile))
+
+        def get_waiter(self, name: str) -> Any:
+            assert name == "function_updated_v2"
+            return type(
+                "Waiter", (), {"wait": lambda _self, FunctionName: calls.append(("wait", FunctionName, None))}
+            )()
+
+    ship_optimised(Project("admin", tmp_path, keeps_sdk=True), "dev", bundle, Lambda())
+
+    assert calls == [step for arn in arns for step in (("update", arn, b"PK optimised"), ("wait", arn, None))]
