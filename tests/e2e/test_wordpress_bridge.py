@@ -564,7 +564,10 @@ def test_the_constant_locks_the_server_url_and_uninstall_removes_everything(
     page, _ = _settings_form(site, session)
     assert "Set by IGNY8_BRIDGE_API_URL in wp-config.php." in page
     assert 'disabled="disabled"' in page
-    assert PLUGIN_FILE in site.refresh_updates()["no_update"]  # answered by the constant's server
+    # Answered by the constant's server: an offer, or no_update (an earlier test's 10 % rollout
+    # may or may not include this site).
+    updates = site.refresh_updates()
+    assert PLUGIN_FILE in {*(updates["no_update"] or {}), *(updates["response"] or {})}
 
     site.deactivate(PLUGIN_FILE)
     site.php("delete_plugins(array($args['file']));", args={"file": PLUGIN_FILE}, user=1)
@@ -614,24 +617,6 @@ def test_network_activated_on_multisite_one_connection_serves_the_network(
     assert site.refresh_updates()["response"][PLUGIN_FILE]["new_version"] == version
     sent = [r.url for r in site.http_log() if "/check-update/" in r.url]
     assert sent[-1].startswith(stack.api)
-
-
-# Last in this module: it spends 127.0.0.1's anonymous download allowance for the hour.
-def test_a_connected_site_updates_when_its_shared_address_has_spent_the_anonymous_allowance(
-    stack: Stack, wordpress_site_factory: SiteFactory
-) -> None:
-    bridged = _bridged(stack, wordpress_site_factory)
-    site = bridged.site
-    version = _release(stack)
-    site.refresh_updates()
-    anonymous = f"{stack.api}/plugins/{SLUG}/download/?version={version}"
-    codes = [requests.get(anonymous, allow_redirects=False, timeout=30).status_code for _ in range(31)]
-    assert codes[-1] == 429, "the neighbours behind this address spent the allowance"
-
-    answer = site.update_ajax(site.login(), PLUGIN_FILE, SLUG)
-
-    assert answer["success"] is True, answer
-    assert site.plugin_version_on_disk(PLUGIN_FILE) == version
 
 
 # ---- update answers: signed, expiring, never a downgrade -----------------------------------------
@@ -716,3 +701,21 @@ def test_a_man_in_the_middle_cannot_make_a_site_believe_an_update_answer(
         proxy.rewrite = None  # honest answers are believed again
         assert site.refresh_updates()["response"][PLUGIN_FILE]["new_version"] == offered
     _no_bridge_problems(site)
+
+
+# Last in this module: it spends 127.0.0.1's anonymous download allowance for the hour.
+def test_a_connected_site_updates_when_its_shared_address_has_spent_the_anonymous_allowance(
+    stack: Stack, wordpress_site_factory: SiteFactory
+) -> None:
+    bridged = _bridged(stack, wordpress_site_factory)
+    site = bridged.site
+    version = _release(stack)
+    site.refresh_updates()
+    anonymous = f"{stack.api}/plugins/{SLUG}/download/?version={version}"
+    codes = [requests.get(anonymous, allow_redirects=False, timeout=30).status_code for _ in range(31)]
+    assert codes[-1] == 429, "the neighbours behind this address spent the allowance"
+
+    answer = site.update_ajax(site.login(), PLUGIN_FILE, SLUG)
+
+    assert answer["success"] is True, answer
+    assert site.plugin_version_on_disk(PLUGIN_FILE) == version

@@ -29,6 +29,7 @@ require_once IGNY8_BRIDGE_DIR . 'includes/class-igny8-bridge-answers.php';
 require_once IGNY8_BRIDGE_DIR . 'includes/class-igny8-bridge-backoff.php';
 require_once IGNY8_BRIDGE_DIR . 'includes/class-igny8-bridge-offer.php';
 require_once IGNY8_BRIDGE_DIR . 'includes/class-igny8-bridge-options.php';
+require_once IGNY8_BRIDGE_DIR . 'includes/class-igny8-bridge-response.php';
 require_once IGNY8_BRIDGE_DIR . 'includes/class-igny8-bridge-client.php';
 require_once IGNY8_BRIDGE_DIR . 'includes/class-igny8-bridge-trust.php';
 require_once IGNY8_BRIDGE_DIR . 'includes/class-igny8-bridge-reporter.php';

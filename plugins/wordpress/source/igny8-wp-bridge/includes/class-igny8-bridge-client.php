@@ -39,21 +39,12 @@ final class Igny8_Bridge_Client {
 	private $trust = null;
 
 	/**
-	 * Told of each refused update answer (slug, message).
+	 * Update answers are believed only as $trust decides.
 	 *
-	 * @var callable|null
+	 * @param Igny8_Bridge_Trust $trust Certified keys and what the site believes.
 	 */
-	private $rejected = null;
-
-	/**
-	 * Update answers are believed only once verified by $trust; a refused one goes to $rejected.
-	 *
-	 * @param Igny8_Bridge_Trust $trust    Certified keys.
-	 * @param callable           $rejected Called with (slug, message) for each refused answer.
-	 */
-	public function verify_answers( Igny8_Bridge_Trust $trust, callable $rejected ) {
-		$this->trust    = $trust;
-		$this->rejected = $rejected;
+	public function verify_answers( Igny8_Bridge_Trust $trust ) {
+		$this->trust = $trust;
 	}
 
 	/**
@@ -117,10 +108,8 @@ final class Igny8_Bridge_Client {
 	}
 
 	/**
-	 * A check-update (with $version) or info answer once verified: signed by a certified
-	 * metadata key over the bytes received, not expired, about this plugin, and for check-update
-	 * neither older than the last one believed nor a downgrade. A refusal is reported (at most
-	 * once per check: WordPress' own throttle of update checks bounds them).
+	 * A check-update (with $version) or info answer as the site may believe it
+	 * (Igny8_Bridge_Trust::believe()), or a WP_Error when the service failed or was not believed.
 	 *
 	 * @param string      $slug    Plugin slug.
 	 * @param string      $path    Path under the API base, with query.
@@ -129,32 +118,11 @@ final class Igny8_Bridge_Client {
 	 */
 	private function verified( $slug, $path, $version = null ) {
 		$memo_key = 'signed:' . $path;
-		if ( array_key_exists( $memo_key, $this->memo ) ) {
-			return $this->memo[ $memo_key ];
+		if ( ! array_key_exists( $memo_key, $this->memo ) ) {
+			$received                 = $this->exchange( 'GET', $path, null, true );
+			$this->memo[ $memo_key ] = is_wp_error( $received ) || null === $this->trust ? Igny8_Bridge_Response::json( $received ) : $this->trust->believe( $slug, $received, $version );
 		}
-		$received = $this->exchange( 'GET', $path, null, true );
-		if ( is_wp_error( $received ) || null === $this->trust ) {
-			return $this->memo[ $memo_key ] = is_wp_error( $received ) ? $received : $received['json'];
-		}
-		$beliefs = (array) Igny8_Bridge_Options::get( 'igny8_bridge_beliefs', array() );
-		try {
-			$answer = $this->trust->answer( $received );
-			if ( null === $version ) {
-				if ( ! isset( $answer['slug'] ) || $answer['slug'] !== $slug ) {
-					throw new Igny8_Bridge_Verification_Error( 'The answer is about another plugin.' );
-				}
-				return $this->memo[ $memo_key ] = $answer;
-			}
-			$belief           = isset( $beliefs[ $slug ] ) && is_array( $beliefs[ $slug ] ) ? $beliefs[ $slug ] : array();
-			$beliefs[ $slug ] = Igny8_Bridge_Answers::accept_check( $answer, $slug, $version, $belief, time() );
-		} catch ( Igny8_Bridge_Verification_Error $error ) {
-			/* translators: 1: plugin slug, 2: why */
-			$message = sprintf( __( 'IGNY8 Bridge refused the service\'s update answer for %1$s: %2$s Nothing was installed from it; the last verified answer stands.', 'igny8-wp-bridge' ), $slug, $error->getMessage() );
-			call_user_func( $this->rejected, $slug, $message );
-			return $this->memo[ $memo_key ] = new WP_Error( 'igny8_bridge_answer_refused', $message );
-		}
-		Igny8_Bridge_Options::set( 'igny8_bridge_beliefs', $beliefs );
-		return $this->memo[ $memo_key ] = $answer;
+		return $this->memo[ $memo_key ];
 	}
 
 	/**
@@ -294,8 +262,7 @@ final class Igny8_Bridge_Client {
 	 * @return array|WP_Error
 	 */
 	private function send( $method, $path, $body, $honour_backoff ) {
-		$received = $this->exchange( $method, $path, $body, $honour_backoff );
-		return is_wp_error( $received ) ? $received : $received['json'];
+		return Igny8_Bridge_Response::json( $this->exchange( $method, $path, $body, $honour_backoff ) );
 	}
 
 	/**
@@ -342,76 +309,13 @@ final class Igny8_Bridge_Client {
 			$args['body']                    = wp_json_encode( $body );
 		}
 		$response = wp_remote_request( Igny8_Bridge_Options::api_url() . $path, $args );
-		$result   = self::parse( $response );
-		if ( is_wp_error( $result ) && self::server_failed( $result ) ) {
+		$result   = Igny8_Bridge_Response::read( $response );
+		if ( Igny8_Bridge_Response::server_failed( $result ) ) {
 			Igny8_Bridge_Options::set( 'igny8_bridge_backoff', Igny8_Bridge_Backoff::failed( $state, time(), $result->get_error_message() ) );
-		} elseif ( ! empty( $state ) && ! self::server_failed( $result ) ) {
+		} elseif ( ! empty( $state ) && ! Igny8_Bridge_Response::server_failed( $result ) ) {
 			Igny8_Bridge_Options::delete( 'igny8_bridge_backoff' );
 		}
-		if ( is_wp_error( $result ) ) {
-			return $result;
-		}
-		return array(
-			'json'      => $result,
-			'raw'       => (string) wp_remote_retrieve_body( $response ),
-			'signature' => (string) wp_remote_retrieve_header( $response, 'x-igny8-signature' ),
-			'key_id'    => (string) wp_remote_retrieve_header( $response, 'x-igny8-key-id' ),
-		);
-	}
-
-	/**
-	 * A response as a JSON object, or a WP_Error saying what the service said or did wrong.
-	 *
-	 * @param array|WP_Error $response wp_remote_request()'s result.
-	 * @return array|WP_Error
-	 */
-	private static function parse( $response ) {
-		if ( is_wp_error( $response ) ) {
-			return new WP_Error( 'igny8_bridge_unreachable', $response->get_error_message(), array( 'server_failed' => true ) );
-		}
-		$status = (int) wp_remote_retrieve_response_code( $response );
-		$raw    = (string) wp_remote_retrieve_body( $response );
-		if ( 204 === $status ) {
-			return array();
-		}
-		$json = json_decode( $raw, true );
-		if ( $status >= 200 && $status < 300 ) {
-			return is_array( $json )
-				? $json
-				: new WP_Error( 'igny8_bridge_bad_answer', __( 'The IGNY8 plugin service sent an unreadable answer.', 'igny8-wp-bridge' ), array( 'server_failed' => true ) );
-		}
-		$message = is_array( $json ) && isset( $json['error']['message'] ) && is_string( $json['error']['message'] )
-			? $json['error']['message']
-			: sprintf( 'HTTP %d', $status );
-		$code    = is_array( $json ) && isset( $json['error']['code'] ) && is_string( $json['error']['code'] ) ? $json['error']['code'] : 'http_' . $status;
-		return new WP_Error(
-			'igny8_bridge_' . sanitize_key( $code ),
-			sprintf(
-				/* translators: 1: HTTP status, 2: the service's message */
-				__( 'The IGNY8 plugin service refused (%1$d): %2$s', 'igny8-wp-bridge' ),
-				$status,
-				wp_strip_all_tags( $message )
-			),
-			array(
-				'status'        => $status,
-				'server_failed' => $status >= 500 || 429 === $status || 401 === $status,
-			)
-		);
-	}
-
-	/**
-	 * Whether an error means "stop asking for a while": the server is down, overloaded, answers
-	 * garbage, or refuses this site's key (asking again changes nothing until an admin acts).
-	 *
-	 * @param mixed $result A parse() result.
-	 * @return bool
-	 */
-	private static function server_failed( $result ) {
-		if ( ! is_wp_error( $result ) ) {
-			return false;
-		}
-		$data = $result->get_error_data();
-		return is_array( $data ) && ! empty( $data['server_failed'] );
+		return is_wp_error( $result ) ? $result : Igny8_Bridge_Response::received( $response, $result );
 	}
 
 	/**

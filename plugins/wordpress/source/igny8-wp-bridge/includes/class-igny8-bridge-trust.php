@@ -21,23 +21,55 @@ final class Igny8_Bridge_Trust {
 	private $client;
 
 	/**
+	 * Told of each refused update answer (slug, message): the reporter's health error.
+	 *
+	 * @var callable
+	 */
+	private $rejected;
+
+	/**
 	 * Constructor.
 	 *
-	 * @param Igny8_Bridge_Client $client HTTP client.
+	 * @param Igny8_Bridge_Client $client   HTTP client.
+	 * @param callable            $rejected Called with (slug, message) for each refused answer.
 	 */
-	public function __construct( Igny8_Bridge_Client $client ) {
-		$this->client = $client;
+	public function __construct( Igny8_Bridge_Client $client, callable $rejected ) {
+		$this->client   = $client;
+		$this->rejected = $rejected;
 	}
 
 	/**
-	 * An answer's JSON once its signature by a certified metadata key and its expiry hold.
+	 * A check-update (with $version) or info answer as received, once the site may believe it:
+	 * signed by a certified metadata key over the bytes received, not expired, about this plugin,
+	 * and for check-update neither older than the last one believed nor a downgrade
+	 * (Igny8_Bridge_Answers). A refusal is reported, at most once per check (WordPress' own
+	 * throttle of update checks bounds them), and changes nothing.
 	 *
-	 * @param array $signed raw body, signature and key_id as received.
-	 * @return array
-	 * @throws Igny8_Bridge_Verification_Error When it does not hold.
+	 * @param string      $slug     Plugin slug.
+	 * @param array       $received Igny8_Bridge_Response::received().
+	 * @param string|null $version  The installed version a check-update asked about.
+	 * @return array|WP_Error
 	 */
-	public function answer( array $signed ) {
-		return Igny8_Bridge_Answers::verify( $signed['raw'], $signed['signature'], $signed['key_id'], $this->keys( $signed['key_id'] ), time() );
+	public function believe( $slug, array $received, $version ) {
+		$beliefs = (array) Igny8_Bridge_Options::get( 'igny8_bridge_beliefs', array() );
+		try {
+			$answer = Igny8_Bridge_Answers::verify( $received['raw'], $received['signature'], $received['key_id'], $this->keys( $received['key_id'] ), time() );
+			if ( null === $version ) {
+				if ( ! isset( $answer['slug'] ) || $answer['slug'] !== $slug ) {
+					throw new Igny8_Bridge_Verification_Error( 'The answer is about another plugin.' );
+				}
+				return $answer;
+			}
+			$belief           = isset( $beliefs[ $slug ] ) && is_array( $beliefs[ $slug ] ) ? $beliefs[ $slug ] : array();
+			$beliefs[ $slug ] = Igny8_Bridge_Answers::accept_check( $answer, $slug, $version, $belief, time() );
+		} catch ( Igny8_Bridge_Verification_Error $error ) {
+			/* translators: 1: plugin slug, 2: why */
+			$message = sprintf( __( 'IGNY8 Bridge refused the service\'s update answer for %1$s: %2$s Nothing was installed from it; the last verified answer stands.', 'igny8-wp-bridge' ), $slug, $error->getMessage() );
+			call_user_func( $this->rejected, $slug, $message );
+			return new WP_Error( 'igny8_bridge_answer_refused', $message );
+		}
+		Igny8_Bridge_Options::set( 'igny8_bridge_beliefs', $beliefs );
+		return $answer;
 	}
 
 	/**

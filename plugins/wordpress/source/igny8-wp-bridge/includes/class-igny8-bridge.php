@@ -53,9 +53,9 @@ final class Igny8_Bridge {
 	private function __construct() {
 		$this->client   = new Igny8_Bridge_Client();
 		$this->reporter = new Igny8_Bridge_Reporter( $this->client );
-		$trust          = new Igny8_Bridge_Trust( $this->client );
 		// Update answers are believed only once verified; a refusal is reported as a health error.
-		$this->client->verify_answers( $trust, array( $this->reporter, 'verification_failed' ) );
+		$trust = new Igny8_Bridge_Trust( $this->client, array( $this->reporter, 'verification_failed' ) );
+		$this->client->verify_answers( $trust );
 		$this->updates = new Igny8_Bridge_Updates( $this->client, $this->reporter, $trust );
 		$this->settings = new Igny8_Bridge_Settings( $this->client );
 	}
