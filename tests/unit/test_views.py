@@ -163,6 +163,7 @@ def test_a_version_shows_the_keys_the_cli_reads_with_the_seeds_names_and_none_of
         "text_domain": "igny8-bridge",
         "source_key": "sources/wordpress/igny8-bridge/1.2.0/x.zip",
         "source_version_id": "v1",
+        "rollout": None,
         "failure_code": None,
         "failure_reason": None,
         "stamped": ["igny8-bridge.php"],
@@ -276,7 +277,7 @@ def test_every_answer_matches_its_schema_which_lists_every_key_it_has_and_no_hid
 
 def test_the_schemas_describe_the_fields_and_name_what_they_refer_to() -> None:
     schemas = view_schemas(ref_template="#/$defs/{model}")
-    assert set(schemas) == {t.__name__ for t in VIEWED} | {"Failure", "Status", "Platform"}
+    assert set(schemas) == {t.__name__ for t in VIEWED} | {"Failure", "Status", "Platform", "RolloutPlan"}
     version = schemas["PluginVersion"]["properties"]
     assert "SHA-384" in version["sha384"]["description"]
     assert version["created_at"] == {
