@@ -74,6 +74,12 @@ class Settings:
     #: Secrets Manager secret with the metadata key that signs check-update and info answers
     #: (the only private key the public API may read); unset: answers go out unsigned.
     metadata_key_secret: str = ""
+    #: The console's people (the template's AdminUserPool) and its public app client; unset: no
+    #: one can sign in to the console (the CLI's credentials still work).
+    user_pool_id: str = ""
+    user_pool_client_id: str = ""
+    #: Where AWS is when it is not AWS (moto, on the local stack): the pool's keys are read there.
+    aws_endpoint_url: str = ""
 
 
 def _env(name: str, default: str | None = None) -> str:
@@ -166,6 +172,9 @@ def load_settings() -> Settings:
         user_downloads_per_hour=_int_or("USER_DOWNLOADS_PER_HOUR", 10),
         hot_cache_seconds=_int_or("HOT_CACHE_SECONDS", 10, least=0),
         metadata_key_secret=os.environ.get("METADATA_KEY_SECRET", ""),
+        user_pool_id=os.environ.get("USER_POOL_ID", ""),
+        user_pool_client_id=os.environ.get("USER_POOL_CLIENT_ID", ""),
+        aws_endpoint_url=os.environ.get("AWS_ENDPOINT_URL", ""),
     )
 
 

@@ -18,6 +18,8 @@ import boto3
 import yaml
 from botocore.exceptions import ClientError, WaiterError
 
+from infra import people
+
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation.client import CloudFormationClient
     from mypy_boto3_cloudformation.type_defs import ParameterTypeDef, WaiterConfigTypeDef
@@ -44,6 +46,8 @@ OUTPUT_ENV: dict[str, str] = {
     "AppTokenSecretName": "APP_TOKEN_SECRET",
     "AppOriginsAllowed": "APP_ORIGINS",
     "MetadataKeySecretName": "METADATA_KEY_SECRET",
+    people.POOL_ID_OUTPUT: "USER_POOL_ID",
+    people.CLIENT_ID_OUTPUT: "USER_POOL_CLIENT_ID",
 }
 
 _BUCKET_RESOURCE = "ArtifactsBucket"
@@ -51,7 +55,12 @@ _BUCKET_RESOURCE = "ArtifactsBucket"
 #: Resource types moto's CloudFormation skips with a UserWarning. The two resource policies are not
 #: enforced by moto anyway; secrets are created afterwards from their template properties.
 _SECRET_TYPE = "AWS::SecretsManager::Secret"  # noqa: S105 - a resource type, not a secret
-_MOTO_SKIPPED_TYPES = ("AWS::SQS::QueuePolicy", "AWS::S3::BucketPolicy", _SECRET_TYPE)
+_MOTO_SKIPPED_TYPES = (
+    "AWS::SQS::QueuePolicy",
+    "AWS::S3::BucketPolicy",
+    _SECRET_TYPE,
+    *people.MOTO_SKIPPED_TYPES,
+)
 
 #: Real stacks take minutes (tables, bucket); moto's finish before the first poll.
 _WAITER_CONFIG: WaiterConfigTypeDef = {"Delay": 5, "MaxAttempts": 180}
@@ -101,16 +110,21 @@ def deploy(
     template = load_template()
     _apply_bucket_settings_moto_ignores(session.client("s3", endpoint_url=endpoint_url), template, outputs)
     _create_secrets_moto_skips(session.client("secretsmanager", endpoint_url=endpoint_url), template, outputs)
-    return outputs
+    cognito = session.client("cognito-idp", endpoint_url=endpoint_url)
+    people.create_pool_moto_skips(cognito, template, outputs)
+    return {**outputs, **people.pool_ids(cognito, outputs)}
 
 
 def stack_outputs(
     stage: str, session: boto3.session.Session | None = None, *, endpoint_url: str | None = None
 ) -> dict[str, str]:
-    """The outputs of the deployed stack of ``stage``: where every resource name is read from."""
-    cfn = (session or boto3.session.Session()).client("cloudformation", endpoint_url=endpoint_url)
+    """The outputs of the deployed stack of ``stage``: where every resource name is read from
+    (plus the user pool's ids, found by the names it outputs: ``infra/people.py``)."""
+    session = session or boto3.session.Session()
+    cfn = session.client("cloudformation", endpoint_url=endpoint_url)
     stack = cfn.describe_stacks(StackName=f"igny8-plugins-{stage}")["Stacks"][0]
-    return {out["OutputKey"]: out["OutputValue"] for out in stack.get("Outputs", [])}
+    outputs = {out["OutputKey"]: out["OutputValue"] for out in stack.get("Outputs", [])}
+    return {**outputs, **people.pool_ids(session.client("cognito-idp", endpoint_url=endpoint_url), outputs)}
 
 
 def environment(outputs: Mapping[str, str]) -> dict[str, str]:

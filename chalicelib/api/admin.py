@@ -32,6 +32,7 @@ from chalicelib.logic.commands import (
 from chalicelib.logic.model import AuditEntry, Platform, Plugin, PluginVersion, Site, iso
 from chalicelib.logic.plugins import configure, create_plugin
 from chalicelib.logic.releases import TRANSITIONS, Releases
+from chalicelib.logic.roles import ACTION_ROLES, Role
 from chalicelib.logic.stats import plugin_stats
 
 admin = Blueprint(__name__)
@@ -85,7 +86,7 @@ def _releases(actor: str) -> Releases:
     return Releases(repository(), store(), now(), actor=actor)
 
 
-@route(admin, "/admin/plugins", auth=Auth.ADMIN, response=answer(plugins=list_of(Plugin)))
+@route(admin, "/admin/plugins", auth=Auth.ADMIN, role=Role.VIEWER, response=answer(plugins=list_of(Plugin)))
 def list_plugins(actor: str) -> dict[str, Any]:
     """Every plugin, on every platform."""
     repo = repository()
@@ -98,6 +99,7 @@ def list_plugins(actor: str) -> dict[str, Any]:
     "/admin/plugins",
     methods=("POST",),
     auth=Auth.ADMIN,
+    role=Role.RELEASER,
     body=CreatePlugin,
     response=_PLUGIN,
     status=201,
@@ -112,6 +114,7 @@ def create_plugin_view(actor: str, body: CreatePlugin) -> Response:
     admin,
     "/admin/plugins/{slug}",
     auth=Auth.ADMIN,
+    role=Role.VIEWER,
     response=answer(plugin=ref(Plugin), versions=list_of(PluginVersion)),
 )
 def plugin_status(slug: str, actor: str) -> dict[str, Any]:
@@ -125,6 +128,7 @@ def plugin_status(slug: str, actor: str) -> dict[str, Any]:
     "/admin/plugins/{slug}/versions",
     methods=("POST",),
     auth=Auth.ADMIN,
+    role=Role.RELEASER,
     body=CreateVersion,
     response=_VERSION,
     status=201,
@@ -140,6 +144,7 @@ def create_version(slug: str, actor: str, body: CreateVersion) -> Response:
     "/admin/plugins/{slug}/versions/{version}/upload",
     methods=("POST",),
     auth=Auth.ADMIN,
+    role=Role.RELEASER,
     body=UploadRequest,
     response=answer(
         url={"type": "string", "format": "uri"},
@@ -192,6 +197,8 @@ for _action in TRANSITIONS:
         f"/admin/plugins/{{slug}}/versions/{{version}}/{_action}",
         methods=("POST",),
         auth=Auth.ADMIN,
+        role=ACTION_ROLES[_action],
+        forcing=Role.ADMIN,
         body=ReleaseSettings,
         response=answer(
             ("installations_notified",),
@@ -206,6 +213,8 @@ for _action in TRANSITIONS:
     "/admin/plugins/{slug}/versions/{version}",
     methods=("PATCH",),
     auth=Auth.ADMIN,
+    role=Role.RELEASER,
+    forcing=Role.ADMIN,
     body=ReleaseSettings,
     response=_VERSION,
 )
@@ -219,6 +228,7 @@ def configure_version(slug: str, version: str, actor: str, body: ReleaseSettings
     "/admin/plugins/{slug}/rollback",
     methods=("POST",),
     auth=Auth.ADMIN,
+    role=Role.ADMIN,
     body=Rollback,
     status=202,
     response=answer(
@@ -242,6 +252,7 @@ def rollback(slug: str, actor: str, body: Rollback) -> Response:
     "/admin/plugins/{slug}",
     methods=("PATCH",),
     auth=Auth.ADMIN,
+    role=Role.ADMIN,
     body=ConfigurePlugin,
     response=_PLUGIN,
 )
@@ -251,13 +262,15 @@ def configure_plugin(slug: str, actor: str, body: ConfigurePlugin) -> dict[str, 
     return {"plugin": plugin_json(configure(repository(), slug, body, now(), actor))}
 
 
-@route(admin, "/admin/plugins/{slug}/stats", auth=Auth.ADMIN, query=StatsQuery, response=_STATS)
+@route(
+    admin, "/admin/plugins/{slug}/stats", auth=Auth.ADMIN, role=Role.VIEWER, query=StatsQuery, response=_STATS
+)
 def stats(slug: str, actor: str, query: StatsQuery) -> dict[str, Any]:
     """Downloads, installations, health and adoption over the last ``days``."""
     return plugin_stats(repository(), find_plugin(slug, active_only=False).slug, now(), query.days)
 
 
-@route(admin, "/admin/sites", auth=Auth.ADMIN, response=answer(sites=list_of(Site)))
+@route(admin, "/admin/sites", auth=Auth.ADMIN, role=Role.VIEWER, response=answer(sites=list_of(Site)))
 def list_sites(actor: str) -> dict[str, Any]:
     """Every site allowed to call the site routes (never a key, only its first characters)."""
     return {"sites": [site_json(s) for s in repository().sites()]}
@@ -268,6 +281,7 @@ def list_sites(actor: str) -> dict[str, Any]:
     "/admin/sites",
     methods=("POST",),
     auth=Auth.ADMIN,
+    role=Role.ADMIN,
     body=CreateSite,
     status=201,
     response=answer(site=ref(Site), api_key=_TEXT),
@@ -283,6 +297,7 @@ def create_site(actor: str, body: CreateSite) -> Response:
     "/admin/sites/{site_id}/rotate",
     methods=("POST",),
     auth=Auth.ADMIN,
+    role=Role.ADMIN,
     response=answer(site=ref(Site), api_key=_TEXT, previous_key_valid_until={"type": ["string", "null"]}),
 )
 def rotate_site(site_id: str, actor: str) -> dict[str, Any]:
@@ -300,6 +315,7 @@ def rotate_site(site_id: str, actor: str) -> dict[str, Any]:
     "/admin/sites/{site_id}/revoke",
     methods=("POST",),
     auth=Auth.ADMIN,
+    role=Role.ADMIN,
     response=answer(site=ref(Site)),
 )
 def revoke_site(site_id: str, actor: str) -> dict[str, Any]:
@@ -307,7 +323,13 @@ def revoke_site(site_id: str, actor: str) -> dict[str, Any]:
     return {"site": site_json(sites(actor).revoke(site_id))}
 
 
-@route(admin, "/admin/plugins/{slug}/audit", auth=Auth.ADMIN, response=answer(entries=list_of(AuditEntry)))
+@route(
+    admin,
+    "/admin/plugins/{slug}/audit",
+    auth=Auth.ADMIN,
+    role=Role.VIEWER,
+    response=answer(entries=list_of(AuditEntry)),
+)
 def audit(slug: str, actor: str) -> dict[str, Any]:
     """Who changed what and when, newest first."""
     entries = repository().audit(slug)

@@ -1,4 +1,4 @@
-"""Who is asking: the admin principal, the site whose key a request carries, or the IGNY8 app's
+"""Who is asking: the admin principal or person, the site whose key a request carries, or the IGNY8 app's
 user its backend vouched for.
 
 Routes never read credentials themselves: ``api/routing.py`` calls these, according to the auth
@@ -12,10 +12,11 @@ from datetime import timedelta
 from chalice.app import Request
 
 from chalicelib.adapters import app_token_keys, now, repository
-from chalicelib.api.auth import require_admin
+from chalicelib.api.auth import machine_person, session_person
 from chalicelib.api.http import hot
 from chalicelib.logic.apptoken import AppUser, verify
 from chalicelib.logic.model import Site
+from chalicelib.logic.roles import Person
 from chalicelib.logic.sites import Sites
 from chalicelib.settings import get_settings
 
@@ -29,9 +30,12 @@ def sites(actor: str = "") -> Sites:
     return Sites(repository(), now(), overlap, actor)
 
 
-def admin_actor(request: Request) -> str:
-    """The admin's identity for the audit trail, or ``Unauthorized``."""
-    return require_admin(get_settings(), request.context, request.headers)
+def admin_person(request: Request, *, console: bool) -> Person:
+    """Who is calling the admin API and their role: a person's console session (``console``),
+    else the CLI's credentials; ``Unauthorized``/``Forbidden`` otherwise."""
+    if console:
+        return session_person(request.headers, request.method)
+    return machine_person(get_settings(), request.context, request.headers)
 
 
 def site_of(request: Request) -> Site:

@@ -24,6 +24,7 @@ from chalicelib.api.bodies import UnsupportedMediaType
 from chalicelib.logic.errors import (
     Conflict,
     DomainError,
+    Forbidden,
     Gone,
     InvalidInput,
     NotFound,
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 STATUS: dict[type[DomainError], int] = {
     InvalidInput: 400,
     Unauthorized: 401,
+    Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
     Gone: 410,

@@ -66,6 +66,15 @@ SECURITY_SCHEMES: dict[str, Any] = {
             "secret (README: App tokens). Invalid: 401 invalid_app_token; lapsed: 401 expired_app_token."
         ),
     },
+    "consoleSession": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "igny8_session",
+        "description": (
+            "A person signed in to the console (POST /admin/console/session): the user pool's access "
+            "token, HttpOnly. Requests that change anything also send the session's X-CSRF-Token."
+        ),
+    },
     "adminToken": {
         "type": "http",
         "scheme": "bearer",
@@ -79,6 +88,8 @@ _SECURITY: dict[Auth, list[dict[str, list[str]]]] = {
     Auth.SITE: [_SITE],
     Auth.ADMIN: [{"sigv4": []}, {"adminToken": []}],
     Auth.ADMIN_PAGE: [{"sigv4": []}, {"adminToken": []}],
+    Auth.SESSION: [{"consoleSession": []}],
+    Auth.SESSION_PAGE: [{}, {"consoleSession": []}],
 }
 
 
@@ -196,6 +207,10 @@ def _operation(spec: RouteSpec, refs: dict[tuple[type[BaseModel], str], dict[str
         operation["description"] = description.strip()
     if spec.auth in (Auth.ADMIN, Auth.ADMIN_PAGE):
         operation["x-amazon-apigateway-auth"] = {"type": "AWS_IAM"}
+    if spec.role is not None:
+        operation["x-igny8-role"] = spec.role.value
+    if spec.forcing is not None:
+        operation["x-igny8-force-role"] = spec.forcing.value
     if spec.body is not None:
         schema = refs[(spec.body, "validation")]
         required = bool(spec.body.model_json_schema().get("required"))

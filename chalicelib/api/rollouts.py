@@ -17,6 +17,7 @@ from chalicelib.logic.guard.plan import Rollouts
 from chalicelib.logic.guard.report import rollout_report
 from chalicelib.logic.model import PluginVersion
 from chalicelib.logic.releases import Releases
+from chalicelib.logic.roles import Role
 
 rollouts = Blueprint(__name__)
 
@@ -38,6 +39,8 @@ def _rollouts(actor: str) -> Rollouts:
     "/admin/plugins/{slug}/versions/{version}/rollout",
     methods=("POST",),
     auth=Auth.ADMIN,
+    role=Role.RELEASER,
+    forcing=Role.ADMIN,
     body=StartRollout,
     response=_VERSION,
 )
@@ -52,6 +55,7 @@ def start_rollout(slug: str, version: str, actor: str, body: StartRollout) -> di
     "/admin/plugins/{slug}/versions/{version}/resume",
     methods=("POST",),
     auth=Auth.ADMIN,
+    role=Role.RELEASER,
     response=_VERSION,
 )
 def resume_rollout(slug: str, version: str, actor: str) -> dict[str, Any]:
@@ -59,7 +63,7 @@ def resume_rollout(slug: str, version: str, actor: str) -> dict[str, Any]:
     return {"version": version_json(_rollouts(actor).resume(slug, version))}
 
 
-@route(rollouts, "/admin/plugins/{slug}/rollouts", auth=Auth.ADMIN, response=_REPORT)
+@route(rollouts, "/admin/plugins/{slug}/rollouts", auth=Auth.ADMIN, role=Role.VIEWER, response=_REPORT)
 def rollout_status(slug: str, actor: str) -> dict[str, Any]:
     """Each planned rollout: plan, live gate verdict, halt evidence, funnel per step with the
     previous version's, and the timeline of its steps."""

@@ -25,12 +25,13 @@ from pydantic import BaseModel, ConfigDict, create_model
 
 from chalicelib.api.auth import iam
 from chalicelib.api.bodies import parse_body, parse_query
-from chalicelib.api.callers import admin_actor, app_user, claimed_site, site_of
+from chalicelib.api.callers import admin_person, app_user, claimed_site, site_of
 from chalicelib.api.cors import preflight, with_cors
 from chalicelib.api.errors import internal_error, refusal
 from chalicelib.logic.commands import parse
 from chalicelib.logic.errors import DomainError
 from chalicelib.logic.fields import SiteId, Slug, Version
+from chalicelib.logic.roles import Person, Role, require
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -48,6 +49,17 @@ class Auth(StrEnum):
     ADMIN = "admin"
     #: As ADMIN, but the view decides what an unauthenticated browser sees (a login page).
     ADMIN_PAGE = "admin-page"
+    #: A person signed in to the console: the session cookie, plus the CSRF token on changes.
+    #: Every ADMIN route is also served this way, under ``CONSOLE_PREFIX``.
+    SESSION = "session"
+    #: As SESSION, but the view decides what an unauthenticated browser sees (the sign-in page).
+    SESSION_PAGE = "session-page"
+
+
+#: Where the admin API is served to people (no API Gateway authorizer: a browser cannot sign).
+CONSOLE_PREFIX = "/admin/console"
+#: Auths whose callers are checked against a route's role.
+_PERSONS = (Auth.ADMIN, Auth.SESSION)
 
 
 #: The type of each path parameter, by name (a route may override: ``{slug}`` is a platform once).
@@ -80,6 +92,10 @@ class RouteSpec:
     app: bool = False
     #: What a caller with an app token gets instead of ``response`` (status 200), if different.
     app_response: type[BaseModel] | None = None
+    #: The least role that may call this admin route.
+    role: Role | None = None
+    #: The role a body asking ``force_update`` needs, when more than ``role``.
+    forcing: Role | None = None
 
 
 REGISTRY: list[RouteSpec] = []
@@ -102,13 +118,20 @@ def route(
     cors: bool = False,
     app: bool = False,
     app_response: type[BaseModel] | None = None,
+    role: Role | None = None,
+    forcing: Role | None = None,
 ) -> Callable[[View], View]:
     """Declare ``path`` on ``blueprint``: the view receives its path parameters typed, plus, when
     declared, ``actor`` (admin), ``caller`` (site), ``query`` and ``body`` as parsed models.
     ``own_body``: the view parses the declared body itself (to answer a browser with a page).
     ``cors``: the app's allowed origins may read the answers; the path's preflight is registered.
     ``app``: an app token is accepted in place of a site key; the view gets ``user`` (an
-    ``AppUser`` or None) and, for such a user, no body (the app's card posts none)."""
+    ``AppUser`` or None) and, for such a user, no body (the app's card posts none).
+    ``role``: required of every ADMIN route, checked right after the credentials; such a route is
+    served twice, to machines (``/admin/...``) and to people (``/admin/console/...``).
+    ``forcing``: the role a body with ``force_update`` set needs (checked once the body is read)."""
+    if (auth is Auth.ADMIN) != (role is not None):
+        raise TypeError(f"{path}: an admin route declares the role it needs, and only an admin route")
 
     def decorate(view: View) -> View:
         names = [part[1:-1] for part in path.split("/") if part.startswith("{")]
@@ -120,71 +143,83 @@ def route(
         )
         parsed_body = None if own_body else body
         _check_signature(view, names, auth, query, parsed_body, app=app)
-        for method in methods:
-            REGISTRY.append(
-                RouteSpec(
-                    path=path,
-                    method=method.lower(),
-                    name=view.__name__,
-                    tag=_tag(blueprint),
-                    doc=inspect.getdoc(view) or "",
-                    auth=auth,
-                    path_model=path_model,
-                    query=query,
-                    body=body,
-                    response=response,
-                    status=status,
-                    produces=produces,
-                    also=also,
-                    cors=cors,
-                    app=app,
-                    app_response=app_response,
-                )
-            )
-        if cors:
-            _register_preflight(blueprint, path, methods, path_model, view.__name__)
 
-        def _answer(request: Request, params: dict[str, Any]) -> Any:
-            try:
-                return view(
-                    **_inputs(
-                        request,
+        def _register(path: str, auth: Auth) -> None:
+            for method in methods:
+                REGISTRY.append(
+                    RouteSpec(
+                        path=path,
+                        method=method.lower(),
+                        name=view.__name__,
+                        tag=_tag(blueprint),
+                        doc=inspect.getdoc(view) or "",
                         auth=auth,
                         path_model=path_model,
-                        params=params,
                         query=query,
-                        body=parsed_body,
+                        body=body,
+                        response=response,
+                        status=status,
+                        produces=produces,
+                        also=also,
+                        cors=cors,
                         app=app,
+                        app_response=app_response,
+                        role=role,
+                        forcing=forcing,
                     )
                 )
-            except DomainError as exc:
-                refused = refusal(exc)
-                log.info(
-                    "refused",
-                    extra={
-                        "route": view.__name__,
-                        "status": refused.status_code,
-                        "reason": exc.code,
-                        **params,
-                    },
-                )
-                return refused
-            except Exception:
-                log.exception("unhandled error", extra={"route": view.__name__, **params})
-                return internal_error(request)
 
-        @functools.wraps(view)
-        def handle(**params: Any) -> Any:
-            request = blueprint.current_request
-            answer = _answer(request, params)
-            return with_cors(answer, request) if cors else answer
+            def _answer(request: Request, params: dict[str, Any]) -> Any:
+                try:
+                    return view(
+                        **_inputs(
+                            request,
+                            auth=auth,
+                            path_model=path_model,
+                            params=params,
+                            query=query,
+                            body=parsed_body,
+                            app=app,
+                            role=role,
+                            forcing=forcing,
+                        )
+                    )
+                except DomainError as exc:
+                    refused = refusal(exc)
+                    log.info(
+                        "refused",
+                        extra={
+                            "route": view.__name__,
+                            "status": refused.status_code,
+                            "reason": exc.code,
+                            **params,
+                        },
+                    )
+                    return refused
+                except Exception:
+                    log.exception("unhandled error", extra={"route": view.__name__, **params})
+                    return internal_error(request)
 
-        blueprint.route(
-            path,
-            methods=list(methods),
-            content_types=["*/*"],
-            authorizer=iam if auth in (Auth.ADMIN, Auth.ADMIN_PAGE) else None,
-        )(handle)
+            @functools.wraps(view)
+            def handle(**params: Any) -> Any:
+                request = blueprint.current_request
+                answer = _answer(request, params)
+                return with_cors(answer, request) if cors else answer
+
+            blueprint.route(
+                path,
+                methods=list(methods),
+                content_types=["*/*"],
+                authorizer=iam if auth in (Auth.ADMIN, Auth.ADMIN_PAGE) else None,
+            )(handle)
+
+        served = [(path, auth)]
+        if auth is Auth.ADMIN:
+            served.append((CONSOLE_PREFIX + path.removeprefix("/admin"), Auth.SESSION))
+        for served_path, served_auth in served:
+            _register(served_path, served_auth)
+        if cors:
+            _register_preflight(blueprint, path, methods, path_model, view.__name__)
         return view
 
     return decorate
@@ -233,13 +268,19 @@ def _inputs(
     query: type[BaseModel] | None,
     body: type[BaseModel] | None,
     app: bool,
+    role: Role | None,
+    forcing: Role | None,
 ) -> dict[str, Any]:
     inputs: dict[str, Any] = {}
+    person: Person | None = None
     user = app_user(request) if app else None
     if app:
         inputs["user"] = user
-    if auth is Auth.ADMIN:
-        inputs["actor"] = admin_actor(request)
+    if auth in _PERSONS:
+        person = admin_person(request, console=auth is Auth.SESSION)
+        if role is not None:
+            require(person, role)
+        inputs["actor"] = person.actor
     elif auth is Auth.SITE and user is None:
         inputs["caller"] = site_of(request)
     elif auth in (Auth.SITE, Auth.SITE_OPTIONAL):
@@ -250,6 +291,8 @@ def _inputs(
     if body is not None:
         content_type = request.headers.get("content-type")
         inputs["body"] = None if user is not None else parse_body(body, request.raw_body, content_type)
+        if forcing is not None and person is not None and getattr(inputs["body"], "force_update", None):
+            require(person, forcing)
     return inputs
 
 
@@ -259,7 +302,7 @@ def _check_signature(
     """A view takes exactly what its declaration gives it: a mismatch fails at import, not at a
     request."""
     given = set(names)
-    given |= {"actor"} if auth is Auth.ADMIN else set()
+    given |= {"actor"} if auth in _PERSONS else set()
     given |= {"caller"} if auth in (Auth.SITE, Auth.SITE_OPTIONAL) else set()
     given |= {"query"} if query is not None else set()
     given |= {"body"} if body is not None else set()

@@ -23,6 +23,12 @@ class Unauthorized(DomainError):
     code = "unauthorized"
 
 
+class Forbidden(DomainError):
+    """Who is asking is known, and may not do this."""
+
+    code = "forbidden"
+
+
 class NotFound(DomainError):
     code = "not_found"
 

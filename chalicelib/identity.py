@@ -1,0 +1,228 @@
+"""People's identities: the stage's Cognito user pool (``infra/template.yaml``: AdminUserPool).
+
+Two jobs, one per class. ``PoolTokens`` verifies an access token the pool issued, against the
+pool's published keys (JWKS), with no call to Cognito per request: RS256 only, this pool's issuer,
+this app client, ``token_use`` access, not expired. The keys are fetched once per container and
+again only when a token names a key id not yet seen (the pool rotated), at most once a minute.
+``PoolSessions`` signs a person in (``InitiateAuth`` with their password, which needs no AWS
+credentials: the app client is public) and out (``RevokeToken`` ends the refresh token and the
+access tokens issued with it; ``GlobalSignOut`` the rest).
+
+Deployed, the keys are at ``<issuer>/.well-known/jwks.json``; on the local stack moto serves the
+same document at ``<endpoint>/<pool id>/.well-known/jwks.json`` and signs its tokens with the key
+it lists, so the code path is the same: only the URL the keys come from differs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import boto3
+import jwt
+from botocore.exceptions import ClientError
+
+from chalicelib.logic.errors import InvalidInput, Unauthorized
+from chalicelib.logic.roles import Person, role_of
+from chalicelib.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+#: Seconds of clock difference tolerated on ``exp``/``iat`` (Cognito's and Lambda's clocks).
+LEEWAY = 30
+#: A token naming an unknown key refetches the keys at most this often (a forged ``kid`` cannot
+#: make every request fetch).
+REFETCH_SECONDS = 60
+_FETCH_TIMEOUT = 5
+
+
+@dataclass(frozen=True)
+class Pool:
+    """Where a pool's tokens come from and who they are for."""
+
+    region: str
+    pool_id: str
+    client_id: str
+    #: The service endpoint when it is not AWS (moto locally), else "".
+    endpoint_url: str = ""
+
+    @property
+    def issuer(self) -> str:
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.pool_id}"
+
+    @property
+    def jwks_url(self) -> str:
+        base = f"{self.endpoint_url.rstrip('/')}/{self.pool_id}" if self.endpoint_url else self.issuer
+        return f"{base}/.well-known/jwks.json"
+
+
+def fetch_json(url: str) -> dict[str, Any]:
+    """GET a JSON document (the pool's keys); http(s) only."""
+    if not url.startswith(("https://", "http://")):
+        raise ValueError(f"not an http(s) URL: {url}")
+    with urllib.request.urlopen(url, timeout=_FETCH_TIMEOUT) as answer:  # noqa: S310 - checked above
+        document: dict[str, Any] = json.load(answer)
+    return document
+
+
+class PoolTokens:
+    """Verifies the pool's access tokens; one per container (the keys are cached here)."""
+
+    def __init__(
+        self,
+        pool: Pool,
+        fetch: Callable[[str], dict[str, Any]] = fetch_json,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._pool = pool
+        self._fetch = fetch
+        self._clock = clock
+        self._keys: dict[str, Any] = {}
+        self._fetched_at = float("-inf")
+        self._lock = threading.Lock()
+
+    def person(self, token: str) -> Person:
+        """Who the token names and their role; ``Unauthorized`` for any token not good now."""
+        claims = self.claims(token)
+        return Person(actor=str(claims["username"]), role=role_of(claims.get("cognito:groups") or ()))
+
+    def claims(self, token: str) -> dict[str, Any]:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.InvalidTokenError as exc:
+            raise Unauthorized("the session is not valid: sign in again") from exc
+        if header.get("alg") != "RS256":
+            raise Unauthorized("the session is not valid: sign in again")
+        key = self._key(str(header.get("kid", "")))
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=["RS256"],
+                issuer=self._pool.issuer,
+                leeway=LEEWAY,
+                options={
+                    "require": ["exp", "iat", "iss", "token_use", "client_id", "username"],
+                    "verify_aud": False,
+                },
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthorized("the session has expired: sign in again", code="session_expired") from exc
+        except jwt.InvalidTokenError as exc:
+            log.info("session refused", extra={"reason": type(exc).__name__})
+            raise Unauthorized("the session is not valid: sign in again") from exc
+        if claims["token_use"] != "access" or claims["client_id"] != self._pool.client_id:  # noqa: S105
+            raise Unauthorized("the session is not valid: sign in again")
+        return claims
+
+    def _key(self, kid: str) -> Any:
+        with self._lock:
+            if kid not in self._keys and self._clock() - self._fetched_at >= REFETCH_SECONDS:
+                self._fetched_at = self._clock()
+                document = self._fetch(self._pool.jwks_url)
+                self._keys = {
+                    str(entry["kid"]): jwt.PyJWK(entry, algorithm="RS256").key
+                    for entry in document.get("keys", [])
+                    if entry.get("kty") == "RSA"
+                }
+                log.info("pool keys fetched", extra={"keys": len(self._keys), "url": self._pool.jwks_url})
+            key = self._keys.get(kid)
+        if key is None:
+            raise Unauthorized("the session is not valid: sign in again")
+        return key
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """What a sign-in gives: the access token (the session), its lifetime, the refresh token."""
+
+    access: str
+    expires_in: int
+    refresh: str
+
+
+class PoolSessions:
+    """Sign in and out against the pool, as its public app client."""
+
+    def __init__(self, pool: Pool, client: Any = None) -> None:
+        self._pool = pool
+        self._client = client or boto3.client(
+            "cognito-idp", region_name=pool.region, endpoint_url=pool.endpoint_url or None
+        )
+
+    def sign_in(self, username: str, password: str) -> Tokens:
+        """``Unauthorized`` for a wrong name or password (the same answer for both); a person who
+        must first set a new password is refused with what to do."""
+        try:
+            answer = self._client.initiate_auth(
+                ClientId=self._pool.client_id,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": username, "PASSWORD": password},
+            )
+        except ClientError as exc:
+            code = exc.response["Error"]["Code"]
+            if code in ("NotAuthorizedException", "UserNotFoundException", "UserNotConfirmedException"):
+                raise Unauthorized("the user name or password is not right") from exc
+            if code == "PasswordResetRequiredException":
+                raise Unauthorized(
+                    "this account's password must be reset: ask an admin", code="password_reset"
+                ) from exc
+            raise
+        if "AuthenticationResult" not in answer:
+            challenge = answer.get("ChallengeName", "")
+            raise InvalidInput(
+                f"this account must complete {challenge} first; an admin can set its password with "
+                "'aws cognito-idp admin-set-user-password --permanent'",
+                code="password_change_required",
+            )
+        result = answer["AuthenticationResult"]
+        return Tokens(result["AccessToken"], int(result["ExpiresIn"]), result.get("RefreshToken", ""))
+
+    def sign_out(self, access: str, refresh: str) -> None:
+        """End the session at the pool; a session already ended or expired is not an error."""
+        calls: list[Callable[[], Any]] = []
+        if refresh:
+            calls.append(lambda: self._client.revoke_token(Token=refresh, ClientId=self._pool.client_id))
+        if access:
+            calls.append(lambda: self._client.global_sign_out(AccessToken=access))
+        for call in calls:
+            try:
+                call()
+            except ClientError as exc:
+                log.info("sign-out call refused", extra={"reason": exc.response["Error"]["Code"]})
+
+
+def stage_pool() -> Pool:
+    """This stage's pool, from the settings; ``Unauthorized`` where none is configured."""
+    settings = get_settings()
+    if not settings.user_pool_id or not settings.user_pool_client_id:
+        raise Unauthorized("console sign-in is not configured on this stage (no user pool)")
+    return Pool(
+        settings.region, settings.user_pool_id, settings.user_pool_client_id, settings.aws_endpoint_url
+    )
+
+
+def tokens() -> PoolTokens:
+    """This container's verifier for the stage's pool (its keys cached with it)."""
+    return _tokens(stage_pool())
+
+
+def sessions() -> PoolSessions:
+    return _sessions(stage_pool())
+
+
+@lru_cache(maxsize=1)
+def _tokens(pool: Pool) -> PoolTokens:
+    return PoolTokens(pool)
+
+
+@lru_cache(maxsize=1)
+def _sessions(pool: Pool) -> PoolSessions:
+    return PoolSessions(pool)

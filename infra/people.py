@@ -1,0 +1,113 @@
+"""The console's user pool (``infra/template.yaml``: AdminUserPool, its client and role groups):
+what moto's CloudFormation lacks, the ids the functions need, and the local stack's first admin.
+
+moto's CloudFormation has no Cognito types (it skips them with a warning), so, as
+``infra/stack.py`` does for the bucket's settings and the secrets, the pool, client and groups
+are created from the template's own declarations where they are missing: on AWS, where
+CloudFormation made them, this finds them and does nothing. The template cannot output their ids
+(an output referring to a skipped resource empties every output on moto), so both stages look
+them up by the names the template outputs.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from collections.abc import Mapping
+from typing import Any
+
+#: Stack output -> the id it names, as ``infra/stack.py`` adds them to the outputs.
+POOL_NAME_OUTPUT = "UserPoolName"
+CLIENT_NAME_OUTPUT = "UserPoolClientName"
+POOL_ID_OUTPUT = "UserPoolId"
+CLIENT_ID_OUTPUT = "UserPoolClientId"
+
+_POOL_TYPE = "AWS::Cognito::UserPool"
+_CLIENT_TYPE = "AWS::Cognito::UserPoolClient"
+_GROUP_TYPE = "AWS::Cognito::UserPoolGroup"
+#: Resource types moto's CloudFormation skips (``infra/stack.py`` silences its warnings for them).
+MOTO_SKIPPED_TYPES = (_POOL_TYPE, _CLIENT_TYPE, _GROUP_TYPE)
+
+
+def create_pool_moto_skips(cognito: Any, template: Mapping[str, Any], outputs: Mapping[str, str]) -> None:
+    """Create the pool, its client and its groups from their template properties where missing."""
+    resources = template["Resources"]
+    pool_properties = _only(resources, _POOL_TYPE)
+    name = outputs[POOL_NAME_OUTPUT]
+    pool_id = _pool_id(cognito, name)
+    if pool_id is None:
+        properties = {k: v for k, v in pool_properties.items() if k != "UserPoolName"}
+        pool_id = str(cognito.create_user_pool(PoolName=name, **properties)["UserPool"]["Id"])
+    client_properties = _only(resources, _CLIENT_TYPE)
+    if _client_id(cognito, pool_id, outputs[CLIENT_NAME_OUTPUT]) is None:
+        properties = {k: v for k, v in client_properties.items() if k not in ("UserPoolId", "ClientName")}
+        cognito.create_user_pool_client(
+            UserPoolId=pool_id, ClientName=outputs[CLIENT_NAME_OUTPUT], **properties
+        )
+    existing = {g["GroupName"] for g in cognito.list_groups(UserPoolId=pool_id, Limit=60)["Groups"]}
+    for resource in resources.values():
+        if resource["Type"] == _GROUP_TYPE and resource["Properties"]["GroupName"] not in existing:
+            properties = {k: v for k, v in resource["Properties"].items() if k != "UserPoolId"}
+            cognito.create_group(UserPoolId=pool_id, **properties)
+
+
+def pool_ids(cognito: Any, outputs: Mapping[str, str]) -> dict[str, str]:
+    """The pool's and its client's ids, found by the names the stack outputs ({} before they exist)."""
+    if POOL_NAME_OUTPUT not in outputs:
+        return {}
+    pool_id = _pool_id(cognito, outputs[POOL_NAME_OUTPUT])
+    client_id = None if pool_id is None else _client_id(cognito, pool_id, outputs[CLIENT_NAME_OUTPUT])
+    if pool_id is None or client_id is None:
+        return {}
+    return {POOL_ID_OUTPUT: pool_id, CLIENT_ID_OUTPUT: client_id}
+
+
+def create_account(cognito: Any, pool_id: str, username: str, role: str) -> str:
+    """A new account in ``role``'s group with a random permanent password, which is returned (and
+    stored nowhere by this function)."""
+    password = new_password()
+    cognito.admin_create_user(UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS")
+    cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=password, Permanent=True)
+    cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=role)
+    return password
+
+
+def account_exists(cognito: Any, pool_id: str, username: str) -> bool:
+    try:
+        cognito.admin_get_user(UserPoolId=pool_id, Username=username)
+    except cognito.exceptions.UserNotFoundException:
+        return False
+    return True
+
+
+def new_password(length: int = 24) -> str:
+    """Random, and within the template's password policy (each character class present)."""
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        password = "".join(secrets.choice(alphabet) for _ in range(length))
+        if all(
+            any(c in group for c in password)
+            for group in (string.ascii_lowercase, string.ascii_uppercase, string.digits)
+        ):
+            return password
+
+
+def _only(resources: Mapping[str, Any], resource_type: str) -> dict[str, Any]:
+    (properties,) = [r["Properties"] for r in resources.values() if r["Type"] == resource_type]
+    return dict(properties)
+
+
+def _pool_id(cognito: Any, name: str) -> str | None:
+    for page in cognito.get_paginator("list_user_pools").paginate(MaxResults=60):
+        for pool in page["UserPools"]:
+            if pool["Name"] == name:
+                return str(pool["Id"])
+    return None
+
+
+def _client_id(cognito: Any, pool_id: str, name: str) -> str | None:
+    for page in cognito.get_paginator("list_user_pool_clients").paginate(UserPoolId=pool_id, MaxResults=60):
+        for client in page["UserPoolClients"]:
+            if client["ClientName"] == name:
+                return str(client["ClientId"])
+    return None
