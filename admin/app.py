@@ -8,6 +8,7 @@ signing key and writes packages/ (README: Architecture).
 """
 
 from chalicelib.api.admin import admin
+from chalicelib.api.console import console
 from chalicelib.api.dashboard import dashboard
 from chalicelib.api.openapi import documentation
 from chalicelib.api.rollouts import rollouts
@@ -18,6 +19,7 @@ from chalicelib.events.rollout_guard import guard
 app = new_app("igny8-plugins-admin")
 app.register_blueprint(admin)
 app.register_blueprint(dashboard)
+app.register_blueprint(console)
 app.register_blueprint(documentation("/admin/openapi.json"))
 app.register_blueprint(packager)
 app.register_blueprint(rollouts)

@@ -78,7 +78,7 @@ class PoolTokens:
     def __init__(
         self,
         pool: Pool,
-        fetch: Callable[[str], dict[str, Any]] = fetch_json,
+        fetch: Callable[[str], dict[str, Any]] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._pool = pool
@@ -126,7 +126,7 @@ class PoolTokens:
         with self._lock:
             if kid not in self._keys and self._clock() - self._fetched_at >= REFETCH_SECONDS:
                 self._fetched_at = self._clock()
-                document = self._fetch(self._pool.jwks_url)
+                document = (self._fetch or fetch_json)(self._pool.jwks_url)
                 self._keys = {
                     str(entry["kid"]): jwt.PyJWK(entry, algorithm="RS256").key
                     for entry in document.get("keys", [])

@@ -45,7 +45,7 @@ def _page_template() -> str:
     return PAGE.read_text(encoding="utf-8")
 
 
-def _html(status: int, body: str, nonce: str, extra: dict[str, str] | None = None) -> Response:
+def html_page(status: int, body: str, nonce: str, extra: dict[str, str] | None = None) -> Response:
     """An HTML answer no one caches or frames, running only our own inline code."""
     csp = (
         "default-src 'none'; "
@@ -81,7 +81,7 @@ _LOGIN = """<!doctype html>
   form {{ background: #fff; padding: 28px 32px; border-radius: 10px; box-shadow: 0 2px 12px rgba(0,0,0,.08);
           width: min(360px, 90vw); }}
   h1 {{ font-size: 18px; margin: 0 0 16px; }}
-  label {{ display: block; font-weight: 600; margin-bottom: 6px; }}
+  label {{ display: block; font-weight: 600; margin: 10px 0 6px; }}
   input {{ width: 100%; box-sizing: border-box; padding: 9px 10px; border: 1px solid #c5ccd6; border-radius: 6px;
            font: inherit; }}
   button {{ margin-top: 16px; width: 100%; padding: 9px; border: 0; border-radius: 6px; background: #2563eb;
@@ -94,10 +94,9 @@ _LOGIN = """<!doctype html>
 <form id="login" method="post" action="session">
   <h1>IGNY8 plugin distribution · admin</h1>
   {message}
-  <label for="token">Admin token</label>
-  <input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
+  {fields}
   <button type="submit">Sign in</button>
-  <p class="hint">The local stack writes its token next to <code>stack.json</code> (<code>admin_token_file</code>).</p>
+  <p class="hint">{hint}</p>
 </form>
 <script nonce="{nonce}">
   // The form posts next to the dashboard; from ".../dashboard/" that is one level up.
@@ -108,13 +107,35 @@ _LOGIN = """<!doctype html>
 """
 
 
-def _login_page(message: str | None = None) -> Response:
+_LOCAL_FIELDS = """<label for="token">Admin token</label>
+  <input id="token" name="token" type="password" autocomplete="current-password" required autofocus>"""
+_LOCAL_HINT = (
+    "The local stack writes its token next to <code>stack.json</code> (<code>admin_token_file</code>)."
+)
+
+
+def login_page(
+    message: str | None = None, *, fields: str = _LOCAL_FIELDS, hint: str = _LOCAL_HINT, status: int = 401
+) -> Response:
+    """The sign-in form (``fields`` and ``hint`` are our own markup), with ``message`` escaped."""
     nonce = secrets.token_urlsafe(16)
     text = f'<p class="message" role="alert">{html.escape(message)}</p>' if message else ""
-    return _html(401, _LOGIN.format(nonce=nonce, message=text), nonce)
+    return html_page(status, _LOGIN.format(nonce=nonce, message=text, fields=fields, hint=hint), nonce)
 
 
-def _secure(headers: Any) -> bool:
+def dashboard_html(auth: str, csrf: str = "") -> Response:
+    """The dashboard page for a signed-in caller; ``csrf`` is the session's token its forms send."""
+    nonce = secrets.token_urlsafe(16)
+    body = (
+        _page_template()
+        .replace("{{nonce}}", nonce)
+        .replace("{{auth}}", html.escape(auth))
+        .replace("{{csrf}}", html.escape(csrf))
+    )
+    return html_page(200, body, nonce)
+
+
+def secure(headers: Any) -> bool:
     return (headers.get("x-forwarded-proto") or "").split(",")[0].strip().lower() == "https"
 
 
@@ -122,7 +143,7 @@ def _cookie(value: str, headers: Any, *, clear: bool = False) -> str:
     parts = [f"{ADMIN_COOKIE}={value}", "HttpOnly", "SameSite=Strict", "Path=/"]
     if clear:
         parts += ["Max-Age=0", "Expires=Thu, 01 Jan 1970 00:00:00 GMT"]
-    if _secure(headers):
+    if secure(headers):
         parts.append("Secure")
     return "; ".join(parts)
 
@@ -142,10 +163,8 @@ def dashboard_page() -> Response:
     except Unauthorized:
         if settings.admin_auth != "token":
             raise
-        return _login_page()
-    nonce = secrets.token_urlsafe(16)
-    body = _page_template().replace("{{nonce}}", nonce).replace("{{auth}}", html.escape(settings.admin_auth))
-    return _html(200, body, nonce)
+        return login_page()
+    return dashboard_html(settings.admin_auth)
 
 
 @route(
@@ -170,11 +189,11 @@ def create_session() -> Response:
     except InvalidInput:
         if not browser:
             raise
-        return _login_page("The sign-in form could not be read; please try again.")
+        return login_page("The sign-in form could not be read; please try again.")
     if not token_is_valid(get_settings(), token):
         if not browser:
             raise Unauthorized("the admin token is not valid")
-        return _login_page("That admin token is not valid.")
+        return login_page("That admin token is not valid.")
     return Response(
         body="",
         status_code=303,

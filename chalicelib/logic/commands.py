@@ -168,6 +168,21 @@ class SessionLogin(Body):
     token: str = Field(default="", max_length=200)
 
 
+class ConsoleLogin(Body):
+    """A person's console sign-in: their user pool account (every stage)."""
+
+    form: ClassVar[bool] = True
+    username: str = Field(min_length=1, max_length=128)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class ConsoleLogout(Body):
+    """The console's sign-out form: the session's CSRF token (a script may send the header instead)."""
+
+    form: ClassVar[bool] = True
+    csrf: str = Field(default="", max_length=100)
+
+
 # sites -----------------------------------------------------------------------------------------
 class SiteReport(Body):
     """What every site report may carry. ``site_id`` is the seed's: it may only repeat the site the

@@ -1,0 +1,158 @@
+"""Console sessions: an access token is accepted only if this pool signed it (RS256, a key it
+publishes), for this app client, as an access token, not expired; the person's role is their
+highest group, and an account in no group is refused (never silently a viewer)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from chalicelib.identity import REFETCH_SECONDS, Pool, PoolTokens
+from chalicelib.logic.errors import Unauthorized
+from chalicelib.logic.roles import ForbiddenRole, Role
+
+POOL = Pool("us-east-1", "us-east-1_abc", "client-1")
+KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def jwk(key: rsa.RSAPrivateKey, kid: str) -> dict[str, Any]:
+    public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    return {**public, "kid": kid, "alg": "RS256", "use": "sig"}
+
+
+class Keys:
+    """The pool's JWKS endpoint, counting fetches."""
+
+    def __init__(self, *keys: dict[str, Any]) -> None:
+        self.keys = list(keys)
+        self.fetched: list[str] = []
+
+    def __call__(self, url: str) -> dict[str, Any]:
+        self.fetched.append(url)
+        return {"keys": self.keys}
+
+
+def claims(**changes: Any) -> dict[str, Any]:
+    now = int(time.time())
+    base = {
+        "iss": POOL.issuer,
+        "sub": "0f1e",
+        "client_id": POOL.client_id,
+        "token_use": "access",
+        "username": "ada",
+        "cognito:groups": ["releaser"],
+        "iat": now,
+        "exp": now + 3600,
+    }
+    return {key: value for key, value in {**base, **changes}.items() if value is not None}
+
+
+def token(key: rsa.RSAPrivateKey = KEY, kid: str = "k1", **changes: Any) -> str:
+    return jwt.encode(claims(**changes), key, algorithm="RS256", headers={"kid": kid})
+
+
+@pytest.fixture
+def keys() -> Keys:
+    return Keys(jwk(KEY, "k1"))
+
+
+@pytest.fixture
+def verifier(keys: Keys) -> PoolTokens:
+    return PoolTokens(POOL, keys)
+
+
+def test_a_good_token_names_the_person_and_their_role(verifier: PoolTokens, keys: Keys) -> None:
+    person = verifier.person(token())
+    assert (person.actor, person.role) == ("ada", Role.RELEASER)
+    assert keys.fetched == ["https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc/.well-known/jwks.json"]
+    verifier.person(token())
+    assert len(keys.fetched) == 1  # the keys are cached per container
+
+
+def test_the_highest_group_wins(verifier: PoolTokens) -> None:
+    assert verifier.person(token(**{"cognito:groups": ["viewer", "admin", "other"]})).role is Role.ADMIN
+
+
+@pytest.mark.parametrize("groups", [None, [], ["staff"]])
+def test_an_account_in_no_role_group_is_refused(verifier: PoolTokens, groups: list[str] | None) -> None:
+    with pytest.raises(ForbiddenRole):
+        verifier.person(token(**{"cognito:groups": groups}))
+
+
+def test_an_expired_session_says_so(verifier: PoolTokens) -> None:
+    past = int(time.time()) - 7200
+    with pytest.raises(Unauthorized) as refused:
+        verifier.person(token(iat=past, exp=past + 3600))
+    assert refused.value.code == "session_expired"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"client_id": "another-client"},  # another app's token (the access token's audience)
+        {"iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_other"},  # another pool
+        {"token_use": "id"},  # an id token is not a session
+        {"username": None},
+        {"exp": None},
+        {"iat": int(time.time()) + 3600},  # issued in the future
+    ],
+)
+def test_a_token_for_someone_else_is_refused(verifier: PoolTokens, changes: dict[str, Any]) -> None:
+    with pytest.raises(Unauthorized) as refused:
+        verifier.person(token(**changes))
+    assert refused.value.code == "unauthorized"
+
+
+def test_a_wrong_signature_is_refused(verifier: PoolTokens) -> None:
+    with pytest.raises(Unauthorized):
+        verifier.person(token(key=OTHER_KEY))  # same kid, signed by a key the pool does not hold
+    header, payload, _ = token().split(".")
+    _, _, other_signature = token(key=OTHER_KEY).split(".")
+    with pytest.raises(Unauthorized):
+        verifier.person(f"{header}.{payload}.{other_signature}")
+
+
+def test_alg_none_and_hmac_with_the_public_key_are_refused(verifier: PoolTokens) -> None:
+    unsigned = jwt.encode(claims(), None, algorithm="none", headers={"kid": "k1"})
+    with pytest.raises(Unauthorized):
+        verifier.person(unsigned)
+    # HS256 keyed with the public key's bytes: the classic algorithm confusion
+    segments = [
+        base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=").decode()
+        for part in ({"alg": "HS256", "kid": "k1", "typ": "JWT"}, claims())
+    ]
+    with pytest.raises(Unauthorized):
+        verifier.person(".".join([*segments, "c2lnbmF0dXJl"]))
+
+
+@pytest.mark.parametrize("garbage", ["", "not-a-jwt", "a.b.c", "e30.e30.", "x" * 5000])
+def test_garbage_is_refused(verifier: PoolTokens, garbage: str) -> None:
+    with pytest.raises(Unauthorized):
+        verifier.person(garbage)
+
+
+def test_a_rotated_key_is_fetched_once_and_unknown_kids_cannot_force_fetches(keys: Keys) -> None:
+    now = [1000.0]
+    verifier = PoolTokens(POOL, keys, clock=lambda: now[0])
+    verifier.person(token())
+    keys.keys.append(jwk(OTHER_KEY, "k2"))
+    now[0] += REFETCH_SECONDS
+    assert verifier.person(token(key=OTHER_KEY, kid="k2")).actor == "ada"  # the pool rotated
+    assert len(keys.fetched) == 2
+    for _ in range(5):
+        with pytest.raises(Unauthorized):
+            verifier.person(token(kid="forged"))
+    assert len(keys.fetched) == 2  # within the minute, a forged kid fetches nothing
+
+
+def test_the_local_stack_reads_the_keys_from_moto() -> None:
+    local = Pool("us-east-1", "us-east-1_abc", "client-1", endpoint_url="http://127.0.0.1:5000/")
+    assert local.jwks_url == "http://127.0.0.1:5000/us-east-1_abc/.well-known/jwks.json"
+    assert local.issuer == POOL.issuer  # moto issues tokens under AWS' issuer, checked as deployed
