@@ -58,15 +58,16 @@ class Telemetry:
         self.funnel.count(installation, report.version, "downloaded")
         return self._save(installation)
 
-    def record_offer(self, site_id: str, slug: str, version: str) -> None:
-        """A check-update from a known site offered it ``version`` (for the update success rate)."""
+    def record_offer(self, site_id: str, slug: str, version: str, step: int | None = None) -> None:
+        """A check-update from a known site offered it ``version`` (for the update success rate);
+        ``step``: the version's rollout percentage, when the caller has it (spares a read)."""
         installation = self._installation(site_id, slug)
         if installation.offered_version == version:
             return
         installation.offered_version = version
         installation.update_offered_at = self.now
         installation.updated_at = self.now
-        self.funnel.count(installation, version, "offered")
+        self.funnel.count(installation, version, "offered", step)
         self.repo.save_installation(installation)
 
     def record_download(self, slug: str, version: str, site_id: str | None = None) -> None:

@@ -67,13 +67,13 @@ class Funnel:
         self.repo = repo
         self.now = now
 
-    def count(self, installation: Installation, version: str, stage: str) -> bool:
+    def count(self, installation: Installation, version: str, stage: str, step: int | None = None) -> bool:
         """Count ``installation``'s site at ``stage`` of ``version`` unless it was counted there
-        already; True when this call counted it."""
+        already; True when this call counted it. ``step``: the version's percentage now, if known."""
         mark = f"{version}#{stage}"
         if mark in installation.funnel:
             return False
-        step = self._cohort(installation, version)
+        step = self._cohort(installation, version, step)
         expires = int((self.now + timedelta(days=MARKER_DAYS)).timestamp())
         marker = f"funnel-site#{installation.slug}#{version}#{installation.site_id}"
         first = self.repo.take(marker, stage, 1, expires)
@@ -82,15 +82,18 @@ class Funnel:
             self.repo.add(funnel_key(installation.slug, version), f"{step:03d}#{stage}")
         return first
 
-    def _cohort(self, installation: Installation, version: str) -> int:
+    def _cohort(self, installation: Installation, version: str, now: int | None) -> int:
         """The step percentage the site entered ``version``'s funnel in (kept on the installation,
-        so its later stages count in the same step)."""
+        so its later stages count in the same step); ``now``: the version's percentage, if known."""
         prefix = f"{version}@"
         kept = next((m for m in installation.funnel if m.startswith(prefix)), None)
         if kept is not None:
             return int(kept[len(prefix) :])
-        plugin = self.repo.get_plugin(installation.slug)
-        entry = plugin.releases.get(version) if plugin else None
-        step = entry.rollout_percent if entry is not None and entry.complete else 100
+        step = now if now is not None else self._percent(installation.slug, version)
         installation.funnel = [*installation.funnel, f"{prefix}{step}"][-MARKS_KEPT:]
         return step
+
+    def _percent(self, slug: str, version: str) -> int:
+        plugin = self.repo.get_plugin(slug)
+        entry = plugin.releases.get(version) if plugin else None
+        return entry.rollout_percent if entry is not None and entry.complete else 100
