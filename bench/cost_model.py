@@ -94,6 +94,7 @@ def main() -> None:
 def report(
     found: list[Profile], sizes: dict[str, tuple[int, int]], header_bytes: int, loaded: dict[str, Any]
 ) -> None:
+    """What was measured, then what it costs."""
     print(
         "Checks through the real handler, per request (30 versions; CPU median, DynamoDB calls by operation)"
     )
@@ -116,6 +117,14 @@ def report(
             f"  {route:<13} n={figures['n']:<5} wall p50 {wall['p50']:6.1f} p99 {wall['p99']:6.1f} max {wall['max']:6.1f}"
             f"   CPU p50 {cpu['p50']:6.1f} p99 {cpu['p99']:6.1f} max {cpu['max']:6.1f}"
         )
+    print_dollars(found, sizes, header_bytes, loaded)
+
+
+def print_dollars(
+    found: list[Profile], sizes: dict[str, tuple[int, int]], header_bytes: int, loaded: dict[str, Any]
+) -> None:
+    """The memory choice, the prices, and the dollars of a site-key check (the fleet's mix of
+    offers) and of an anonymous one (warm reads as the fleet's rate allows)."""
     by_name = {p.name: p for p in found}
     wire = {
         name: sizes[answer][1] + header_bytes
