@@ -70,19 +70,28 @@ def _answer_signature(private: Ed25519PrivateKey, message: bytes) -> str:
 def active_key(secret_name: str) -> tuple[str, Ed25519PrivateKey]:
     """The active key of a key set secret (``{"active": id, "keys": [...]}``, ``infra/keys.py``);
     the secret is cached for a few minutes, so a rotation takes effect within that time."""
-    material: Any = json.loads(aws_values.secret(secret_name, max_age=_SECRET_MAX_AGE))
-    active = material.get("active") if isinstance(material, dict) else None
-    key = next((k for k in material.get("keys", []) if k.get("key_id") == active), None) if active else None
+    key = _active_in(aws_values.secret(secret_name, max_age=_SECRET_MAX_AGE))
     if key is None:
         raise SigningUnavailable(
             f"no active signing key in {secret_name}; run `python -m infra.keys ensure --stage <stage>`"
         )
-    return str(active), _private(key["private_key"])
+    return key
+
+
+@lru_cache(maxsize=8)
+def _active_in(secret: str) -> tuple[str, Ed25519PrivateKey] | None:
+    """The active key of a secret's text, read once per text rather than once per signature (the
+    public API signs every update answer with it)."""
+    material: Any = json.loads(secret)
+    active = material.get("active") if isinstance(material, dict) else None
+    key = next((k for k in material.get("keys", []) if k.get("key_id") == active), None) if active else None
+    return None if key is None else (str(active), _private(key["private_key"]))
 
 
 @lru_cache(maxsize=8)
 def _private(seed: str) -> Ed25519PrivateKey:
-    """The key object for a base64 seed, made once per key rather than once per signature."""
+    """The key object for a base64 seed, made once per key (the same object for the same key, which
+    ``_answer_signature`` memoises by)."""
     return Ed25519PrivateKey.from_private_bytes(base64.b64decode(seed))
 
 

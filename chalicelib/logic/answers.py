@@ -126,14 +126,20 @@ class WordPressUpdateItem(Requirements):
     """A forced update: WordPress installs it without asking the site's admin."""
 
 
+def _sent_filled(schema: dict[str, Any]) -> None:
+    """A field the route always fills before sending: its placeholder default is never sent, so
+    the schema does not publish it (it would not be a date-time)."""
+    schema.pop("default", None)
+
+
 class Signed(Answer):
     """When the answer was signed and until when a site may believe it: inside the body, so the
     signature over the body's bytes (``X-IGNY8-Signature``, ``logic/metadata_signing.py``) binds
     them. Filled by the route as it signs (``api/signed.py``)."""
 
-    signed_at: MomentText = ""
+    signed_at: MomentText = Field(default="", json_schema_extra=_sent_filled)
     """When the service signed the answer (rounded down to 10 minutes)."""
-    expires: MomentText = ""
+    expires: MomentText = Field(default="", json_schema_extra=_sent_filled)
     """After this moment sites refuse the answer (24 h after ``signed_at``): a replay cannot
     freeze a site on an old answer for longer."""
 
