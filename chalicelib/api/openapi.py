@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from chalicelib.api.bodies import FORM, encodings
+from chalicelib.api.cache_keys import ENCODING
 from chalicelib.api.http import links
 from chalicelib.api.routing import REGISTRY, Auth, RouteSpec, route
 from chalicelib.api.views import view_schemas
@@ -130,7 +131,7 @@ def documentation(path: str) -> Blueprint:
         )
         return Response(
             body={**document(served), "servers": [{"url": links(request.context, request.headers).base}]},
-            headers={"Cache-Control": "public, max-age=300"},
+            headers={"Cache-Control": "public, max-age=300", "Vary": ENCODING},  # the same for everyone
         )
 
     return docs

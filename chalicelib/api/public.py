@@ -136,7 +136,9 @@ def keys_view() -> Response:
     """The public keys package signatures verify with (retired keys stay for old packages), and the
     same list signed by the stage's root key: sites accept a signing key only through that."""
     keys = published_keys(get_settings().signing_public_keys_parameter)
-    return Response(body=keys, headers={"Cache-Control": "public, max-age=300"})
+    return Response(
+        body=keys, headers={"Cache-Control": "public, max-age=300", "Vary": vary(public.current_request)}
+    )
 
 
 # API Gateway needs sibling path variables to share a name, so ``{slug}`` here is a platform.
