@@ -27,7 +27,7 @@ from typing import Any
 
 import boto3
 import jwt
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.logic.errors import InvalidInput, Unauthorized
 from chalicelib.logic.roles import Person, role_of
@@ -186,18 +186,20 @@ class PoolSessions:
         return Tokens(result["AccessToken"], int(result["ExpiresIn"]), result.get("RefreshToken", ""))
 
     def sign_out(self, access: str, refresh: str) -> None:
-        """End the session at the pool; a session already ended or expired is not an error."""
-        calls: list[Callable[[], Any]] = []
+        """End the session at the pool: ``GlobalSignOut`` invalidates the person's refresh tokens
+        (and, at Cognito, their access tokens); when the pool refuses it (the access token already
+        ended), ``RevokeToken`` still revokes this refresh token. A pool that cannot be reached
+        does not keep a person signed in here: the caller clears the cookies regardless."""
+        try:
+            self._client.global_sign_out(AccessToken=access)
+            return
+        except (ClientError, BotoCoreError) as exc:
+            log.info("global sign-out refused", extra={"reason": type(exc).__name__})
         if refresh:
-            calls.append(lambda: self._client.revoke_token(Token=refresh, ClientId=self._pool.client_id))
-        if access:
-            calls.append(lambda: self._client.global_sign_out(AccessToken=access))
-        for call in calls:
             try:
-                call()
-            except ClientError as exc:
-                log.info("sign-out call refused", extra={"reason": exc.response["Error"]["Code"]})
-
+                self._client.revoke_token(Token=refresh, ClientId=self._pool.client_id)
+            except (ClientError, BotoCoreError) as exc:
+                log.warning("refresh token not revoked", extra={"reason": type(exc).__name__})
 
 def stage_pool() -> Pool:
     """This stage's pool, from the settings; ``Unauthorized`` where none is configured."""
