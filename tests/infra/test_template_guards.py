@@ -85,7 +85,12 @@ def test_queues_are_encrypted_and_failures_are_kept(resources: dict[str, Any]) -
 
 def test_private_keys_are_kept_and_never_in_a_parameter(resources: dict[str, Any]) -> None:
     secrets = {name: r for name, r in resources.items() if r["Type"] == "AWS::SecretsManager::Secret"}
-    assert set(secrets) == {"SigningKeysSecret", "SigningRootKeySecret", "AppTokenSecret"}
+    assert set(secrets) == {
+        "SigningKeysSecret",
+        "SigningRootKeySecret",
+        "MetadataKeySecret",
+        "AppTokenSecret",
+    }
     assert all(r["DeletionPolicy"] == "Retain" for r in secrets.values())
     for props in _of_type(resources, "AWS::SSM::Parameter").values():
         assert "private" not in str(props.get("Value", "")).lower()
