@@ -56,7 +56,7 @@ def api_handler(admin_app: Chalice, config: Config) -> type:
             super()._generic_handle()
 
         do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
-        _send_http_response = local_gzip.send_http_response  # API Gateway's compression
+        _send_http_response = local_gzip.sender(is_admin_route)  # API Gateway's, public API only
 
         def _send_error_response(self, error: LocalGatewayException) -> None:
             """Chalice's local gateway answers before the app (no middleware sees it): an unknown

@@ -3,14 +3,16 @@
 Deployed, API Gateway gzips an answer when the stage's ``minimumCompressionSize`` is set (Chalice's
 ``minimum_compression_size`` in ``.chalice/config.json``, read here so both use one value), the
 body is at least that many bytes, the client's ``Accept-Encoding`` accepts gzip, and the answer
-is not already encoded. Locally the same rule runs on the way out of ``infra/local.py``'s handler,
-so a client sees what it would see deployed.
+is not already encoded. Locally the same rule runs on the way out of ``infra/local_gateway.py``'s
+handler, for the public API only (the admin project's stage sets no compression size), so a client
+sees what it would see deployed.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -55,11 +57,17 @@ def compressed(
     return {**headers, "Content-Encoding": "gzip"}, gzip.compress(raw, mtime=0)
 
 
-def send_http_response(handler: Any, code: int, headers: dict[str, Any], body: str | bytes | None) -> None:
-    """Chalice's ``_send_http_response`` with API Gateway's compression in front (the local
-    handler's method: ``_send_http_response = local_gzip.send_http_response``)."""
-    # http.server refuses a malformed request line or an oversize header before it has headers.
-    request_headers = getattr(handler, "headers", None)
-    accept = request_headers.get("accept-encoding") if request_headers is not None else None
-    headers, body = compressed(accept, headers, body)
-    ChaliceRequestHandler._send_http_response(handler, code, headers, body)
+def sender(uncompressed: Callable[[str], bool]) -> Any:  # a method of the handler class
+    """Chalice's ``_send_http_response`` with API Gateway's compression in front, for the local
+    handler (``_send_http_response = local_gzip.sender(...)``). Routes ``uncompressed`` names are
+    sent as they are: the admin API's stage sets no compression size."""
+
+    def send(handler: Any, code: int, headers: dict[str, Any], body: str | bytes | None) -> None:
+        # http.server refuses a malformed request line or an oversize header before it has headers.
+        request_headers = getattr(handler, "headers", None)
+        route = str(getattr(handler, "path", "")).partition("?")[0]
+        if request_headers is not None and not uncompressed(route):
+            headers, body = compressed(request_headers.get("accept-encoding"), headers, body)
+        ChaliceRequestHandler._send_http_response(handler, code, headers, body)
+
+    return send

@@ -58,3 +58,10 @@ def test_no_gzip_when_refused_or_below_the_threshold(stack: Stack) -> None:
     assert "content-encoding" not in small_headers
     assert b'"not_found"' in small
     assert refused.startswith(b"{")
+
+
+def test_the_admin_api_is_not_compressed_as_its_stage_sets_no_size(stack: Stack) -> None:
+    headers, body = raw_get(f"{stack.api}/admin/openapi.json", "gzip")
+    assert len(body) >= (minimum_compression_size() or 0)
+    assert "content-encoding" not in headers
+    assert body.startswith(b"{")
