@@ -85,7 +85,8 @@ final class Igny8_Bridge_Trust {
 		$roots  = Igny8_Bridge_Verifier::roots_from_trust_file( (string) file_get_contents( IGNY8_BRIDGE_DIR . 'igny8-trust.json' ) );
 		$cached = (array) Igny8_Bridge_Options::get( 'igny8_bridge_keys', array() );
 		$same   = isset( $cached['roots'] ) && array_keys( $roots ) === $cached['roots'];
-		$usable = $same && isset( $cached['keys'][ $key_id ] );
+		// An unsigned answer names no key: the cached list serves to refuse it, without asking.
+		$usable = $same && isset( $cached['keys'] ) && ( '' === $key_id || isset( $cached['keys'][ $key_id ] ) );
 		$stale  = ! isset( $cached['at'] ) || time() - (int) $cached['at'] > DAY_IN_SECONDS;
 		$fresh  = $usable && $stale ? $this->client->keys() : null;
 		if ( $usable && ( ! $stale || is_wp_error( $fresh ) ) ) {
