@@ -42,7 +42,7 @@ from chalicelib.dal.repository import DynamoRepository
 from chalicelib.settings import get_settings
 from chalicelib.storage import S3ArtifactStore
 from igny8_cli.sources import new_upload_id, source_archive, source_key, upload_source
-from infra import local_schedule, persistence, stack
+from infra import local_schedule, people, persistence, stack
 from infra.keys import KeyStore
 from infra.local_gateway import API_PREFIX, api_handler
 
@@ -66,6 +66,8 @@ class LocalStack:
     admin_token: str
     #: The app-token key's secret (what the example card's stand-in backend mints with).
     app_token_secret: str
+    #: The console's first admin's password, when this start created the account (shown once).
+    console_password: str | None = None
 
 
 def _stack_environment(moto_url: str) -> dict[str, str]:
@@ -92,6 +94,8 @@ def provision(moto_url: str, api_url: str, state_dir: Path) -> LocalStack:
         },
     )
     KeyStore.of_stack(outputs).ensure()  # the local stack signs with its own dev key
+    state_dir.mkdir(parents=True, exist_ok=True)
+    console_password = people.first_admin(boto3.client("cognito-idp"), outputs["UserPoolId"], state_dir)
     token = secrets.token_urlsafe(32)
     os.environ.update(stack.environment(outputs))
     os.environ.update(
@@ -110,6 +114,7 @@ def provision(moto_url: str, api_url: str, state_dir: Path) -> LocalStack:
         dead_letter_queue_url=outputs["PackagerDeadLetterQueueUrl"],
         admin_token=token,
         app_token_secret=outputs["AppTokenSecretName"],
+        console_password=console_password,
     )
     _write_state(local, state_dir)
     return local
@@ -254,6 +259,7 @@ def running(
         moto_url = f"http://{moto_host}:{bound_port}"
         if fresh:
             persistence.forget(state_dir)
+        people.stable_moto_ids()
         restored = persistence.restore(state_dir, moto_url)
         log.info("restored %d recorded AWS writes from %s", restored, state_dir)
         persistence.record(state_dir)
@@ -341,6 +347,12 @@ def main(argv: list[str] | None = None) -> int:
             + "  .venv/bin/igny8-plugins status igny8-wp-bridge\n"
             + "  .venv/bin/igny8-plugins sites create 'My blog' --url https://blog.example\n"
             + f"Dashboard: {api}/admin/dashboard  (admin token: {state_dir / 'admin-token'})\n"
+            + f"Console: {api}/admin/console/dashboard  sign in as '{people.FIRST_ADMIN}', password "
+            + (
+                f"{local.console_password}  (shown this once; kept in {state_dir / people.PASSWORD_FILE})\n"
+                if local.console_password
+                else f"in {state_dir / people.PASSWORD_FILE}\n"
+            )
             + "Ctrl-C stops everything.\n",
             flush=True,
         )

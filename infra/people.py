@@ -11,9 +11,11 @@ them up by the names the template outputs.
 
 from __future__ import annotations
 
+import os
 import secrets
 import string
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 #: Stack output -> the id it names, as ``infra/stack.py`` adds them to the outputs.
@@ -111,3 +113,29 @@ def _client_id(cognito: Any, pool_id: str, name: str) -> str | None:
             if client["ClientName"] == name:
                 return str(client["ClientId"])
     return None
+
+
+#: The local stack's first account, in the admin group.
+FIRST_ADMIN = "admin"
+#: Where the local stack keeps its first admin's password (0600, beside the admin token).
+PASSWORD_FILE = "console-admin-password"  # noqa: S105 - a file name
+
+
+def stable_moto_ids() -> None:
+    """Make moto derive pool and client ids from their names and settings (not at random), so the
+    writes ``infra/persistence.py`` replays at a restart (accounts, groups) find the same pool."""
+    os.environ["MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY"] = "HASH"
+    os.environ["MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY"] = "HASH"
+
+
+def first_admin(cognito: Any, pool_id: str, state_dir: Path) -> str | None:
+    """The local stack's first admin account: created once, its random password written 0600 to
+    ``state_dir`` and returned to be shown that once; None when it already exists (a restart)."""
+    if account_exists(cognito, pool_id, FIRST_ADMIN):
+        return None
+    password = create_account(cognito, pool_id, FIRST_ADMIN, "admin")
+    path = state_dir / PASSWORD_FILE
+    path.unlink(missing_ok=True)
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+        out.write(password + "\n")
+    return password

@@ -1,0 +1,91 @@
+"""The console over real HTTP on the local stack, as a person uses it: sign in with the account
+the stack printed, act (within the role), see the audit name them, sign out; after a restart
+the same account still signs in, and its password is not printed again."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.e2e.conftest import SLUG, Stack, running_stack
+
+pytestmark = pytest.mark.e2e
+
+PRINTED = re.compile(r"Console: (\S+)\s+sign in as '(\w+)', password (\S+)\s+\(shown this once")
+
+
+def _printed_account(stack: Stack) -> tuple[str, str, str]:
+    """What the stack printed once it was ready (its banner follows its first answers)."""
+    deadline = time.monotonic() + 30
+    while (found := PRINTED.search((stack.state_dir / "stack.log").read_text())) is None:
+        assert time.monotonic() < deadline, "the stack did not print the console's first account"
+        time.sleep(0.2)
+    url, user, password = found.groups()
+    return url, user, password
+
+
+def _sign_in(stack: Stack, url: str, user: str, password: str) -> tuple[requests.Session, str]:
+    """A browser: the sign-in form posted from the console's page, the page's CSRF token read."""
+    browser = requests.Session()
+    browser.headers["Sec-Fetch-Site"] = "same-origin"
+    login = browser.get(url, timeout=30)
+    assert login.status_code == 401 and 'name="username"' in login.text
+    signed_in = browser.post(
+        f"{stack.api}/admin/console/session", data={"username": user, "password": password}, timeout=30
+    )
+    assert signed_in.status_code == 200 and signed_in.url == url  # the 303 back to the dashboard
+    csrf = re.search(r'<meta name="csrf-token" content="([^"]+)">', signed_in.text)
+    assert csrf is not None
+    return browser, csrf.group(1)
+
+
+def test_sign_in_act_sign_out_and_keep_the_account_across_a_restart(tmp_path: Path) -> None:
+    with running_stack(tmp_path) as stack:
+        url, user, password = _printed_account(stack)
+        assert url == f"{stack.api}/admin/console/dashboard"
+        kept = stack.state_dir / "console-admin-password"
+        assert kept.read_text().strip() == password and kept.stat().st_mode & 0o777 == 0o600
+
+        browser, csrf = _sign_in(stack, url, user, password)
+        cookies = {cookie.name: cookie for cookie in browser.cookies}
+        assert set(cookies) == {"igny8_session", "igny8_refresh"}
+        assert cookies["igny8_session"].path == "/api/admin/console"
+        assert cookies["igny8_session"].has_nonstandard_attr("HttpOnly")
+
+        api = f"{stack.api}/admin/console"
+        assert browser.get(f"{api}/plugins/{SLUG}", timeout=30).status_code == 200
+        refused = browser.post(
+            f"{api}/sites", json={"name": "Shop", "url": "https://shop.example"}, timeout=30
+        )
+        assert refused.status_code == 403 and refused.json()["error"]["code"] == "csrf_token_missing"
+        created = browser.post(
+            f"{api}/sites",
+            json={"name": "Shop", "url": "https://shop.example"},
+            headers={"X-CSRF-Token": csrf},
+            timeout=30,
+        )
+        assert created.status_code == 201, created.text
+        drafted = browser.post(
+            f"{api}/plugins/{SLUG}/versions",
+            json={"version": "9.0.0", "changelog": "Drafted in the console"},
+            headers={"X-CSRF-Token": csrf},
+            timeout=30,
+        )
+        assert drafted.status_code == 201, drafted.text
+        audit = browser.get(f"{api}/plugins/{SLUG}/audit", timeout=30).json()["entries"]
+        assert [entry["actor"] for entry in audit if entry["action"] == "create-version"] == [user]
+
+        out = browser.post(f"{api}/logout", data={"csrf": csrf}, timeout=30)
+        assert out.status_code == 401 and 'name="username"' in out.text  # back at the sign-in form
+        assert not list(browser.cookies)
+        assert browser.get(f"{api}/plugins/{SLUG}", timeout=30).status_code == 401
+
+    with running_stack(tmp_path) as again:
+        log = (again.state_dir / "stack.log").read_text()
+        assert log.count("(shown this once") == 1  # printed at the first start only
+        browser, _ = _sign_in(again, url.replace(stack.api, again.api), user, password)
+        assert browser.get(f"{again.api}/admin/console/plugins", timeout=30).status_code == 200
