@@ -250,3 +250,17 @@ def test_sites_that_go_silent_after_fetching_halt_the_next_step(repo: FakeReposi
     assert (advanced.action, halted.action, halted.percent) == ("advance", "halt", 50)
     assert halted.evidence["counts"]["silent"] == 6
     assert "install failures 6/12" in halted.evidence["reason"]
+
+
+def test_a_step_whose_bucket_holds_fewer_sites_than_its_share_is_not_stuck(repo: FakeRepository) -> None:
+    """100 sites run the baseline, so 10 % should admit 10; this bucket holds 4. Until every site
+    has checked (12 h) the step waits for 8; after, the 4 that exist are the whole step."""
+    for n in range(100):
+        Telemetry(repo, START).register(f"old-{n}", SLUG, parse(Registration, {"version": "1.0.0"}, "body"))
+    start(repo, plan=[10, 100], min_installs=20)
+    sites_report(repo, 4, START + timedelta(hours=1))
+
+    assert Guard(repo, START + timedelta(hours=6)).run() == []  # holds: 4 of 8
+    [moved] = Guard(repo, START + timedelta(hours=12)).run()
+
+    assert (moved.action, moved.percent) == ("advance", 100)

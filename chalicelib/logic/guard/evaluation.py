@@ -18,6 +18,9 @@ from chalicelib.logic.guard.funnel import settled
 from chalicelib.logic.guard.gate import Counts, GateConfig, Verdict, judge
 from chalicelib.logic.model import RolloutPlan
 
+#: WordPress checks for updates twice a day: a step this old has been asked about by all its sites.
+CHECK_CYCLE = timedelta(hours=12)
+
 Action = Literal["advance", "complete", "halt", "hold", "wait", "none"]
 
 
@@ -52,13 +55,21 @@ def judged(plan: RolloutPlan, by_step: dict[int, Counts]) -> Counts:
     return seen - Counts(**plan.accepted) if plan.accepted else seen
 
 
+def admitted(plan: RolloutPlan, new: Counts, baseline: Counts, now: datetime) -> int:
+    """How many sites the rollout admits so far: its percentage of the sites known to run the
+    plugin, until a whole check cycle into the step; by then every admitted site has asked and been
+    offered it, and the count is exact (a bucket may hold fewer sites than its share)."""
+    if now - plan.step_started_at >= CHECK_CYCLE:
+        return new.offered
+    return math.ceil(plan.steps[plan.step] * max(baseline.installed, new.installed) / 100)
+
+
 def look(plan: RolloutPlan, by_step: dict[int, Counts], baseline: Counts, now: datetime) -> Look:
     percent = plan.steps[plan.step]
     new = judged(plan, by_step)
     if plan.state != "running":
         return Look("none", f"the rollout is {plan.state}", percent, new)
-    fleet = max(baseline.installed, new.installed)  # sites known to run the plugin
-    verdict = judge(new, baseline, config_of(plan), admitted=math.ceil(percent * fleet / 100))
+    verdict = judge(new, baseline, config_of(plan), admitted=admitted(plan, new, baseline, now))
     if plan.gated and verdict.decision == "halt":
         return Look("halt", verdict.reason, percent, new, verdict)
     due = plan.step_started_at + timedelta(hours=plan.step_hours)
