@@ -20,6 +20,7 @@ Tokens travel only in cookies and POST bodies, never in a URL or a page.
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -68,16 +69,13 @@ def console_page() -> Response:
     return dashboard_html("session", csrf_token(session))
 
 
-@route(
-    console,
-    "/admin/console/session",
-    methods=("POST",),
-    auth=Auth.SESSION_PAGE,
-    body=ConsoleLogin,
-    own_body=True,
-    status=303,
-    produces="",
+#: The console's form posts: parsed by their views (a browser gets a page back), answered by a 303.
+_form_post = functools.partial(
+    route, console, methods=("POST",), auth=Auth.SESSION_PAGE, own_body=True, status=303, produces=""
 )
+
+
+@_form_post("/admin/console/session", body=ConsoleLogin)
 def console_sign_in() -> Response:
     """Sign in with a console account: the session cookies and a 303 to the dashboard."""
     request = console.current_request
@@ -106,16 +104,7 @@ def console_sign_in() -> Response:
     )
 
 
-@route(
-    console,
-    "/admin/console/logout",
-    methods=("POST",),
-    auth=Auth.SESSION_PAGE,
-    body=ConsoleLogout,
-    own_body=True,
-    status=303,
-    produces="",
-)
+@_form_post("/admin/console/logout", body=ConsoleLogout)
 def console_sign_out() -> Response:
     """Sign out: the refresh token revoked, the session ended at the pool, the cookies cleared."""
     request = console.current_request

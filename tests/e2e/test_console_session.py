@@ -62,20 +62,12 @@ def test_sign_in_act_sign_out_and_keep_the_account_across_a_restart(tmp_path: Pa
             f"{api}/sites", json={"name": "Shop", "url": "https://shop.example"}, timeout=30
         )
         assert refused.status_code == 403 and refused.json()["error"]["code"] == "csrf_token_missing"
-        created = browser.post(
-            f"{api}/sites",
-            json={"name": "Shop", "url": "https://shop.example"},
-            headers={"X-CSRF-Token": csrf},
-            timeout=30,
-        )
-        assert created.status_code == 201, created.text
-        drafted = browser.post(
-            f"{api}/plugins/{SLUG}/versions",
-            json={"version": "9.0.0", "changelog": "Drafted in the console"},
-            headers={"X-CSRF-Token": csrf},
-            timeout=30,
-        )
-        assert drafted.status_code == 201, drafted.text
+        for path, body in (
+            ("sites", {"name": "Shop", "url": "https://shop.example"}),
+            (f"plugins/{SLUG}/versions", {"version": "9.0.0", "changelog": "Drafted in the console"}),
+        ):
+            done = browser.post(f"{api}/{path}", json=body, headers={"X-CSRF-Token": csrf}, timeout=30)
+            assert done.status_code == 201, done.text
         audit = browser.get(f"{api}/plugins/{SLUG}/audit", timeout=30).json()["entries"]
         assert [entry["actor"] for entry in audit if entry["action"] == "create-version"] == [user]
 

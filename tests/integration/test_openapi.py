@@ -74,8 +74,12 @@ def test_admin_routes_are_marked_iam_authorised_and_site_routes_need_the_site_ke
             schemes = {name for requirement in operation["security"] for name in requirement}
             if path in DOCUMENTS:  # each API's own document is public, as it always was
                 assert operation["security"] == [], path
+            elif path.startswith("/admin/console/"):  # people: a session, never an IAM authorizer
+                assert "x-amazon-apigateway-auth" not in operation, (method, path)
+                assert schemes == {"consoleSession"}, (method, path)
             elif path.startswith("/admin"):
                 assert operation["x-amazon-apigateway-auth"] == {"type": "AWS_IAM"}, (method, path)
+                assert operation.get("x-igny8-role") in (None, "viewer", "releaser", "admin"), (method, path)
                 assert "sigv4" in schemes, (method, path)
             elif method == "options":  # a CORS preflight: browsers send it without credentials
                 assert operation["security"] == [], path
