@@ -18,6 +18,8 @@ botocore comes from this interpreter's site-packages, as Lambda's runtime provid
 measured in the same rounds (interleaved, so a busy machine weighs on every row alike): the bare
 interpreter (``python -c pass``) and a Chalice app with one constant route. Each row is the median
 (and the fastest) of the rounds in wall time, and the CPU time (user + system) of the process.
+``--before REV`` adds the artefact of an earlier revision as ``chalice package`` made it (for
+the split itself: one app with every route, botocore bundled, no ``.pyc``).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from infra.package import build
+from infra.package import ROOT, build
 
 CONSTANT_APP = """from chalice import Chalice
 
@@ -80,6 +82,17 @@ def unpack(bundle: Path, into: Path, *, pyc: bool) -> Path:
     return into
 
 
+def package_revision(revision: str, into: Path) -> Path:
+    """The bundle ``chalice package`` made of ``revision`` (a clone's files at that commit)."""
+    clone = into / "clone"
+    clone.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", revision], cwd=ROOT, check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(clone)], input=archive, check=True)
+    chalice = Path(sys.executable).with_name("chalice")
+    subprocess.run([str(chalice), "package", "--stage", "dev", str(into / "out")], cwd=clone, check=True)
+    return into / "out" / "deployment.zip"
+
+
 def footprint(bundle: Path) -> str:
     with zipfile.ZipFile(bundle) as archive:
         entries = archive.infolist()
@@ -97,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--stage", default="dev", choices=["dev", "prod"])
+    parser.add_argument(
+        "--before", metavar="REV", help="also an earlier revision's artefact, as Chalice made it"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="igny8-coldstart-") as workdir:
         work = Path(workdir)
@@ -119,6 +135,10 @@ def main(argv: list[str] | None = None) -> int:
             without = unpack(bundle, work / f"{name}-source", pyc=False)
             rows.append(Row(f"{name} app, as shipped (.pyc)", with_pyc, "import app"))
             rows.append(Row(f"{name} app, without .pyc", without, "import app"))
+        if args.before:
+            before = package_revision(args.before, work / "before")
+            unpacked = unpack(before, work / "before-app", pyc=False)
+            rows.append(Row(f"before ({args.before}): every route", unpacked, "import app"))
         for _ in range(args.rounds):
             for row in rows:
                 row.run()
