@@ -257,7 +257,7 @@ def _responses(spec: RouteSpec, refs: dict[tuple[type[BaseModel], str], dict[str
         }
     if _shows_sign_in_page(spec):
         responses["401"] = {
-            "description": "Not signed in: the sign-in page (token mode) or an error",
+            "description": "Not signed in: the sign-in page (token mode, or the console) or an error",
             "content": {"text/html": {"schema": {"type": "string"}}, **error_content},
         }
     responses["4XX"] = error
@@ -270,7 +270,9 @@ def _shows_sign_in_page(spec: RouteSpec) -> bool:
     when it opens the dashboard, and when it posts the sign-in form (a wrong token, an unreadable
     form). Both are pages a person reads; a JSON client still gets the JSON error."""
     browser_form = spec.body is not None and FORM in encodings(spec.body)
-    return spec.auth is Auth.ADMIN_PAGE and (spec.produces == "text/html" or browser_form)
+    return spec.auth in (Auth.ADMIN_PAGE, Auth.SESSION_PAGE) and (
+        spec.produces == "text/html" or browser_form
+    )
 
 
 def _success(spec: RouteSpec, refs: dict[tuple[type[BaseModel], str], dict[str, Any]]) -> dict[str, Any]:
