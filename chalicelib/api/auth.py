@@ -28,7 +28,6 @@ from urllib.parse import unquote
 
 from chalice.app import IAMAuthorizer
 
-from chalicelib.identity import tokens
 from chalicelib.logic.errors import Forbidden, Unauthorized
 from chalicelib.logic.roles import Person, Role
 from chalicelib.settings import Settings
@@ -64,6 +63,9 @@ def session_person(headers: Any, method: str, csrf: str | None = None) -> Person
     session = cookie(headers, SESSION_COOKIE)
     if session is None:
         raise Unauthorized("sign in to the console first (admin/console/dashboard)")
+    # Only the admin API verifies sessions: the public edge never loads PyJWT or the SDK for it.
+    from chalicelib.identity import tokens  # noqa: PLC0415
+
     person = tokens().person(session)
     if method.upper() not in SAFE_METHODS:
         sent = csrf if csrf is not None else headers.get(CSRF_HEADER.lower()) or ""
