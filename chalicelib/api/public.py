@@ -30,7 +30,6 @@ from chalicelib.logic.updates import (
     check_update,
     choose_download,
     latest_for_platform,
-    plugin_info,
     site_request,
 )
 from chalicelib.observability import count
@@ -88,7 +87,7 @@ def info_view(slug: str, caller: Site | None) -> Response:
     request = public.current_request
     plugin = find_plugin(slug, site_key=caller is not None)
     site_id = check_site_id(request.headers.get("x-igny8-site-id"))
-    answer = plugin_info(plugin, repository().versions(plugin.slug), _links(), site_id)
+    answer = hot().info(plugin, site_id, _links())
     personal = site_id is not None or plugin.private
     return signed(cacheable(seal(answer), request, personal=personal, vary=vary(request)))
 

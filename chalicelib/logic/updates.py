@@ -1,8 +1,9 @@
 """What sites are told: check-update, plugin information and downloads, as WordPress expects them.
 
-Pure functions of the stored records: whole versions for ``info``, the release index's entries
-(``logic/release_index.py``) for the hot path (check-update, download, latest). Links handed to sites are always our own stable endpoints
-pinned to one version: WordPress caches an offer for 12 hours, a presigned URL lives minutes.
+Pure functions of the stored records: the release index's entries (``logic/release_index.py``)
+for every decision (check-update, info, download, latest), and one whole version for ``info``'s
+readme sections. Links handed to sites are always our own stable endpoints pinned to one version:
+WordPress caches an offer for 12 hours, a presigned URL lives minutes.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from chalicelib.logic.model import (
     check_version,
 )
 from chalicelib.logic.readme_html import render, render_changelog, render_faq
-from chalicelib.logic.release_index import full, upgrade_notice
+from chalicelib.logic.release_index import complete, full, ordered, upgrade_notice
 from chalicelib.logic.rollout import wordpress_version_from_user_agent
 from chalicelib.logic.versions import version_compare
 
@@ -51,6 +52,7 @@ __all__ = [
     "choose_download",
     "decide",
     "hidden_from_sites",
+    "info_version",
     "latest_for_platform",
     "latest_offered",
     "parse_current_version",
@@ -264,14 +266,22 @@ def _update_item(plugin: Plugin, shown: Release, links: Links, *, forced: bool) 
     )
 
 
-def plugin_info(
-    plugin: Plugin, versions: list[PluginVersion], links: Links, site_id: str | None = None
-) -> dict[str, Any]:
-    """The info answer (``answers.PluginInformation``), as JSON, for the version check-update would
-    offer this caller."""
-    offered = latest_offered(plugin, versions, site_id)
+def info_version(plugin: Plugin, site_id: str | None = None) -> Release:
+    """The version ``info`` describes to this caller, from the release index: the highest stable
+    one check-update's rules would offer it (``latest_offered``; plugin-update-checker installs
+    whatever ``info`` names, so ``info`` must not jump a rollout)."""
+    offered = latest_offered(plugin, ordered(plugin.releases), site_id)
     if offered is None:
         raise NotFound(f"{plugin.slug} has no released version yet", code="no_release")
+    return offered
+
+
+def plugin_info(plugin: Plugin, offered: PluginVersion, links: Links) -> dict[str, Any]:
+    """The info answer (``answers.PluginInformation``), as JSON, about ``offered``
+    (``info_version``'s choice, read whole: only ``info`` shows readme sections). Its ``versions``
+    come from the release index, so the answer costs the same whatever the history: every version
+    of the channel a site may still download whose package is kept (retention's expiring ones
+    are left out, as their links answer 410 once the grace ends)."""
     readme = offered.sections
     sections = Sections(
         description=render(readme.get("description") or offered.description or plugin.description),
@@ -293,7 +303,7 @@ def plugin_info(
         download_link=links.download(plugin.slug, offered.version),
         versions={
             v.version: links.download(plugin.slug, v.version)
-            for v in versions
+            for v in complete(plugin.releases)
             if v.status in DOWNLOADABLE and v.channel == offered.channel
         },
         **_package(offered),

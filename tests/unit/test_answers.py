@@ -24,9 +24,9 @@ from chalicelib.logic.answers import (
 )
 from chalicelib.logic.metadata_signing import sealed
 from chalicelib.logic.model import Installation, Status
-from chalicelib.logic.updates import SiteRequest, check_update, latest_for_platform, plugin_info
+from chalicelib.logic.updates import SiteRequest, check_update, latest_for_platform
 from infra.keys import key_list_statement, new_key
-from tests.unit.test_updates import LINKS, NOW, OUT_10, make_plugin, make_version, stored
+from tests.unit.test_updates import LINKS, NOW, OUT_10, info_of, make_plugin, make_version, stored
 
 SIGNED = {"sha384": "ab" * 48, "signature": "c2ln", "signature_key_id": "0123456789abcdef"}
 README = {
@@ -192,7 +192,7 @@ INFO_CASES: dict[str, tuple[Any, list[Any], str | None]] = {
 
 @pytest.mark.parametrize(("plugin", "versions", "site_id"), INFO_CASES.values(), ids=INFO_CASES)
 def test_every_info_answer_matches_its_schema(plugin: Any, versions: list[Any], site_id: str | None) -> None:
-    answer = signed_over_the_wire(plugin_info(plugin, stored(*versions), LINKS, site_id))
+    answer = signed_over_the_wire(info_of(plugin, stored(*versions), site_id))
 
     assert problems(PluginInformation, answer) == []
 
@@ -200,7 +200,7 @@ def test_every_info_answer_matches_its_schema(plugin: Any, versions: list[Any], 
 def test_info_carries_plugin_update_checkers_names_alongside_wordpress() -> None:
     version = make_version("1.1.0", sections=README, author_uri="https://a.test", **SIGNED)
 
-    answer = plugin_info(make_plugin(), stored(version), LINKS)
+    answer = info_of(make_plugin(), stored(version))
 
     assert answer["download_url"] == answer["download_link"]
     assert answer["checksum"] == answer["sha256"] == version.sha256
@@ -211,7 +211,7 @@ def test_info_carries_plugin_update_checkers_names_alongside_wordpress() -> None
 
 
 def test_an_info_answer_with_an_empty_section_or_an_unknown_key_is_refused() -> None:
-    answer = signed_over_the_wire(plugin_info(make_plugin(), stored(make_version("1.0.0")), LINKS))
+    answer = signed_over_the_wire(info_of(make_plugin(), stored(make_version("1.0.0"))))
 
     assert problems(PluginInformation, {**answer, "sections": {**answer["sections"], "reviews": "<p>5</p>"}})
     assert problems(PluginInformation, {**answer, "rating": 100})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from chalicelib.logic.updates import (
     choose_download,
     decide,
     hidden_from_sites,
+    info_version,
     latest_for_platform,
     parse_current_version,
     plugin_info,
@@ -74,6 +76,20 @@ def stored(*versions: PluginVersion) -> list[PluginVersion]:
     for version in versions:
         repo.put_version(version)
     return repo.versions(versions[0].slug if versions else SLUG)
+
+
+def info_of(plugin: Plugin, versions: list[PluginVersion], site_id: str | None = None) -> dict[str, Any]:
+    """The info answer as the route makes it: the plugin stored with these versions (its release
+    index follows), the version chosen from the index, then read whole."""
+    repo = FakeRepository()
+    repo.save_plugin(copy.deepcopy(plugin))
+    for version in versions:
+        repo.put_version(version)
+    indexed = repo.get_plugin(plugin.slug)
+    assert indexed is not None
+    whole = repo.get_version(plugin.slug, info_version(indexed, site_id).version)
+    assert whole is not None
+    return plugin_info(indexed, whole, LINKS)
 
 
 def site(current: str, **fields: Any) -> SiteRequest:
@@ -688,7 +704,7 @@ def test_plugin_info_has_the_fields_the_wordpress_details_modal_shows() -> None:
         make_version("2.0.0-beta1", channel="beta"),
     )
 
-    info = plugin_info(make_plugin(), versions, LINKS)
+    info = info_of(make_plugin(), versions)
 
     assert info["name"] == "IGNY8 WordPress Bridge"
     assert info["slug"] == SLUG
@@ -712,7 +728,7 @@ def test_plugin_info_has_the_fields_the_wordpress_details_modal_shows() -> None:
 def test_plugin_info_morning_times_and_missing_sections() -> None:
     versions = stored(make_version("1.0.0", released_at=datetime(2024, 1, 9, 0, 5, tzinfo=UTC), changelog=""))
 
-    info = plugin_info(make_plugin(description="From the plugin record."), versions, LINKS)
+    info = info_of(make_plugin(description="From the plugin record."), versions)
 
     assert info["last_updated"] == "2024-01-09 12:05am GMT"
     assert info["sections"] == {"description": "<p>From the plugin record.</p>"}
@@ -722,16 +738,16 @@ def test_plugin_info_names_a_staged_rollout_only_to_sites_inside_it() -> None:
     """plugin-update-checker installs whatever info names: info must not jump a rollout."""
     versions = stored(make_version("1.1.0"), make_version("1.2.0", rollout_percent=10))
 
-    assert plugin_info(make_plugin(), versions, LINKS)["version"] == "1.1.0"
-    assert plugin_info(make_plugin(), versions, LINKS, OUT_10)["version"] == "1.1.0"
-    assert plugin_info(make_plugin(), versions, LINKS, IN_10)["version"] == "1.2.0"
+    assert info_of(make_plugin(), versions)["version"] == "1.1.0"
+    assert info_of(make_plugin(), versions, OUT_10)["version"] == "1.1.0"
+    assert info_of(make_plugin(), versions, IN_10)["version"] == "1.2.0"
 
 
 def test_plugin_info_without_a_release_is_not_found() -> None:
     versions = stored(make_version("1.0.0", Status.DRAFT))
 
     with pytest.raises(NotFound) as missing:
-        plugin_info(make_plugin(), versions, LINKS)
+        info_of(make_plugin(), versions)
 
     assert missing.value.code == "no_release"
 
