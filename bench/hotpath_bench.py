@@ -1,4 +1,5 @@
-"""The hot path at 3, 30 and 300 versions: what one check-update costs through the real app.
+"""The hot path at 3, 30 and 300 versions: what one check-update, and one info, costs through the
+real app.
 
 Run from the repository root::
 
@@ -14,8 +15,11 @@ subtracted: "handler CPU" is the app's own), first with the warm cache off (HOT_
 every check reads), then on (10 s: a warm container's repeated checks). The floor is a Chalice handler in the same process
 that returns a constant answer the size of a no-update answer.
 
-The "before" column is the read check-update made until the release index: a query of every
-version item, whole (measured on the same tables, without the rest of the handler).
+``info`` is measured the same way: the plugin (its release index) and the one version it
+describes, whole, for its readme sections; warm, its rendered answer is kept per plugin revision.
+
+The "before" column is the read check-update and info made until the release index: a query of
+every version item, whole (measured on the same tables, without the rest of the handler).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -193,16 +198,16 @@ def main() -> None:
             hook(reads)
             with Client(app, stage_name="bench") as client:
                 results[count] = {}
-                for name, current in (("update", "1.0.0"), ("no update", f"1.{count - 1}.0")):
-                    url = f"/plugins/{SLUG}/check-update?current_version={current}"
-                    row, _ = measure(lambda u=url: client.http.get(u), reads, args.rounds)
-                    results[count][name] = row
-                os.environ["HOT_CACHE_SECONDS"] = "10"
-                get_settings.cache_clear()  # the same repository (and hooks), a warm cache
-                warm = f"/plugins/{SLUG}/check-update?current_version=1.0.0"
-                results[count]["update, warm"], _ = measure(
-                    lambda u=warm: client.http.get(u), reads, args.rounds
-                )
+                for warmth in ("", ", warm"):
+                    for name, url in (
+                        ("update", f"/plugins/{SLUG}/check-update?current_version=1.0.0"),
+                        ("no update", f"/plugins/{SLUG}/check-update?current_version=1.{count - 1}.0"),
+                        ("info", f"/plugins/{SLUG}/info"),
+                    ):
+                        row, _ = measure(partial(client.http.get, url), reads, args.rounds)
+                        results[count][name + warmth] = row
+                    os.environ["HOT_CACHE_SECONDS"] = "10"
+                    get_settings.cache_clear()  # the same repository (and hooks), a warm cache
                 os.environ["HOT_CACHE_SECONDS"] = "0"
                 get_settings.cache_clear()
                 repository().versions(SLUG)
@@ -217,24 +222,28 @@ def main() -> None:
 
 def report(results: dict[int, dict[str, Row]], before: dict[int, tuple[int, int]], floor: Row) -> None:
     print(
-        "check-update through the real app, moto, per request (median handler CPU, DynamoDB calls and bytes)"
+        "check-update and info through the real app, moto, per request (median handler CPU, DynamoDB calls and bytes)"
     )
     header = (
-        f"{'versions':>8} {'answer':<10} {'calls':>6} {'bytes':>7} {'before':>9} {'CPU ms':>7} {'x floor':>8}"
+        f"{'versions':>8} {'answer':<15} {'calls':>6} {'bytes':>7} {'before':>9} {'CPU ms':>7} {'x floor':>8}"
     )
     print(header + f" {'size B':>7} {'gzip B':>7} {'x floor':>8}")
     for count, rows in results.items():
         for name, row in rows.items():
             print(
-                f"{count:>8} {name:<10} {row.calls:>6.1f} {row.bytes:>7.0f} {before[count][1]:>9} "
+                f"{count:>8} {name:<15} {row.calls:>6.1f} {row.bytes:>7.0f} {before[count][1]:>9} "
                 f"{row.handler_ms:>7.3f} {row.handler_ms / floor.handler_ms:>8.1f} "
                 f"{row.answer:>7} {row.gzipped:>7} {row.answer / floor.answer:>8.2f}"
             )
     print(
-        f"{'floor':>8} {'constant':<10} {0:>6.1f} {0:>7} {'':>9} {floor.handler_ms:>7.3f} {1:>8.1f} {floor.answer:>7}"
+        f"{'floor':>8} {'constant':<15} {0:>6.1f} {0:>7} {'':>9} {floor.handler_ms:>7.3f} {1:>8.1f} {floor.answer:>7}"
     )
-    flat = {name: [results[c][name].bytes for c in SIZES] for name in ("update", "no update")}
-    print("bytes read per check at 3/30/300 versions:", json.dumps(flat))
+    for what, names in (
+        ("calls", ("update", "info", "info, warm")),
+        ("bytes", ("update", "no update", "info")),
+    ):
+        flat = {name: [getattr(results[c][name], what) for c in SIZES] for name in names}
+        print(f"DynamoDB {what} read per request at 3/30/300 versions:", json.dumps(flat))
 
 
 if __name__ == "__main__":
