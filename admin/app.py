@@ -7,6 +7,7 @@ Its own functions and roles: only these write release state, and only the packag
 signing key and writes packages/ (README: Architecture).
 """
 
+from chalicelib.api.accounts import accounts
 from chalicelib.api.admin import admin
 from chalicelib.api.console import console
 from chalicelib.api.dashboard import dashboard
@@ -20,6 +21,7 @@ app = new_app("igny8-plugins-admin")
 app.register_blueprint(admin)
 app.register_blueprint(dashboard)
 app.register_blueprint(console)
+app.register_blueprint(accounts)
 app.register_blueprint(documentation("/admin/openapi.json"))
 app.register_blueprint(packager)
 app.register_blueprint(rollouts)

@@ -29,8 +29,9 @@ import boto3
 import jwt
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.logic.accounts import Account
 from chalicelib.logic.errors import InvalidInput, Unauthorized
-from chalicelib.logic.roles import Person, role_of
+from chalicelib.logic.roles import ForbiddenRole, Person, Role, role_of
 from chalicelib.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -201,6 +202,7 @@ class PoolSessions:
             except (ClientError, BotoCoreError) as exc:
                 log.warning("refresh token not revoked", extra={"reason": type(exc).__name__})
 
+
 def stage_pool() -> Pool:
     """This stage's pool, from the settings; ``Unauthorized`` where none is configured."""
     settings = get_settings()
@@ -228,3 +230,66 @@ def _tokens(pool: Pool) -> PoolTokens:
 @lru_cache(maxsize=1)
 def _sessions(pool: Pool) -> PoolSessions:
     return PoolSessions(pool)
+
+
+class PoolDirectory:
+    """The pool's accounts, as the console's admins manage them (``logic/accounts.py``): the admin
+    function's role may call these on its stage's pool only (``admin/.chalice`` policies)."""
+
+    def __init__(self, pool: Pool, client: Any = None) -> None:
+        self._pool = pool
+        self._client = client or boto3.client(
+            "cognito-idp", region_name=pool.region, endpoint_url=pool.endpoint_url or None
+        )
+
+    def get(self, username: str) -> Account | None:
+        try:
+            user = self._client.admin_get_user(UserPoolId=self._pool.pool_id, Username=username)
+        except self._client.exceptions.UserNotFoundException:
+            return None
+        return self._account(user["Username"], user["Enabled"], user["UserStatus"])
+
+    def every(self) -> list[Account]:
+        pages = self._client.get_paginator("list_users").paginate(UserPoolId=self._pool.pool_id)
+        users = [user for page in pages for user in page["Users"]]
+        return [self._account(u["Username"], u["Enabled"], u["UserStatus"]) for u in users]
+
+    def create(self, username: str, password: str, role: Role) -> Account:
+        pool = self._pool.pool_id
+        self._client.admin_create_user(UserPoolId=pool, Username=username, MessageAction="SUPPRESS")
+        self._client.admin_set_user_password(
+            UserPoolId=pool, Username=username, Password=password, Permanent=True
+        )
+        return self.set_role(username, role)
+
+    def set_role(self, username: str, role: Role) -> Account:
+        pool = self._pool.pool_id
+        for held in self._groups(username):
+            if held != role.value and held in {r.value for r in Role}:
+                self._client.admin_remove_user_from_group(UserPoolId=pool, Username=username, GroupName=held)
+        self._client.admin_add_user_to_group(UserPoolId=pool, Username=username, GroupName=role.value)
+        found = self.get(username)
+        assert found is not None
+        return found
+
+    def disable(self, username: str) -> Account:
+        self._client.admin_disable_user(UserPoolId=self._pool.pool_id, Username=username)
+        found = self.get(username)
+        assert found is not None
+        return found
+
+    def _groups(self, username: str) -> list[str]:
+        answer = self._client.admin_list_groups_for_user(UserPoolId=self._pool.pool_id, Username=username)
+        return [str(group["GroupName"]) for group in answer["Groups"]]
+
+    def _account(self, username: str, enabled: bool, status: str) -> Account:
+        groups = self._groups(username)
+        try:
+            role: Role | None = role_of(groups)
+        except ForbiddenRole:
+            role = None
+        return Account(username=username, role=role, enabled=bool(enabled), status=str(status))
+
+
+def directory() -> PoolDirectory:
+    return PoolDirectory(stage_pool())

@@ -12,11 +12,11 @@ them up by the names the template outputs.
 from __future__ import annotations
 
 import os
-import secrets
-import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+
+from chalicelib.logic.accounts import new_password
 
 #: Stack output -> the id it names, as ``infra/stack.py`` adds them to the outputs.
 POOL_NAME_OUTPUT = "UserPoolName"
@@ -31,14 +31,19 @@ _GROUP_TYPE = "AWS::Cognito::UserPoolGroup"
 MOTO_SKIPPED_TYPES = (_POOL_TYPE, _CLIENT_TYPE, _GROUP_TYPE)
 
 
-def create_pool_moto_skips(cognito: Any, template: Mapping[str, Any], outputs: Mapping[str, str]) -> None:
-    """Create the pool, its client and its groups from their template properties where missing."""
+def create_pool_moto_skips(
+    cognito: Any, template: Mapping[str, Any], outputs: Mapping[str, str], resolve: Callable[[Any], str]
+) -> None:
+    """Create the pool, its client and its groups from their template properties where missing;
+    ``resolve`` turns an intrinsic (the tags' ``Ref: Stage``) into its value."""
     resources = template["Resources"]
     pool_properties = _only(resources, _POOL_TYPE)
     name = outputs[POOL_NAME_OUTPUT]
     pool_id = _pool_id(cognito, name)
     if pool_id is None:
         properties = {k: v for k, v in pool_properties.items() if k != "UserPoolName"}
+        tags = properties.pop("UserPoolTags", {})
+        properties["UserPoolTags"] = {key: resolve(value) for key, value in tags.items()}
         pool_id = str(cognito.create_user_pool(PoolName=name, **properties)["UserPool"]["Id"])
     client_properties = _only(resources, _CLIENT_TYPE)
     if _client_id(cognito, pool_id, outputs[CLIENT_NAME_OUTPUT]) is None:
@@ -80,18 +85,6 @@ def account_exists(cognito: Any, pool_id: str, username: str) -> bool:
     except cognito.exceptions.UserNotFoundException:
         return False
     return True
-
-
-def new_password(length: int = 24) -> str:
-    """Random, and within the template's password policy (each character class present)."""
-    alphabet = string.ascii_letters + string.digits
-    while True:
-        password = "".join(secrets.choice(alphabet) for _ in range(length))
-        if all(
-            any(c in group for c in password)
-            for group in (string.ascii_lowercase, string.ascii_uppercase, string.digits)
-        ):
-            return password
 
 
 def _only(resources: Mapping[str, Any], resource_type: str) -> dict[str, Any]:

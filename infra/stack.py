@@ -111,7 +111,9 @@ def deploy(
     _apply_bucket_settings_moto_ignores(session.client("s3", endpoint_url=endpoint_url), template, outputs)
     _create_secrets_moto_skips(session.client("secretsmanager", endpoint_url=endpoint_url), template, outputs)
     cognito = session.client("cognito-idp", endpoint_url=endpoint_url)
-    people.create_pool_moto_skips(cognito, template, outputs)
+    people.create_pool_moto_skips(
+        cognito, template, outputs, lambda expression: _resolve_via_outputs(expression, template, outputs)
+    )
     return {**outputs, **people.pool_ids(cognito, outputs)}
 
 

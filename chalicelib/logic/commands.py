@@ -33,10 +33,12 @@ from chalicelib.logic.fields import (
     Plan,
     PlatformName,
     Private,
+    RoleName,
     SiteId,
     Slug,
     StepHours,
     Url,
+    Username,
     Version,
 )
 from chalicelib.logic.model import Platform
@@ -174,6 +176,17 @@ class ConsoleLogin(Body):
     form: ClassVar[bool] = True
     username: str = Field(min_length=1, max_length=128)
     password: str = Field(min_length=1, max_length=256)
+
+
+class CreateAccount(Body):
+    """A console account, in one role; its password is made by the service and shown once."""
+
+    username: Username
+    role: RoleName
+
+
+class AccountRole(Body):
+    role: RoleName
 
 
 class ConsoleLogout(Body):

@@ -10,6 +10,7 @@ are not about one value's grammar belong to the request's shape (``api/bodies.py
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Final
@@ -22,6 +23,7 @@ from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 from chalicelib.logic.errors import InvalidInput
 from chalicelib.logic.grammar import SLUG_RULE
 from chalicelib.logic.model import CHANNELS, SITE_ID_RE, Platform, check_channel, check_platform, check_slug
+from chalicelib.logic.roles import Role
 from chalicelib.logic.versions import InvalidVersion, normalize_version
 
 #: One limit per field, whatever the path a value takes (an S3 upload's metadata included).
@@ -163,6 +165,25 @@ def _integer_schema(low: int, high: int) -> dict[str, Any]:
     return {"type": "integer", "minimum": low, "maximum": high}
 
 
+#: A console account's name (the user pool's): letters, digits and ``._@+-``, starting alphanumeric.
+USERNAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}")
+
+
+def _username(value: Any) -> str:
+    if not isinstance(value, str) or not USERNAME_RE.fullmatch(value):
+        raise ValueError(
+            "a user name is 1-128 letters, digits, '.', '_', '@', '+' or '-', starting alphanumeric"
+        )
+    return value
+
+
+def _role(value: Any) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise ValueError(f"a role is one of {', '.join(r.value for r in Role)}") from None
+
+
 HEALTH_STATUSES = ("active", "inactive", "error")
 
 Slug = Annotated[str, Rule("invalid_slug", {"type": "string", "pattern": f"^{SLUG_RULE}$"}, check_slug)]
@@ -185,6 +206,10 @@ PlatformName = Annotated[
     Rule("invalid_platform", {"type": "string", "enum": [p.value for p in Platform]}, check_platform),
 ]
 SiteId = Annotated[str, Rule("invalid_site_id", {"type": "string", "pattern": SITE_ID_RE.pattern}, _site_id)]
+Username = Annotated[
+    str, Rule("invalid_username", {"type": "string", "pattern": f"^{USERNAME_RE.pattern}$"}, _username)
+]
+RoleName = Annotated[Role, Rule("invalid_role", {"type": "string", "enum": [r.value for r in Role]}, _role)]
 Percent = Annotated[int, Rule("invalid_percent", _integer_schema(0, 100), _integer(0, 100, "percent"))]
 Forced = Annotated[bool, Rule("invalid_force_update", {"type": "boolean"}, _flag("force_update"))]
 Private = Annotated[bool, Rule("invalid_private", {"type": "boolean"}, _flag("private"))]

@@ -3,7 +3,9 @@ on moto from that declaration (moto's CloudFormation has no Cognito), found agai
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import boto3
 import pytest
@@ -11,6 +13,8 @@ from moto import mock_aws
 
 from infra import people
 from infra.stack import deploy, environment, load_template, stack_outputs
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -32,6 +36,7 @@ def test_the_pool_client_and_groups_are_the_templates(outputs: dict[str, str]) -
     pool = cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]
     assert pool["Name"] == "igny8-plugins-test-console"
     assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert pool["UserPoolTags"] == {"igny8-plugins-console": "test"}  # what the admin policy requires
     client = cognito.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)["UserPoolClient"]
     declared = load_template()["Resources"]["AdminUserPoolClient"]["Properties"]
     assert "ClientSecret" not in client  # a public client: people sign in with no AWS credentials
@@ -79,3 +84,15 @@ def test_an_account_gets_a_policy_password_and_its_role_group(outputs: dict[str,
         AuthParameters={"USERNAME": "ada", "PASSWORD": password},
     )
     assert signed_in["AuthenticationResult"]["ExpiresIn"] == 3600
+
+
+def test_the_admin_function_manages_accounts_only_in_its_stages_pool() -> None:
+    for stage in ("dev", "prod"):
+        policy = json.loads((ROOT / "admin" / ".chalice" / f"policy-{stage}-admin.json").read_text())
+        (statement,) = [
+            s for s in policy["Statement"] if any(a.startswith("cognito-idp:") for a in s["Action"])
+        ]
+        assert statement["Resource"] == "arn:aws:cognito-idp:*:*:userpool/*"
+        assert statement["Condition"] == {"StringEquals": {"aws:ResourceTag/igny8-plugins-console": stage}}
+        # sign-in and sign-out are the public client's calls: the function needs no right for them
+        assert not {"cognito-idp:InitiateAuth", "cognito-idp:GlobalSignOut"} & set(statement["Action"])
