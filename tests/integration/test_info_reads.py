@@ -117,22 +117,24 @@ def test_info_reads_the_same_at_3_and_at_300_versions(calls: list[str]) -> None:
 
 
 @pytest.fixture
-def warm(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Client, SimpleNamespace]]:
+def warm(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Client, SimpleNamespace, str]]:
     clock = SimpleNamespace(now=5000.0)
     monkeypatch.setattr(hotcache, "time", SimpleNamespace(monotonic=lambda: clock.now))
     monkeypatch.setenv("HOT_CACHE_SECONDS", "10")
     with deployed() as (client, _):
-        store_history(30)
-        yield client, clock
+        site = store_history(30)
+        yield client, clock, site
 
 
 def test_a_warm_info_reads_nothing_and_a_pull_shows_once_the_bound_has_passed(
-    warm: tuple[Client, SimpleNamespace], calls: list[str]
+    warm: tuple[Client, SimpleNamespace, str], calls: list[str]
 ) -> None:
-    client, clock = warm
-    first = info(client)
+    client, clock, site = warm
+    first, inside = info(client), info(client, site)
+    assert (first["version"], inside["version"]) == ("1.28.0", "1.29.0")
     counting(calls)
-    assert [info(client) for _ in range(5)] == [first] * 5
+    for _ in range(5):  # each caller still told its own version, from memory
+        assert (info(client), info(client, site)) == (first, inside)
     assert calls == []
     pulled = client.http.post(
         f"/admin/plugins/{SLUG}/versions/{first['version']}/pull", headers=admin_headers()
