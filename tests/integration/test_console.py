@@ -22,7 +22,9 @@ from botocore.exceptions import ClientError
 from chalice.test import Client
 
 from chalicelib import identity
+from chalicelib.adapters import repository
 from chalicelib.api.routing import REGISTRY, Auth, RouteSpec
+from chalicelib.logic.accounts import AUDIT_SCOPE
 from chalicelib.logic.roles import Role
 from infra import people
 from tests.integration.conftest import Packager, admin_headers, deployed, source_zip, upload
@@ -120,7 +122,11 @@ def world() -> Iterator[World]:
 
 
 def concrete(spec: RouteSpec, world: World) -> str:
-    return spec.path.replace("{slug}", SLUG).replace("{version}", "1.0.0").replace("{site_id}", world.site_id)
+    values = {"{slug}": SLUG, "{version}": "1.0.0", "{site_id}": world.site_id, "{username}": "rita"}
+    path = spec.path
+    for name, value in values.items():
+        path = path.replace(name, value)
+    return path
 
 
 CONSOLE_ROUTES = [spec for spec in REGISTRY if spec.auth is Auth.SESSION]
@@ -137,8 +143,9 @@ def test_every_admin_route_is_served_to_people_with_the_role_it_declares() -> No
 def test_a_viewer_reads_everything_and_changes_nothing(world: World) -> None:
     vera = world.sign_in("vera")
     before = world.snapshot()
-    reads = [s for s in CONSOLE_ROUTES if s.method == "get"]
-    writes = [s for s in CONSOLE_ROUTES if s.method != "get"]
+    reads = [s for s in CONSOLE_ROUTES if s.role is Role.VIEWER]
+    writes = [s for s in CONSOLE_ROUTES if s.role is not Role.VIEWER]
+    assert all(s.method == "get" for s in reads)
     assert len(reads) >= 6 and len(writes) >= 15
     for spec in reads:
         answer = world.client.http.get(concrete(spec, world), headers=vera.headers())
@@ -161,6 +168,7 @@ def test_a_releaser_ships_but_cannot_undo_force_or_manage_sites(world: World) ->
         "create_site",
         "rotate_site",
         "revoke_site",
+        *("list_accounts", "create_account", "set_account_role", "disable_account"),
     }
     for spec in admin_only:
         answer = world.client.http.request(
@@ -320,3 +328,76 @@ def test_wrong_passwords_and_unready_accounts_are_refused_clearly(world: World) 
         body=f"username=ada&password={world.passwords['ada']}".encode(),
     )
     assert cross.status_code == 403 and "Set-Cookie" not in cross.headers
+
+
+def test_an_admin_manages_accounts_and_each_change_is_audited(world: World) -> None:
+    ada = world.sign_in("ada")
+    created = world.client.http.post(
+        "/admin/console/accounts", headers=ada.headers(), body=b'{"username": "otto", "role": "viewer"}'
+    )
+    assert created.status_code == 201, created.body
+    assert created.json_body["account"] == {
+        "username": "otto",
+        "role": "viewer",
+        "enabled": True,
+        "status": "CONFIRMED",
+    }
+    world.passwords["otto"] = created.json_body["password"]
+    otto = world.sign_in("otto")  # the password shown once signs in, as a viewer
+    refused = world.client.http.post(
+        f"/admin/console/plugins/{SLUG}/versions/1.0.0/test", headers=otto.headers()
+    )
+    assert_error(refused.status_code, refused.json_body, 403, "forbidden_role")
+
+    promoted = world.client.http.post(
+        "/admin/console/accounts/otto/role", headers=ada.headers(), body=b'{"role": "releaser"}'
+    )
+    assert promoted.json_body["account"]["role"] == "releaser"
+    assert (
+        world.client.http.get("/admin/console/plugins", headers=world.sign_in("otto").headers()).status_code
+        == 200
+    )
+    listed = world.client.http.get("/admin/console/accounts", headers=ada.headers()).json_body["accounts"]
+    assert {(a["username"], a["role"]) for a in listed} >= {
+        ("ada", "admin"),
+        ("otto", "releaser"),
+        ("vera", "viewer"),
+    }
+
+    disabled = world.client.http.post("/admin/console/accounts/otto/disable", headers=ada.headers())
+    assert disabled.json_body["account"]["enabled"] is False
+    again = world.client.http.post(
+        "/admin/console/session",
+        headers=JSON,
+        body=json.dumps({"username": "otto", "password": world.passwords["otto"]}).encode(),
+    )
+    assert_error(again.status_code, again.json_body, 401, "unauthorized")
+    audit = repository().audit(AUDIT_SCOPE)
+    assert [(e.action, e.actor, e.after["username"]) for e in audit][:3] == [
+        ("disable-account", "ada", "otto"),
+        ("set-account-role", "ada", "otto"),
+        ("create-account", "ada", "otto"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b'{"username": "-bad", "role": "viewer"}', "invalid_username"),
+        (b'{"username": "zed", "role": "owner"}', "invalid_role"),
+        (b'{"username": "ada", "role": "viewer"}', "account_exists"),
+        (b'{"username": "zed"}', None),
+    ],
+)
+def test_bad_account_requests_are_refused_and_change_nothing(
+    world: World, body: bytes, code: str | None
+) -> None:
+    ada = world.sign_in("ada")
+    before = world.client.http.get("/admin/console/accounts", headers=ada.headers()).json_body
+    answer = world.client.http.post("/admin/console/accounts", headers=ada.headers(), body=body)
+    assert answer.status_code in (400, 409), answer.body
+    if code is not None:
+        assert answer.json_body["error"]["code"] == code
+    own = world.client.http.post("/admin/console/accounts/ada/disable", headers=ada.headers())
+    assert_error(own.status_code, own.json_body, 409, "own_account")
+    assert world.client.http.get("/admin/console/accounts", headers=ada.headers()).json_body == before
