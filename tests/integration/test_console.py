@@ -9,116 +9,24 @@ against the keys moto publishes at the pool's JWKS URL, as deployed ones are aga
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
 from urllib.parse import unquote
 
 import boto3
 import pytest
-import requests
 from botocore.exceptions import ClientError
-from chalice.test import Client
 
-from chalicelib import identity
-from chalicelib.adapters import repository
 from chalicelib.api.routing import REGISTRY, Auth, RouteSpec
-from chalicelib.logic.accounts import AUDIT_SCOPE
 from chalicelib.logic.roles import Role
-from infra import people
-from tests.integration.conftest import Packager, admin_headers, deployed, source_zip, upload
+from tests.integration.conftest import admin_headers
+from tests.integration.console_world import (
+    FORM,
+    JSON,
+    SLUG,
+    World,
+    set_cookie_headers,
+    world_fixture,  # noqa: F401 - the module's world
+)
 from tests.integration.test_public_api import assert_error
-
-SLUG = "igny8-wp-bridge"
-JSON = {"Content-Type": "application/json"}
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-@dataclass
-class Session:
-    """A browser's cookies after signing in, and the CSRF token its page was given."""
-
-    cookie: str
-    csrf: str
-    set_cookies: list[str]
-
-    def headers(self, *, csrf: bool = True, more: dict[str, str] | None = None) -> dict[str, str]:
-        token = {"X-CSRF-Token": self.csrf} if csrf else {}
-        return {"Cookie": self.cookie, "Sec-Fetch-Site": "same-origin", **JSON, **token, **(more or {})}
-
-
-@dataclass
-class World:
-    client: Client
-    outputs: dict[str, str]
-    passwords: dict[str, str]
-    site_id: str
-
-    def sign_in(self, username: str) -> Session:
-        body = json.dumps({"username": username, "password": self.passwords[username]}).encode()
-        answer = self.client.http.post("/admin/console/session", headers=JSON, body=body)
-        assert answer.status_code == 303, answer.body
-        assert answer.headers["Location"] == "dashboard"
-        set_cookies = set_cookie_headers(answer)
-        pairs = [raw.split(";", 1)[0] for raw in set_cookies]
-        cookie = "; ".join(pairs)
-        page = self.client.http.get("/admin/console/dashboard", headers={"Cookie": cookie})
-        assert page.status_code == 200, page.body
-        csrf = re.search(r'<meta name="csrf-token" content="([^"]+)">', page.body.decode())
-        assert csrf is not None
-        return Session(cookie, csrf.group(1), set_cookies)
-
-    def snapshot(self) -> tuple[Any, ...]:
-        """Everything a refused call might have changed, read with the CLI's credentials."""
-        read = self.client.http.get
-        return tuple(
-            read(path, headers=admin_headers()).json_body
-            for path in (
-                f"/admin/plugins/{SLUG}",
-                "/admin/sites",
-                f"/admin/plugins/{SLUG}/audit",
-                "/admin/plugins",
-            )
-        )
-
-
-def set_cookie_headers(answer: Any) -> list[str]:
-    """Each Set-Cookie header (Chalice's test client keeps a multi-value header as a list)."""
-    value = answer.headers["Set-Cookie"]
-    return list(value) if isinstance(value, list) else [value]
-
-
-def moto_jwks(url: str) -> dict[str, Any]:
-    """The pool's keys, read from the URL the service reads them from (moto answers it)."""
-    answer = requests.get(url, timeout=5)
-    answer.raise_for_status()
-    document: dict[str, Any] = answer.json()
-    return document
-
-
-@pytest.fixture(scope="module")
-def world() -> Iterator[World]:
-    with pytest.MonkeyPatch.context() as patch, deployed() as (client, outputs):
-        patch.setattr(identity, "fetch_json", moto_jwks)
-        identity._tokens.cache_clear()
-        identity._sessions.cache_clear()
-        bucket = outputs["ArtifactsBucketName"]
-        for version in ("1.0.0", "1.1.0"):
-            upload(bucket, f"sources/wordpress/{SLUG}/{version}/x.zip", source_zip())
-        Packager(client, outputs).run()
-        cognito = boto3.client("cognito-idp")
-        passwords = {
-            name: people.create_account(cognito, outputs["UserPoolId"], name, role)
-            for name, role in (("vera", "viewer"), ("rita", "releaser"), ("ada", "admin"))
-        }
-        site = client.http.post(
-            "/admin/sites",
-            headers={**admin_headers(), **JSON},
-            body=b'{"name": "Shop", "url": "https://shop.example"}',
-        )
-        assert site.status_code == 201, site.body
-        yield World(client, outputs, passwords, site.json_body["site"]["site_id"])
 
 
 def concrete(spec: RouteSpec, world: World) -> str:
@@ -328,76 +236,3 @@ def test_wrong_passwords_and_unready_accounts_are_refused_clearly(world: World) 
         body=f"username=ada&password={world.passwords['ada']}".encode(),
     )
     assert cross.status_code == 403 and "Set-Cookie" not in cross.headers
-
-
-def test_an_admin_manages_accounts_and_each_change_is_audited(world: World) -> None:
-    ada = world.sign_in("ada")
-    created = world.client.http.post(
-        "/admin/console/accounts", headers=ada.headers(), body=b'{"username": "otto", "role": "viewer"}'
-    )
-    assert created.status_code == 201, created.body
-    assert created.json_body["account"] == {
-        "username": "otto",
-        "role": "viewer",
-        "enabled": True,
-        "status": "CONFIRMED",
-    }
-    world.passwords["otto"] = created.json_body["password"]
-    otto = world.sign_in("otto")  # the password shown once signs in, as a viewer
-    refused = world.client.http.post(
-        f"/admin/console/plugins/{SLUG}/versions/1.0.0/test", headers=otto.headers()
-    )
-    assert_error(refused.status_code, refused.json_body, 403, "forbidden_role")
-
-    promoted = world.client.http.post(
-        "/admin/console/accounts/otto/role", headers=ada.headers(), body=b'{"role": "releaser"}'
-    )
-    assert promoted.json_body["account"]["role"] == "releaser"
-    assert (
-        world.client.http.get("/admin/console/plugins", headers=world.sign_in("otto").headers()).status_code
-        == 200
-    )
-    listed = world.client.http.get("/admin/console/accounts", headers=ada.headers()).json_body["accounts"]
-    assert {(a["username"], a["role"]) for a in listed} >= {
-        ("ada", "admin"),
-        ("otto", "releaser"),
-        ("vera", "viewer"),
-    }
-
-    disabled = world.client.http.post("/admin/console/accounts/otto/disable", headers=ada.headers())
-    assert disabled.json_body["account"]["enabled"] is False
-    again = world.client.http.post(
-        "/admin/console/session",
-        headers=JSON,
-        body=json.dumps({"username": "otto", "password": world.passwords["otto"]}).encode(),
-    )
-    assert_error(again.status_code, again.json_body, 401, "unauthorized")
-    audit = repository().audit(AUDIT_SCOPE)
-    assert [(e.action, e.actor, e.after["username"]) for e in audit][:3] == [
-        ("disable-account", "ada", "otto"),
-        ("set-account-role", "ada", "otto"),
-        ("create-account", "ada", "otto"),
-    ]
-
-
-@pytest.mark.parametrize(
-    ("body", "code"),
-    [
-        (b'{"username": "-bad", "role": "viewer"}', "invalid_username"),
-        (b'{"username": "zed", "role": "owner"}', "invalid_role"),
-        (b'{"username": "ada", "role": "viewer"}', "account_exists"),
-        (b'{"username": "zed"}', None),
-    ],
-)
-def test_bad_account_requests_are_refused_and_change_nothing(
-    world: World, body: bytes, code: str | None
-) -> None:
-    ada = world.sign_in("ada")
-    before = world.client.http.get("/admin/console/accounts", headers=ada.headers()).json_body
-    answer = world.client.http.post("/admin/console/accounts", headers=ada.headers(), body=body)
-    assert answer.status_code in (400, 409), answer.body
-    if code is not None:
-        assert answer.json_body["error"]["code"] == code
-    own = world.client.http.post("/admin/console/accounts/ada/disable", headers=ada.headers())
-    assert_error(own.status_code, own.json_body, 409, "own_account")
-    assert world.client.http.get("/admin/console/accounts", headers=ada.headers()).json_body == before
