@@ -15,6 +15,7 @@ from __future__ import annotations
 import click
 
 from igny8_cli import releases
+from igny8_cli.accounts import accounts
 from igny8_cli.context import Group
 from igny8_cli.dlq import dlq
 from igny8_cli.emergency import emergency
@@ -31,7 +32,7 @@ def cli() -> None:
     """
 
 
-for command in (*releases.COMMANDS, emergency, sites, dlq):
+for command in (*releases.COMMANDS, emergency, sites, accounts, dlq):
     cli.add_command(command)
 
 

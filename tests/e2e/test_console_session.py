@@ -4,6 +4,7 @@ the same account still signs in, and its password is not printed again."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
@@ -71,6 +72,8 @@ def test_sign_in_act_sign_out_and_keep_the_account_across_a_restart(tmp_path: Pa
         audit = browser.get(f"{api}/plugins/{SLUG}/audit", timeout=30).json()["entries"]
         assert [entry["actor"] for entry in audit if entry["action"] == "create-version"] == [user]
 
+        _accounts_through_the_cli(stack, url)
+
         out = browser.post(f"{api}/logout", data={"csrf": csrf}, timeout=30)
         assert out.status_code == 401 and 'name="username"' in out.text  # back at the sign-in form
         assert not list(browser.cookies)
@@ -81,3 +84,26 @@ def test_sign_in_act_sign_out_and_keep_the_account_across_a_restart(tmp_path: Pa
         assert log.count("(shown this once") == 1  # printed at the first start only
         browser, _ = _sign_in(again, url.replace(stack.api, again.api), user, password)
         assert browser.get(f"{again.api}/admin/console/plugins", timeout=30).status_code == 200
+
+
+def _accounts_through_the_cli(stack: Stack, url: str) -> None:
+    """``igny8-plugins accounts``: a viewer made with the CLI signs in and cannot change anything."""
+    created = json.loads(stack.cli("--json", "accounts", "create", "vic", "--role", "viewer").stdout)
+    assert created["account"]["role"] == "viewer"
+    viewer, csrf = _sign_in(stack, url, "vic", created["password"])
+    api = f"{stack.api}/admin/console"
+    refused = viewer.post(
+        f"{api}/sites", json={"name": "X", "url": "https://x.example"}, headers={"X-CSRF-Token": csrf}
+    )
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden_role"
+    assert viewer.get(f"{api}/plugins/{SLUG}/audit", timeout=30).status_code == 200
+    stack.cli("accounts", "set-role", "vic", "releaser")
+    listed = json.loads(stack.cli("--json", "accounts", "list").stdout)["accounts"]
+    assert {(a["username"], a["role"]) for a in listed} == {("admin", "admin"), ("vic", "releaser")}
+    stack.cli("accounts", "disable", "vic", "--yes")
+    again = requests.post(
+        f"{stack.api}/admin/console/session",
+        json={"username": "vic", "password": created["password"]},
+        timeout=30,
+    )
+    assert again.status_code == 401
