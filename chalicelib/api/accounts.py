@@ -3,6 +3,7 @@ once), set the role, disable. Behaviour in ``logic/accounts.py``; the pool in ``
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from chalice.app import Blueprint, Response
@@ -65,30 +66,19 @@ def create_account(actor: str, body: CreateAccount) -> Response:
     return Response(body={"account": _json(account), "password": password}, status_code=201)
 
 
-@route(
-    accounts,
-    "/admin/accounts/{username}/role",
-    methods=("POST",),
-    auth=Auth.ADMIN,
-    role=Role.ADMIN,
-    path_types=_USER,
-    body=AccountRole,
-    response=_ONE,
+#: A change to one account (role admin), answered with the account.
+_account_change = functools.partial(
+    route, accounts, methods=("POST",), auth=Auth.ADMIN, role=Role.ADMIN, path_types=_USER, response=_ONE
 )
+
+
+@_account_change("/admin/accounts/{username}/role", body=AccountRole)
 def set_account_role(username: str, actor: str, body: AccountRole) -> dict[str, Any]:
     """Move an account to another role (its next sign-in carries it)."""
     return {"account": _json(_accounts(actor).set_role(username, body.role))}
 
 
-@route(
-    accounts,
-    "/admin/accounts/{username}/disable",
-    methods=("POST",),
-    auth=Auth.ADMIN,
-    role=Role.ADMIN,
-    path_types=_USER,
-    response=_ONE,
-)
+@_account_change("/admin/accounts/{username}/disable")
 def disable_account(username: str, actor: str) -> dict[str, Any]:
     """Stop an account signing in (its current session lasts until it expires, at most 1 h)."""
     return {"account": _json(_accounts(actor).disable(username))}

@@ -91,14 +91,14 @@ class Accounts:
         def fields(a: Account | None) -> dict[str, object]:
             return {} if a is None else {"role": a.role.value if a.role else None, "enabled": a.enabled}
 
-        self.repo.append_audit(
-            AuditEntry(
-                slug=AUDIT_SCOPE,
-                at=self.now,
-                actor=self.actor,
-                action=action,
-                version=None,
-                before=fields(before),
-                after={"username": account.username, **fields(account)},
-            )
+        after = {"username": account.username, **fields(account)}
+        entry = AuditEntry(
+            slug=AUDIT_SCOPE,
+            at=self.now,
+            actor=self.actor,
+            action=action,
+            version=None,
+            before=fields(before),
+            after=after,
         )
+        self.repo.append_audit(entry)
