@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, WithJsonSchema, computed_field
 
+from chalicelib.logic.attribute_docs import describe_fields
 from chalicelib.logic.model import CHANNELS, Installation, Moment, Platform
 
 #: Why check-update offers nothing (``logic/decision.decide``).
@@ -41,7 +42,8 @@ class Answer(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
-        use_attribute_docstrings=True,
+        # Field docstrings become descriptions when a schema is generated, not at import (Cold starts).
+        json_schema_extra=describe_fields,
         json_schema_serialization_defaults_required=True,
         # Built on first use: a function builds only the answers its routes give (Cold starts).
         defer_build=True,

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, TypeVar
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
+from chalicelib.logic.attribute_docs import describe_fields
 from chalicelib.logic.errors import InvalidInput
 from chalicelib.logic.fields import (
     FIELD_CODES,
@@ -69,7 +70,9 @@ def parse(model: type[M], data: Mapping[str, Any], where: str) -> M:
 class Body(BaseModel):
     """A request body: exactly the declared fields, each validated by its field type."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, defer_build=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, json_schema_extra=describe_fields, defer_build=True
+    )
     #: Also read form-encoded: what ``wp_remote_post()`` and a browser's form send. Admin bodies
     #: are JSON only (a form there is a client sending the wrong thing).
     form: ClassVar[bool] = False
@@ -82,7 +85,9 @@ class Body(BaseModel):
 class Query(BaseModel):
     """A query string: the declared parameters, anything else ignored (clients add their own)."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True, use_attribute_docstrings=True, defer_build=True)
+    model_config = ConfigDict(
+        extra="ignore", frozen=True, json_schema_extra=describe_fields, defer_build=True
+    )
 
 
 # admin: plugins --------------------------------------------------------------------------------
