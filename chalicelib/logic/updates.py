@@ -1,9 +1,9 @@
 """What sites are told: check-update, plugin information and downloads, as WordPress expects them.
 
-Pure functions of the stored records: the release index's entries (``logic/release_index.py``)
-for every decision (check-update, info, download, latest), and one whole version for ``info``'s
-readme sections. Links handed to sites are always our own stable endpoints pinned to one version:
-WordPress caches an offer for 12 hours, a presigned URL lives minutes.
+Pure functions of the release index's entries (``logic/release_index.py``); ``logic/info.py``
+answers ``info`` from them and one whole version. Links handed to sites are always our own stable
+endpoints pinned to one version: WordPress caches an offer for 12 hours, a presigned URL lives
+minutes.
 """
 
 from __future__ import annotations
@@ -19,9 +19,7 @@ from chalicelib.logic.answers import (
     LatestCard,
     NothingToShow,
     NoUpdate,
-    PluginInformation,
     Reason,
-    Sections,
     UpdateOffer,
     WordPressUpdateItem,
 )
@@ -38,8 +36,7 @@ from chalicelib.logic.model import (
     Release,
     check_version,
 )
-from chalicelib.logic.readme_html import render, render_changelog, render_faq
-from chalicelib.logic.release_index import complete, full, ordered, upgrade_notice
+from chalicelib.logic.release_index import full, upgrade_notice
 from chalicelib.logic.rollout import wordpress_version_from_user_agent
 from chalicelib.logic.versions import version_compare
 
@@ -52,11 +49,9 @@ __all__ = [
     "choose_download",
     "decide",
     "hidden_from_sites",
-    "info_version",
     "latest_for_platform",
     "latest_offered",
     "parse_current_version",
-    "plugin_info",
     "site_request",
     "unknown_plugin",
     "upgrade_notice",
@@ -225,21 +220,23 @@ def _shown_version(plugin: Plugin, shown: Release, links: Links) -> dict[str, An
     return {
         "download_url": links.download(plugin.slug, shown.version),
         "changelog": shown.changelog,
-        **_package(shown),
-        **_requirements(shown),
-        **_integrity(plugin.slug, shown, links),
+        **package_fields(shown),
+        **requirement_fields(shown),
+        **integrity_fields(plugin.slug, shown, links),
     }
 
 
-def _package(version: Described) -> dict[str, Any]:
+def package_fields(version: Described) -> dict[str, Any]:
+    """The package's size and digest, as every answer naming a package carries them."""
     return {"file_size": version.file_size, "sha256": version.sha256}
 
 
-def _requirements(version: Described) -> dict[str, Any]:
+def requirement_fields(version: Described) -> dict[str, Any]:
+    """What the version needs and was tested on, as WordPress compares them before updating."""
     return {"requires": version.requires, "tested": version.tested, "requires_php": version.requires_php}
 
 
-def _integrity(slug: str, version: Described, links: Links) -> dict[str, Any]:
+def integrity_fields(slug: str, version: Described, links: Links) -> dict[str, Any]:
     """The fields of ``answers.Integrity``: all null for a version packaged before signing."""
     signed = bool(version.signature)
     return {
@@ -262,54 +259,8 @@ def _update_item(plugin: Plugin, shown: Release, links: Links, *, forced: bool) 
         url=shown.plugin_uri or links.info(plugin.slug),
         upgrade_notice=shown.upgrade_notice,
         autoupdate=forced,
-        **_requirements(shown),
+        **requirement_fields(shown),
     )
-
-
-def info_version(plugin: Plugin, site_id: str | None = None) -> Release:
-    """The version ``info`` describes to this caller, from the release index: the highest stable
-    one check-update's rules would offer it (``latest_offered``; plugin-update-checker installs
-    whatever ``info`` names, so ``info`` must not jump a rollout)."""
-    offered = latest_offered(plugin, ordered(plugin.releases), site_id)
-    if offered is None:
-        raise NotFound(f"{plugin.slug} has no released version yet", code="no_release")
-    return offered
-
-
-def plugin_info(plugin: Plugin, offered: PluginVersion, links: Links) -> dict[str, Any]:
-    """The info answer (``answers.PluginInformation``), as JSON, about ``offered``
-    (``info_version``'s choice, read whole: only ``info`` shows readme sections). Its ``versions``
-    come from the release index, so the answer costs the same whatever the history: every version
-    of the channel a site may still download whose package is kept (retention's expiring ones
-    are left out, as their links answer 410 once the grace ends)."""
-    readme = offered.sections
-    sections = Sections(
-        description=render(readme.get("description") or offered.description or plugin.description),
-        installation=render(readme.get("installation", "")),
-        changelog=render_changelog(offered.version, offered.changelog, readme.get("changelog", "")),
-        faq=render_faq(readme.get("faq", "")),
-    )
-    return PluginInformation(
-        name=offered.plugin_name or plugin.name,
-        slug=plugin.slug,
-        version=offered.version,
-        author=offered.author,
-        author_profile=offered.author_uri,
-        homepage=offered.plugin_uri,
-        last_updated=_wp_date(offered.released_at),
-        released_at=offered.released_at,
-        sections=sections,
-        upgrade_notice=upgrade_notice(offered),
-        download_link=links.download(plugin.slug, offered.version),
-        versions={
-            v.version: links.download(plugin.slug, v.version)
-            for v in complete(plugin.releases)
-            if v.status in DOWNLOADABLE and v.channel == offered.channel
-        },
-        **_package(offered),
-        **_requirements(offered),
-        **_integrity(plugin.slug, offered, links),
-    ).json_body()
 
 
 def latest_for_platform(
@@ -340,18 +291,9 @@ def latest_for_platform(
         download_url=links.download(plugin.slug, offered.version),
         info_url=links.info(plugin.slug),
         released_at=offered.released_at,
-        **_package(offered),
+        **package_fields(offered),
     ).json_body()
 
 
 def _later(a: datetime | None, b: datetime | None) -> bool:
     return a is not None and (b is None or a > b)
-
-
-def _wp_date(moment: datetime | None) -> str | None:
-    """WordPress.org's ``last_updated`` format, which the details modal prints as is."""
-    return (
-        None
-        if moment is None
-        else moment.strftime("%Y-%m-%d %-I:%M%p GMT").replace("AM", "am").replace("PM", "pm")
-    )

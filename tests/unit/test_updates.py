@@ -12,6 +12,7 @@ import pytest
 
 from chalicelib.logic.commands import CheckUpdateQuery, parse
 from chalicelib.logic.errors import Gone, InvalidInput, NotFound
+from chalicelib.logic.info import info_version, plugin_info
 from chalicelib.logic.model import Platform, Plugin, PluginVersion, Status
 from chalicelib.logic.rollout import admits
 from chalicelib.logic.updates import (
@@ -21,10 +22,8 @@ from chalicelib.logic.updates import (
     choose_download,
     decide,
     hidden_from_sites,
-    info_version,
     latest_for_platform,
     parse_current_version,
-    plugin_info,
     site_request,
     unknown_plugin,
     upgrade_notice,
