@@ -1,8 +1,9 @@
 """Which version a site may have: the update check-update offers, the version ``info`` and the
 ``latest`` card describe, and the package a download serves.
 
-Pure functions of the stored records: whole versions (``info``) or the release index's entries
-(``logic/release_index.py``, the hot path), which share the fields decided on (``Candidate``).
+Pure functions of the release index's entries (``logic/release_index.py``; every public read,
+``info`` included, decides from them) or of whole versions, which share the fields decided on
+(``Candidate``).
 ``logic/updates.py`` turns their choices into answers.
 """
 

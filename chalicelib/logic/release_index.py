@@ -1,11 +1,11 @@
 """The per-plugin release index: one bounded entry per version the hot path can still serve.
 
-check-update, download, signature and latest used to read every version item of a plugin, whole
+check-update, info, download, signature and latest used to read every version item of a plugin, whole
 (readme sections, changelogs), on every request, so a check cost more with every release the plugin
 ever had. The index lives on the plugin item (``Plugin.releases``) and the repository rewrites a
 version's entry in the same transaction as the version itself (``Repository.save_version``), so
 every path that changes a version (releases, retention, the packager) keeps it, and it can never
-disagree with the versions.
+disagree with the versions. ``info`` reads one version item more: the one it describes (its readme).
 
 What it holds, per version (``entry``):
 
