@@ -98,7 +98,18 @@ PUBLIC = {
 ADMIN = {
     "ApiHandlerRole": _TABLE_ACTIONS
     | _LOGS
-    | {"s3:GetObject", "s3:PutObjectTagging", "s3:DeleteObjectTagging", "s3:PutObject"},
+    | {"s3:GetObject", "s3:PutObjectTagging", "s3:DeleteObjectTagging", "s3:PutObject"}
+    # the console's accounts (role admin), on its stage's pool only (tests/infra/test_people.py)
+    | {
+        "cognito-idp:AdminAddUserToGroup",
+        "cognito-idp:AdminCreateUser",
+        "cognito-idp:AdminDisableUser",
+        "cognito-idp:AdminGetUser",
+        "cognito-idp:AdminListGroupsForUser",
+        "cognito-idp:AdminRemoveUserFromGroup",
+        "cognito-idp:AdminSetUserPassword",
+        "cognito-idp:ListUsers",
+    },
     "PackageSourcesRole": _TABLE_ACTIONS
     | _LOGS
     | {
