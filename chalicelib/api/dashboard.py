@@ -15,6 +15,9 @@ Credentials depend on the stage, exactly as for every other admin route:
   an ``HttpOnly; SameSite=Strict`` cookie, which ``require_admin`` accepts instead of the header.
   The token travels only in a POST body or that cookie, never in a URL, so request logs never
   hold it; it is never echoed in a response.
+
+People open the same page at ``/admin/console/dashboard``, signed in with their user pool account
+in every stage (``api/console.py``); its pieces (the page, the sign-in form) are built here.
 """
 
 from __future__ import annotations
