@@ -108,16 +108,13 @@ def console_sign_in() -> Response:
 def console_sign_out() -> Response:
     """Sign out: the refresh token revoked, the session ended at the pool, the cookies cleared."""
     request = console.current_request
+    content_type = request.headers.get("content-type")
+    # Read (and refused when malformed) whether or not a session is left: one answer per body.
+    form = parse_body(ConsoleLogout, request.raw_body, content_type)
     session = cookie(request.headers, SESSION_COOKIE)
     if session is not None:
-        content_type = request.headers.get("content-type")
-        form = (
-            parse_body(ConsoleLogout, request.raw_body, content_type)
-            if media_type(content_type) == FORM
-            else None
-        )
         try:
-            person = session_person(request.headers, "POST", csrf=form.csrf if form else None)
+            person = session_person(request.headers, "POST", csrf=form.csrf or None)
         except Unauthorized:
             person = None  # already ended: only the cookies are left to clear
         if person is not None:

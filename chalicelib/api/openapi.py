@@ -260,6 +260,11 @@ def _responses(spec: RouteSpec, refs: dict[tuple[type[BaseModel], str], dict[str
             "description": "Not signed in: the sign-in page (token mode, or the console) or an error",
             "content": {"text/html": {"schema": {"type": "string"}}, **error_content},
         }
+    if _shows_sign_in_page(spec) and spec.auth is Auth.SESSION_PAGE:
+        responses["403"] = {
+            "description": "Refused (a request from another site): the sign-in page saying why, or an error",
+            "content": {"text/html": {"schema": {"type": "string"}}, **error_content},
+        }
     responses["4XX"] = error
     responses["5XX"] = {**error, "description": "An internal error, with a request id to quote"}
     return responses
