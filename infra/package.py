@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import compileall
 import json
+import os
 import py_compile
 import shutil
 import subprocess
@@ -65,8 +66,11 @@ PROJECTS = (
 def chalice_package(project: Project, stage: str, out: Path) -> None:
     """``chalice package`` as CI runs it: from the project's folder, no AWS call, no stack needed."""
     chalice = Path(sys.executable).with_name("chalice")
+    # Chalice asks for a region even to package; nothing is called, so a fresh machine needs none.
+    env = {**os.environ}
+    env.setdefault("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION", "us-east-1"))
     subprocess.run(  # noqa: S603 - our own command line
-        [str(chalice), "package", "--stage", stage, str(out)], cwd=project.directory, check=True
+        [str(chalice), "package", "--stage", stage, str(out)], cwd=project.directory, check=True, env=env
     )
 
 
