@@ -52,6 +52,15 @@ def admin(client: Client, method: str, path: str, body: dict[str, Any] | None = 
     return getattr(client.http, method)(path, headers=headers, body=json.dumps(body or {}).encode())
 
 
+def new_site(client: Client) -> dict[str, str]:
+    """A site created through the admin API: the headers that identify it on site routes."""
+    created = admin(client, "post", "/admin/sites", {"name": "Blog", "url": "https://blog.example.com"})
+    return {
+        "X-IGNY8-Site-ID": created.json_body["site"]["site_id"],
+        "X-IGNY8-API-Key": created.json_body["api_key"],
+    }
+
+
 def offered(client: Client, headers: dict[str, str] | None = None) -> str | None:
     answer = client.http.get(f"/plugins/{SLUG}/check-update?current_version=0.9.0", headers=headers or {})
     assert answer.status_code == 200, answer.body
@@ -76,11 +85,7 @@ def test_a_revoked_key_is_refused_once_the_bound_has_passed(
     warm: tuple[Client, dict[str, str]], clock: Clock
 ) -> None:
     client, _ = warm
-    created = admin(client, "post", "/admin/sites", {"name": "Blog", "url": "https://blog.example.com"})
-    site = {
-        "X-IGNY8-Site-ID": created.json_body["site"]["site_id"],
-        "X-IGNY8-API-Key": created.json_body["api_key"],
-    }
+    site = new_site(client)
     wrong = {**site, "X-IGNY8-API-Key": "wrong"}
     assert offered(client, site) == "1.1.0"
     assert (
@@ -98,11 +103,7 @@ def test_a_warm_check_with_a_site_key_reads_and_writes_nothing(
     warm: tuple[Client, dict[str, str]], clock: Clock
 ) -> None:
     client, _ = warm
-    created = admin(client, "post", "/admin/sites", {"name": "Blog", "url": "https://blog.example.com"})
-    site = {
-        "X-IGNY8-Site-ID": created.json_body["site"]["site_id"],
-        "X-IGNY8-API-Key": created.json_body["api_key"],
-    }
+    site = new_site(client)
     calls: list[str] = []
 
     def count(model: Any, **_: Any) -> None:
