@@ -1,6 +1,6 @@
 """Request bytes into typed values: the one place a body, a query string or a path is read.
 
-Every route's inputs are declared as models (``logic/commands.py``) and field types
+Every route's inputs are declared as models (``logic/inputs.py``) and field types
 (``logic/fields.py``); here they are decoded and validated, and every way they can be wrong is
 answered with one vocabulary:
 
@@ -19,8 +19,8 @@ from urllib.parse import parse_qsl
 
 from pydantic import BaseModel
 
-from chalicelib.logic.commands import parse
 from chalicelib.logic.errors import DomainError, InvalidInput
+from chalicelib.logic.inputs import parse
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -19,11 +19,11 @@ from chalicelib.api.routing import Auth, route
 from chalicelib.api.signed import seal, signed
 from chalicelib.logic.answers import CheckUpdateAnswer, LatestCard, PluginInformation, PublishedKeys
 from chalicelib.logic.apptoken import AppUser
-from chalicelib.logic.commands import CheckUpdateQuery, PinnedVersion
 from chalicelib.logic.errors import NotFound
 from chalicelib.logic.fields import PlatformName
 from chalicelib.logic.model import Platform, Site
 from chalicelib.logic.release_index import complete, lookup, ordered
+from chalicelib.logic.site_inputs import CheckUpdateQuery, PinnedVersion
 from chalicelib.logic.telemetry import Telemetry
 from chalicelib.logic.updates import (
     check_site_id,

@@ -28,9 +28,9 @@ from chalicelib.api.bodies import parse_body, parse_query
 from chalicelib.api.callers import admin_person, app_user, claimed_site, site_of
 from chalicelib.api.cors import preflight, with_cors
 from chalicelib.api.errors import internal_error, refusal
-from chalicelib.logic.commands import parse
 from chalicelib.logic.errors import DomainError
 from chalicelib.logic.fields import SiteId, Slug, Version
+from chalicelib.logic.inputs import parse
 from chalicelib.logic.roles import Person, Role, require
 
 View = TypeVar("View", bound=Callable[..., Any])

@@ -14,8 +14,8 @@ from chalicelib.api.routing import Auth, route
 from chalicelib.api.views import installation_json
 from chalicelib.logic.answers import DownloadUrl, InstallationAnswer
 from chalicelib.logic.apptoken import AppUser
-from chalicelib.logic.commands import HealthReport, InstallReport, PinnedVersion, Registration
 from chalicelib.logic.model import Site
+from chalicelib.logic.site_inputs import HealthReport, InstallReport, PinnedVersion, Registration
 from chalicelib.logic.telemetry import Telemetry
 
 site = Blueprint(__name__)

@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.logic.commands import ReleaseSettings, parse
+from chalicelib.logic.commands import ReleaseSettings
 from chalicelib.logic.errors import InvalidInput
+from chalicelib.logic.inputs import parse
 from chalicelib.logic.model import INITIAL, Status
 from chalicelib.logic.ports import UploadGrant
 

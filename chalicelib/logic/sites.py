@@ -13,12 +13,15 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from chalicelib.logic.commands import CreateSite
 from chalicelib.logic.errors import Conflict, NotFound, Unauthorized
 from chalicelib.logic.model import SITE_ID_RE, AuditEntry, Site
 from chalicelib.logic.pacing import Pace
 from chalicelib.logic.ports import Repository
+
+if TYPE_CHECKING:  # the admin's command: the public function, which checks keys, never creates it
+    from chalicelib.logic.commands import CreateSite
 
 KEY_PREFIX = "igny8_sk_"
 #: Audit entries about sites live under this pseudo-slug.

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from chalicelib.logic.commands import HealthReport, InstallReport, Registration, SiteReport
 from chalicelib.logic.errors import InvalidInput
 from chalicelib.logic.guard.funnel import HEALTHY_AFTER, Funnel
 from chalicelib.logic.model import Installation
 from chalicelib.logic.ports import Repository
+from chalicelib.logic.site_inputs import HealthReport, InstallReport, Registration, SiteReport
 from chalicelib.logic.versions import version_compare
 
 

@@ -23,7 +23,6 @@ from chalicelib.logic.answers import (
     UpdateOffer,
     WordPressUpdateItem,
 )
-from chalicelib.logic.commands import CheckUpdateQuery
 from chalicelib.logic.decision import Candidate, SiteRequest, choose_download, decide, latest_offered
 from chalicelib.logic.errors import InvalidInput, NotFound
 from chalicelib.logic.model import (
@@ -38,6 +37,7 @@ from chalicelib.logic.model import (
 )
 from chalicelib.logic.release_index import full, upgrade_notice
 from chalicelib.logic.rollout import wordpress_version_from_user_agent
+from chalicelib.logic.site_inputs import CheckUpdateQuery
 from chalicelib.logic.versions import version_compare
 
 #: The decisions behind the answers, importable from here as before the split.

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.logic.answers import Package
 from chalicelib.logic.attribute_docs import describe_fields
-from chalicelib.logic.commands import CheckUpdateQuery
+from chalicelib.logic.site_inputs import CheckUpdateQuery
 
 
 class Base(BaseModel):

@@ -7,10 +7,11 @@ import dataclasses
 import threading
 from datetime import UTC, datetime, timedelta
 
-from chalicelib.logic.commands import HealthReport, InstallReport, Registration, parse
 from chalicelib.logic.guard import funnel
 from chalicelib.logic.guard.gate import Counts
+from chalicelib.logic.inputs import parse
 from chalicelib.logic.model import Platform, Plugin, PluginVersion, Status
+from chalicelib.logic.site_inputs import HealthReport, InstallReport, Registration
 from chalicelib.logic.telemetry import Telemetry
 from tests.unit.fakes import FakeRepository
 

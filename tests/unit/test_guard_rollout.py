@@ -7,15 +7,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.logic.commands import HealthReport, Registration, StartRollout, parse
+from chalicelib.logic.commands import StartRollout
 from chalicelib.logic.decision import SiteRequest, decide
 from chalicelib.logic.errors import Conflict, InvalidInput
 from chalicelib.logic.guard.plan import Rollouts
 from chalicelib.logic.guard.report import rollout_report
 from chalicelib.logic.guard.runner import Guard
+from chalicelib.logic.inputs import parse
 from chalicelib.logic.model import Platform, Plugin, PluginVersion, Status
 from chalicelib.logic.release_index import ordered
 from chalicelib.logic.releases import Releases
+from chalicelib.logic.site_inputs import HealthReport, Registration
 from chalicelib.logic.telemetry import Telemetry
 from tests.unit.fakes import FakeRepository, FakeStore
 

@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.logic.commands import ReleaseSettings, parse
+from chalicelib.logic.commands import ReleaseSettings
 from chalicelib.logic.errors import Conflict, Gone, InvalidInput, NotFound
+from chalicelib.logic.inputs import parse
 from chalicelib.logic.model import (
     OFFERED,
     Installation,

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.logic.commands import CreateSite, parse
+from chalicelib.logic.commands import CreateSite
 from chalicelib.logic.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from chalicelib.logic.inputs import parse
 from chalicelib.logic.model import Site
 from chalicelib.logic.sites import AUDIT_SCOPE, KEY_PREFIX, Sites
 from tests.unit.fakes import FakeRepository

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.logic.commands import HealthReport, Registration
 from chalicelib.logic.model import Installation, PluginVersion, Status
+from chalicelib.logic.site_inputs import HealthReport, Registration
 from chalicelib.logic.stats import plugin_stats
 from chalicelib.logic.telemetry import Telemetry
 from tests.unit.fakes import FakeRepository

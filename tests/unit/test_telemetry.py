@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from chalicelib.logic.commands import HealthReport, InstallReport, Registration, parse
 from chalicelib.logic.errors import InvalidInput
+from chalicelib.logic.inputs import parse
 from chalicelib.logic.model import Installation
+from chalicelib.logic.site_inputs import HealthReport, InstallReport, Registration
 from chalicelib.logic.telemetry import Telemetry
 from tests.unit.fakes import FakeRepository
 

@@ -10,11 +10,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from chalicelib.logic.commands import CheckUpdateQuery, parse
 from chalicelib.logic.errors import Gone, InvalidInput, NotFound
 from chalicelib.logic.info import info_version, plugin_info
+from chalicelib.logic.inputs import parse
 from chalicelib.logic.model import Platform, Plugin, PluginVersion, Status
 from chalicelib.logic.rollout import admits
+from chalicelib.logic.site_inputs import CheckUpdateQuery
 from chalicelib.logic.updates import (
     Links,
     SiteRequest,
