@@ -109,6 +109,11 @@ def upload(
 @click.option("--no-gate", is_flag=True, help="Forced security release: advance on time alone (audited).")
 @click.option("--margin", type=click.IntRange(1, 50), help="Points worse than the baseline allowed [5].")
 @click.option("--min-installs", type=click.IntRange(min=1), help="Installs before a step passes [20].")
+@click.option(
+    "--stall-hours",
+    type=click.IntRange(2, 720),
+    help="Hours a step may run before it alarms as stalled [24].",
+)
 @click.pass_obj
 def release(
     app: App,
@@ -123,6 +128,7 @@ def release(
     no_gate: bool,
     margin: int | None,
     min_installs: int | None,
+    stall_hours: int | None,
 ) -> None:
     """Release a packaged version on its channel, at once or on a guarded plan (--plan)."""
     if plan is None:
@@ -138,6 +144,7 @@ def release(
         gate=False if no_gate else None,
         margin_points=margin,
         min_installs=min_installs,
+        stall_hours=stall_hours,
         force_update=force_update or None,
     )
     answer = rollouts.start(app.target.admin_api(), slug, version, body)

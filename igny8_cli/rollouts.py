@@ -64,7 +64,15 @@ def show(console: Console, rollouts: Sequence[Mapping[str, Any]]) -> None:
             f"rollout {rollout.get('version')}: {str(plan.get('state')).upper()} at "
             f"{rollout.get('percent')}%  plan {steps} every {plan.get('step_hours')} h{gated}",
         )
+        if plan.get("sizing"):
+            render.line(console, f"  sizing: {plan['sizing']}")
         render.line(console, f"  gate: {gate.get('action')} - {gate.get('reason')}")
+        if plan.get("stalled"):
+            render.line(
+                console,
+                f"  STALLED since {plan.get('stalled_since')} (bound {plan.get('stall_hours')} h): the step "
+                "cannot pass yet (the gate above says why): wait for more installs, or pull or roll back",
+            )
         halt = rollout.get("halt")
         if halt:
             render.line(console, f"  HALTED: {halt.get('reason')}")

@@ -29,6 +29,7 @@ from chalicelib.logic.fields import (
     RoleName,
     SiteId,
     Slug,
+    StallHours,
     StepHours,
     Url,
     Username,
@@ -96,7 +97,9 @@ class StartRollout(Body):
     margin_points: MarginPoints = 5
     """How many percentage points worse than the previous version a failure rate may be."""
     min_installs: MinInstalls = 20
-    """Installs reported before a step may pass (or 80 % of a smaller step's downloads)."""
+    """Installs reported before a step may pass (the first step is widened until it can give them)."""
+    stall_hours: StallHours = 24
+    """A step running longer than this (more than step_hours) raises the RolloutStalled alarm."""
     force_update: Forced | None = None
 
 

@@ -40,6 +40,8 @@ PLAN_STEPS_MAX: Final = 10
 STEP_HOURS_MAX: Final = 168
 MARGIN_POINTS_MAX: Final = 50
 MIN_INSTALLS_MAX: Final = 100_000
+#: A step waiting longer than this (30 days) is not a rollout any more.
+STALL_HOURS_MAX: Final = 720
 
 #: Every code a field type may answer with: ``api/bodies.py`` passes these through as they are.
 FIELD_CODES: set[str] = set()
@@ -247,6 +249,14 @@ MinInstalls = Annotated[
         "invalid_min_installs",
         _integer_schema(1, MIN_INSTALLS_MAX),
         _integer(1, MIN_INSTALLS_MAX, "min_installs"),
+    ),
+]
+StallHours = Annotated[
+    int,
+    Rule(
+        "invalid_stall_hours",
+        _integer_schema(2, STALL_HOURS_MAX),
+        _integer(2, STALL_HOURS_MAX, "stall_hours"),
     ),
 ]
 Gated = Annotated[bool, Rule("invalid_gate", {"type": "boolean"}, _flag("gate"))]

@@ -73,16 +73,25 @@ def test_a_step_without_enough_installs_holds() -> None:
     assert "waiting for installs: 5 of 20" in verdict.reason
 
 
-def test_a_small_step_passes_once_most_of_its_downloads_reported() -> None:
-    """8 installs of 9 downloads: a 1 % step of a small fleet cannot give 20, and need not."""
-    assert judge(installs(9) - Counts(installed=1), BASELINE, CONFIG).decision == "advance"
+def test_a_step_of_a_few_sites_does_not_pass_on_those_few() -> None:
+    """8 installs of 9 downloads: a 1 % step of 1 000 sites holds (the first step is sized to hold
+    the sample instead, and a step that still cannot give it raises the stall alarm)."""
+    verdict = judge(installs(9) - Counts(installed=1), BASELINE, CONFIG)
+
+    assert verdict.decision == "hold" and "waiting for installs: 8 of 16" in verdict.reason
+
+
+def test_a_step_whose_bucket_holds_fewer_sites_than_the_sample_passes_on_most_of_them() -> None:
+    """19 sites fetched it, 16 reported: 20 cannot come, 80 % of the sample did."""
+    assert judge(installs(19) - Counts(installed=3), BASELINE, CONFIG).decision == "advance"
 
 
 def test_a_short_step_does_not_pass_on_its_first_few_sites() -> None:
     """5 clean installs of a step that admits 40 sites: the step holds until 20 reported."""
     assert judge(installs(5), BASELINE, CONFIG, admitted=40).decision == "hold"
     assert judge(installs(20), BASELINE, CONFIG, admitted=40).decision == "advance"
-    assert judge(installs(8), BASELINE, CONFIG, admitted=10).decision == "advance"  # 80 % of a 1 % step
+    assert judge(installs(16), BASELINE, CONFIG, admitted=18).decision == "advance"  # 18 sites: 80 %
+    assert judge(installs(8), BASELINE, CONFIG, admitted=10).decision == "hold"  # 10 sites: too few
 
 
 def test_worse_than_the_margin_but_not_significantly_holds_for_more_evidence() -> None:
@@ -93,8 +102,8 @@ def test_worse_than_the_margin_but_not_significantly_holds_for_more_evidence() -
 
 
 def test_one_flaky_site_in_a_small_step_does_not_hold_a_healthy_release() -> None:
-    """1 failure in 5 installs reads as 20 %, but P = 0.30 under the margin: no sign of trouble."""
-    assert judge(installs(5, health_failed=1), BASELINE, CONFIG).decision == "advance"
+    """1 failure in 16 installs reads as 6 %, and P = 0.69 under the margin: no sign of trouble."""
+    assert judge(installs(16, health_failed=1), BASELINE, CONFIG, admitted=18).decision == "advance"
 
 
 def test_the_margin_is_configurable() -> None:

@@ -255,14 +255,15 @@ def test_sites_that_go_silent_after_fetching_halt_the_next_step(repo: FakeReposi
 
 
 def test_a_step_whose_bucket_holds_fewer_sites_than_its_share_is_not_stuck(repo: FakeRepository) -> None:
-    """100 sites run the baseline, so 10 % should admit 10; this bucket holds 4. Until every site
-    has checked (12 h) the step waits for 8; after, the 4 that exist are the whole step."""
+    """100 sites run the baseline, so 25 % should admit 25; this bucket holds 16. Until every site
+    has checked (12 h) the step waits for 20; after, the 16 that exist are the whole step, and 16
+    is 80 % of the sample."""
     for n in range(100):
         Telemetry(repo, START).register(f"old-{n}", SLUG, parse(Registration, {"version": "1.0.0"}, "body"))
-    start(repo, plan=[10, 100], min_installs=20)
-    sites_report(repo, 4, START + timedelta(hours=1))
+    start(repo, plan=[25, 100], min_installs=20)
+    sites_report(repo, 16, START + timedelta(hours=1))
 
-    assert Guard(repo, START + timedelta(hours=6)).run() == []  # holds: 4 of 8
+    assert Guard(repo, START + timedelta(hours=6)).run() == []  # holds: 16 of 20
     [moved] = Guard(repo, START + timedelta(hours=12)).run()
 
     assert (moved.action, moved.percent) == ("advance", 100)

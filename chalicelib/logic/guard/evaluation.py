@@ -5,10 +5,15 @@ sooner a bad release stops, the fewer sites get it). Sites of earlier steps that
 version and never reported running it count as silent: they had a whole step to report, the
 bridge reports on the first request that runs new code. A step still running cannot tell silent
 from slow, so its own downloads are not judged silent yet.
+
+A step that cannot pass (the gate holds it) for longer than the plan's ``stall_hours`` is
+stalled: the look says so once per step (``stall``), so a rollout never sits silently at a
+percentage where nobody looks.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,7 +26,7 @@ from chalicelib.logic.model import RolloutPlan
 #: WordPress checks for updates twice a day: a step this old has been asked about by all its sites.
 CHECK_CYCLE = timedelta(hours=12)
 
-Action = Literal["advance", "complete", "halt", "hold", "wait", "none"]
+Action = Literal["advance", "complete", "halt", "stall", "hold", "wait", "none"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,12 @@ def admitted(plan: RolloutPlan, new: Counts, baseline: Counts, now: datetime) ->
     return math.ceil(plan.steps[plan.step] * max(baseline.installed, new.installed) / 100)
 
 
+def stalled(plan: RolloutPlan, now: datetime) -> bool:
+    """Whether a running step has gone on beyond its plan's bound: the rollout is stuck, and an
+    operator should know (the guard raises RolloutStalled once per step)."""
+    return plan.state == "running" and now - plan.step_started_at >= timedelta(hours=plan.stall_hours)
+
+
 def look(plan: RolloutPlan, by_step: dict[int, Counts], baseline: Counts, now: datetime) -> Look:
     percent = plan.steps[plan.step]
     new = judged(plan, by_step)
@@ -78,8 +89,20 @@ def look(plan: RolloutPlan, by_step: dict[int, Counts], baseline: Counts, now: d
             "wait", f"step {percent} % is observed until {due:%Y-%m-%d %H:%M} UTC", percent, new, verdict
         )
     if plan.gated and verdict.decision != "advance":
-        return Look("hold", verdict.reason, percent, new, verdict)
+        return _held(plan, Look("hold", verdict.reason, percent, new, verdict), now)
     why = verdict.reason if plan.gated else "ungated: advances on time alone"
     if plan.step + 1 >= len(plan.steps):
         return Look("complete", why, percent, new, verdict)
     return Look("advance", why, plan.steps[plan.step + 1], new, verdict)
+
+
+def _held(plan: RolloutPlan, held: Look, now: datetime) -> Look:
+    """A held step, or its stall once it has gone on beyond the plan's bound (once per step: the
+    stall's evidence marks it raised until the next transition)."""
+    if not stalled(plan, now) or plan.evidence.get("action") == "stall":
+        return held
+    hours = (now - plan.step_started_at) / timedelta(hours=1)
+    why = (
+        f"step {held.percent} % held for {hours:.0f} h, beyond the {plan.stall_hours} h bound: {held.reason}"
+    )
+    return dataclasses.replace(held, action="stall", reason=why)

@@ -22,10 +22,12 @@ installs with the usual 1 failure: p = 0.97), so repeated looks stay safe; the f
 (bench/fleet_sim) measures it. A bad release is caught as soon as its failures are unlikely under
 H0: 5 failures in 15 installs against 7 % gives p = 0.003.
 
-Advancing needs a minimum sample: ``min_installs`` installs reported (20), or, on a step too small
-to ever give that many, ``min_coverage`` (80 %) of the sites the step admits (its percentage of the
-fleet, the sites reporting the baseline) or fetched the version, so a 1 % step of a small fleet is
-not stuck, and a short step does not pass on the first few of its sites. It also needs the absence of a warning: the same test at
+Advancing needs a minimum sample: ``min_installs`` installs reported (20), or, on a step whose
+bucket holds fewer sites than that, ``min_coverage`` (80 %) of the sites the step admits (its
+percentage of the fleet, the sites reporting the baseline) or fetched the version, but never fewer
+than 80 % of ``min_installs`` (16): a step of a few sites cannot pass on those few. The first step
+is sized so that it can give the sample (``sizing``); a step that still cannot waits, and the stall
+alarm (``evaluation.stalled``) says so. It also needs the absence of a warning: the same test at
 ``hold_alpha`` (20 %). Between the two thresholds the step holds (neither advances nor halts, and
 says why) until more installs settle it. A point estimate would not do on small steps: one flaky
 site among five installs reads as 20 % and would hold a healthy release for ever, while the test
@@ -90,6 +92,13 @@ class GateConfig:
     min_coverage: float = 0.8
     hold_alpha: float = 0.2
     default_baseline: float = 0.02
+
+    def needed(self, reachable: int) -> int:
+        """Installs a step needs before it may pass, when it can reach ``reachable`` sites: the
+        whole sample, or ``min_coverage`` of a step that holds fewer sites, never below
+        ``min_coverage`` of the sample itself (a step of 4 sites does not pass on 4 installs)."""
+        floor = math.ceil(self.min_coverage * self.min_installs)
+        return min(self.min_installs, max(floor, math.ceil(self.min_coverage * reachable)))
 
 
 @dataclass(frozen=True)
@@ -178,8 +187,7 @@ def judge(new: Counts, baseline: Counts, config: GateConfig, admitted: int = 0) 
                 f"{rate.baseline:.1%} + {config.margin:.1%} (p = {rate.p_value:.2g})",
                 rates,
             )
-    reachable = max(new.attempts, admitted)
-    needed = max(1, min(config.min_installs, math.ceil(config.min_coverage * reachable)))
+    needed = config.needed(max(new.attempts, admitted))
     if new.installed < needed:
         return Verdict("hold", f"waiting for installs: {new.installed} of {needed} reported", rates)
     for rate in rates:

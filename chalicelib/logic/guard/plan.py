@@ -10,12 +10,13 @@ halt again on the same evidence. ``pull`` and ``rollback`` stay the release comm
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.logic.commands import StartRollout
-from chalicelib.logic.errors import Conflict, NotFound
-from chalicelib.logic.guard import funnel
+from chalicelib.logic.errors import Conflict, InvalidInput, NotFound
+from chalicelib.logic.guard import funnel, sizing
+from chalicelib.logic.guard.gate import GateConfig
 from chalicelib.logic.model import OFFERED, AuditEntry, PluginVersion, RolloutPlan, Status, check_version
 from chalicelib.logic.ports import Repository
 from chalicelib.logic.releases import RELEASABLE, Releases, snapshot
@@ -38,6 +39,20 @@ def audit(
     )
 
 
+#: A site that reported nothing for this long is not counted in the fleet a first step is sized on.
+ACTIVE_WITHIN = timedelta(days=30)
+
+
+def active_sites(repo: Repository, slug: str, now: datetime) -> int:
+    """Sites known to run the plugin: active installations that reported lately (one query per
+    rollout start, never on a site's request)."""
+    return sum(
+        1
+        for i in repo.installations_of(slug)
+        if i.is_active and i.last_reported_at is not None and now - i.last_reported_at <= ACTIVE_WITHIN
+    )
+
+
 class Rollouts:
     def __init__(self, releases: Releases) -> None:
         self.releases = releases
@@ -56,7 +71,15 @@ class Rollouts:
             raise Conflict(
                 f"{slug} {record.version} already has a {record.rollout.state} rollout", code="rollout_exists"
             )
-        first = body.plan[0]
+        if body.stall_hours <= body.step_hours:
+            raise InvalidInput(
+                f"stall_hours ({body.stall_hours}) must exceed step_hours ({body.step_hours}): a step "
+                "runs that long by plan",
+                code="invalid_stall_hours",
+            )
+        gate = GateConfig(min_installs=body.min_installs)
+        sized = sizing.size(list(body.plan), active_sites(self.repo, slug, self.now), gate, gated=body.gate)
+        first = sized.steps[0]
         if record.status in OFFERED and record.rollout_percent > first:
             raise Conflict(
                 f"{slug} {record.version} is offered to {record.rollout_percent} % already; a plan may "
@@ -64,12 +87,14 @@ class Rollouts:
                 code="rollout_lowers",
             )
         plan = RolloutPlan(
-            steps=list(body.plan),
+            steps=sized.steps,
             step_hours=body.step_hours,
             step_started_at=self.now,
             gated=body.gate,
             margin_points=body.margin_points,
             min_installs=body.min_installs,
+            stall_hours=body.stall_hours,
+            sizing=sized.reason,
         )
         changed = dataclasses.replace(
             record,
@@ -89,6 +114,9 @@ class Rollouts:
             after={
                 "before": snapshot(record),
                 "plan": plan.steps,
+                "requested_plan": list(body.plan),
+                "reason": plan.sizing,
+                "stall_hours": plan.stall_hours,
                 "step_hours": plan.step_hours,
                 "gated": plan.gated,
                 "margin_points": plan.margin_points,

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.logic.guard import funnel
-from chalicelib.logic.guard.evaluation import look
+from chalicelib.logic.guard.evaluation import look, stalled
 from chalicelib.logic.guard.runner import baseline_counts, baseline_of
 from chalicelib.logic.model import AuditEntry, PluginVersion, iso
 from chalicelib.logic.ports import Repository
@@ -60,6 +60,12 @@ def _one(
             "next_look_at": iso(due) if plan.state == "running" else None,
             "margin_points": plan.margin_points,
             "min_installs": plan.min_installs,
+            "sizing": plan.sizing,
+            "stall_hours": plan.stall_hours,
+            "stalled": stalled(plan, now),
+            "stalled_since": iso(plan.step_started_at + timedelta(hours=plan.stall_hours))
+            if stalled(plan, now)
+            else None,
         },
         "gate": seen.evidence(base.version if base else None, baseline),
         "halt": plan.evidence if plan.state == "halted" else None,

@@ -87,7 +87,7 @@ class Guard:
         base = baseline_of(version, versions)
         baseline = baseline_counts(self.repo, version.slug, base)
         seen = look(plan, funnel.read(self.repo, version.slug, version.version), baseline, self.now)
-        if seen.action not in ("advance", "complete", "halt"):
+        if seen.action not in ("advance", "complete", "halt", "stall"):
             return None
         evidence = seen.evidence(base.version if base else None, baseline)
         if seen.action == "halt":
@@ -118,6 +118,8 @@ class Guard:
         assert plan is not None
         if seen.action == "advance":
             return dataclasses.replace(plan, step=plan.step + 1, step_started_at=self.now, evidence=evidence)
+        if seen.action == "stall":  # still running where it was; the evidence marks the alarm raised
+            return dataclasses.replace(plan, evidence=evidence)
         state = "halted" if seen.action == "halt" else "completed"
         return dataclasses.replace(plan, state=state, evidence=evidence)
 
