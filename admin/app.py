@@ -12,6 +12,7 @@ from chalicelib.api.admin import admin
 from chalicelib.api.console import console
 from chalicelib.api.dashboard import dashboard
 from chalicelib.api.openapi import documentation
+from chalicelib.api.overview import overview
 from chalicelib.api.rollouts import rollouts
 from chalicelib.api.service import new_app
 from chalicelib.events.packager import packager
@@ -22,6 +23,7 @@ app.register_blueprint(admin)
 app.register_blueprint(dashboard)
 app.register_blueprint(console)
 app.register_blueprint(accounts)
+app.register_blueprint(overview)
 app.register_blueprint(documentation("/admin/openapi.json"))
 app.register_blueprint(packager)
 app.register_blueprint(rollouts)

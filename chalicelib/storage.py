@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit
 
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -110,6 +110,13 @@ class S3ArtifactStore:
             "put_object", Params={"Bucket": self.bucket, "Key": key, "Metadata": encoded}, ExpiresIn=ttl
         )
         return url, {f"x-amz-meta-{name}": value for name, value in encoded.items()}
+
+    def upload_origin(self) -> str:
+        """Where ``presign_upload``'s URLs point (scheme, host, port), made the same way and without
+        a call: the console's page may send its uploads there and nowhere else (its CSP)."""
+        url = self._s3.generate_presigned_url("put_object", Params={"Bucket": self.bucket, "Key": "sources/"})
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}"
 
     def copy_package_to_source(self, package_key: str, source_key: str, metadata: dict[str, str]) -> None:
         self._grant(source_key, metadata, COPY_GRANT_TTL)

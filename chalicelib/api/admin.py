@@ -29,7 +29,8 @@ from chalicelib.logic.commands import (
     StatsQuery,
     UploadRequest,
 )
-from chalicelib.logic.model import AuditEntry, Platform, Plugin, PluginVersion, Site, iso
+from chalicelib.logic.console_views import every_plugin, name_sites
+from chalicelib.logic.model import AuditEntry, Plugin, PluginVersion, Site, iso
 from chalicelib.logic.plugins import configure, create_plugin
 from chalicelib.logic.releases import TRANSITIONS, Releases
 from chalicelib.logic.roles import ACTION_ROLES, Role
@@ -70,9 +71,23 @@ _STATS = answer(
     updates=answer(offered=_COUNT, succeeded=_COUNT, success_rate={**_SHARE, "type": ["number", "null"]}),
     health=answer(
         failing=_COUNT,
-        sites=_list(answer(site_id=_TEXT, status=_MAYBE_TEXT, at=_MAYBE_MOMENT, message=_MAYBE_TEXT)),
+        sites=_list(
+            answer(
+                site_id=_TEXT,
+                name=_MAYBE_TEXT,
+                url=_MAYBE_TEXT,
+                status=_MAYBE_TEXT,
+                at=_MAYBE_MOMENT,
+                message=_MAYBE_TEXT,
+            )
+        ),
     ),
-    forced=answer(version=_MAYBE_TEXT, sites_below=_COUNT, site_ids=_list(_TEXT)),
+    forced=answer(
+        version=_MAYBE_TEXT,
+        sites_below=_COUNT,
+        site_ids=_list(_TEXT),
+        sites=_list(answer(site_id=_TEXT, name=_MAYBE_TEXT, url=_MAYBE_TEXT)),
+    ),
     adoption=answer(
         version=_MAYBE_TEXT,
         released_at=_MAYBE_MOMENT,
@@ -89,9 +104,7 @@ def _releases(actor: str) -> Releases:
 @route(admin, "/admin/plugins", auth=Auth.ADMIN, role=Role.VIEWER, response=answer(plugins=list_of(Plugin)))
 def list_plugins(actor: str) -> dict[str, Any]:
     """Every plugin, on every platform."""
-    repo = repository()
-    plugins = [p for platform in Platform for p in repo.plugins_on_platform(platform.value)]
-    return {"plugins": [plugin_json(p) for p in sorted(plugins, key=lambda p: p.slug)]}
+    return {"plugins": [plugin_json(p) for p in sorted(every_plugin(repository()), key=lambda p: p.slug)]}
 
 
 @route(
@@ -266,8 +279,12 @@ def configure_plugin(slug: str, actor: str, body: ConfigurePlugin) -> dict[str, 
     admin, "/admin/plugins/{slug}/stats", auth=Auth.ADMIN, role=Role.VIEWER, query=StatsQuery, response=_STATS
 )
 def stats(slug: str, actor: str, query: StatsQuery) -> dict[str, Any]:
-    """Downloads, installations, health and adoption over the last ``days``."""
-    return plugin_stats(repository(), find_plugin(slug, active_only=False).slug, now(), query.days)
+    """Downloads, installations, health and adoption over the last ``days``; sites are named (name
+    and URL) beside their ids."""
+    repo = repository()
+    return name_sites(
+        plugin_stats(repo, find_plugin(slug, active_only=False).slug, now(), query.days), repo.sites()
+    )
 
 
 @route(admin, "/admin/sites", auth=Auth.ADMIN, role=Role.VIEWER, response=answer(sites=list_of(Site)))

@@ -4,8 +4,10 @@
 and roles, no API Gateway authorizer, since a browser cannot sign a request); this module adds
 its sign-in page, sign-in and sign-out:
 
-- ``GET /admin/console/dashboard``: the dashboard for a signed-in person, else 401 and the
-  sign-in form (403 with the reason for an account in no role group).
+- ``GET /admin/console/dashboard``: the console for a signed-in person (``console_ui/index.html``:
+  plugins, versions and their actions, uploads, sites, audit, statistics), else 401 and the
+  sign-in form (403 with the reason for an account in no role group). Its CSP lets its scripts
+  call this origin and the bucket's (presigned uploads), nothing else.
 - ``POST /admin/console/session`` (form or JSON ``username``, ``password``): the pool checks the
   password (``chalicelib/identity.py``); the access token becomes the session cookie, HttpOnly
   (no page script can read it), SameSite=Strict, Secure over HTTPS, scoped to the console's path,
@@ -27,9 +29,11 @@ from urllib.parse import quote, urlsplit
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.adapters import store
 from chalicelib.api.auth import REFRESH_COOKIE, SESSION_COOKIE, cookie, csrf_token, same_site, session_person
 from chalicelib.api.bodies import FORM, media_type, parse_body
-from chalicelib.api.dashboard import dashboard_html, login_page, secure
+from chalicelib.api.console_page import console_body, new_nonce
+from chalicelib.api.dashboard import html_page, login_page, secure
 from chalicelib.api.routing import CONSOLE_PREFIX, Auth, route
 from chalicelib.identity import sessions, tokens
 from chalicelib.logic.commands import ConsoleLogin, ConsoleLogout
@@ -55,7 +59,7 @@ def _sign_in_page(message: str | None = None, status: int = 401) -> Response:
 
 @route(console, "/admin/console/dashboard", auth=Auth.SESSION_PAGE, produces="text/html")
 def console_page() -> Response:
-    """The dashboard for a signed-in person (401 and the sign-in form otherwise)."""
+    """The console for a signed-in person (401 and the sign-in form otherwise)."""
     request = console.current_request
     try:
         person = session_person(request.headers, "GET")
@@ -66,7 +70,9 @@ def console_page() -> Response:
         return _sign_in_page(exc.message, status=403)
     session = cookie(request.headers, SESSION_COOKIE) or ""
     log.info("console opened", extra={"actor": person.actor, "role": person.role.value})
-    return dashboard_html("session", csrf_token(session))
+    nonce = new_nonce()
+    body = console_body(person, csrf_token(session), nonce)
+    return html_page(200, body, nonce, connect=store().upload_origin())
 
 
 #: The console's form posts: parsed by their views (a browser gets a page back), answered by a 303.

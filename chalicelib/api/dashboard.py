@@ -1,6 +1,6 @@
 """The admin dashboard (seed §10.2): one HTML page drawing the admin JSON API's stats in a browser.
 
-``GET /admin/dashboard`` serves ``dashboard.html``, which fetches ``plugins``, ``plugins/{slug}/rollouts`` and
+``GET /admin/dashboard`` serves ``console_ui/dashboard.html``, which fetches ``plugins``, ``plugins/{slug}/rollouts`` and
 ``plugins/{slug}/stats`` relative to itself (same origin, with the browser's credentials).
 
 Credentials depend on the stage, exactly as for every other admin route:
@@ -23,9 +23,6 @@ in every stage (``api/console.py``); its pieces (the page, the sign-in form) are
 from __future__ import annotations
 
 import html
-import secrets
-from functools import cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -33,6 +30,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.api.auth import ADMIN_COOKIE, require_admin, token_is_valid
 from chalicelib.api.bodies import FORM, media_type, parse_body
+from chalicelib.api.console_page import DASHBOARD_SCRIPTS, DASHBOARD_STYLES, assemble, new_nonce, ui_file
 from chalicelib.api.routing import Auth, route
 from chalicelib.logic.commands import SessionLogin
 from chalicelib.logic.errors import InvalidInput, NotFound, Unauthorized
@@ -40,20 +38,17 @@ from chalicelib.settings import get_settings
 
 dashboard = Blueprint(__name__)
 
-PAGE = Path(__file__).with_name("dashboard.html")
 
-
-@cache
-def _page_template() -> str:
-    return PAGE.read_text(encoding="utf-8")
-
-
-def html_page(status: int, body: str, nonce: str, extra: dict[str, str] | None = None) -> Response:
-    """An HTML answer no one caches or frames, running only our own inline code."""
+def html_page(
+    status: int, body: str, nonce: str, extra: dict[str, str] | None = None, connect: str = ""
+) -> Response:
+    """An HTML answer no one caches or frames, running only our own inline code; ``connect`` is
+    one more origin its scripts may call (the console's presigned uploads to the bucket)."""
+    connect_src = f"'self' {connect}" if connect else "'self'"
     csp = (
         "default-src 'none'; "
         f"script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "
-        "connect-src 'self'; img-src 'self' data:; form-action 'self'; "
+        f"connect-src {connect_src}; img-src 'self' data:; form-action 'self'; "
         "base-uri 'none'; frame-ancestors 'none'"
     )
     return Response(
@@ -121,19 +116,21 @@ def login_page(
     message: str | None = None, *, fields: str = _LOCAL_FIELDS, hint: str = _LOCAL_HINT, status: int = 401
 ) -> Response:
     """The sign-in form (``fields`` and ``hint`` are our own markup), with ``message`` escaped."""
-    nonce = secrets.token_urlsafe(16)
+    nonce = new_nonce()
     text = f'<p class="message" role="alert">{html.escape(message)}</p>' if message else ""
     return html_page(status, _LOGIN.format(nonce=nonce, message=text, fields=fields, hint=hint), nonce)
 
 
 def dashboard_html(auth: str, csrf: str = "") -> Response:
     """The dashboard page for a signed-in caller; ``csrf`` is the session's token its forms send."""
-    nonce = secrets.token_urlsafe(16)
-    body = (
-        _page_template()
-        .replace("{{nonce}}", nonce)
-        .replace("{{auth}}", html.escape(auth))
-        .replace("{{csrf}}", html.escape(csrf))
+    nonce = new_nonce()
+    body = assemble(
+        ui_file("dashboard.html"),
+        nonce,
+        {"auth": auth, "csrf": csrf},
+        styles=DASHBOARD_STYLES,
+        scripts=DASHBOARD_SCRIPTS,
+        panel_heading="h2",
     )
     return html_page(200, body, nonce)
 

@@ -1,144 +1,11 @@
-<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="csrf-token" content="{{csrf}}">
-<title>IGNY8 plugins · dashboard</title>
-<link rel="icon" href="data:,">
-<style nonce="{{nonce}}">
-  :root { --bg: #f4f6f9; --card: #fff; --ink: #1f2933; --muted: #616e7c; --line: #e4e7eb;
-          --blue: #2563eb; --green: #16a34a; --red: #dc2626; --amber: #d97706; }
-  * { box-sizing: border-box; }
-  body { margin: 0; background: var(--bg); color: var(--ink);
-         font: 14px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
-  header { display: flex; flex-wrap: wrap; gap: 12px; align-items: center; justify-content: space-between;
-           padding: 14px 24px; background: var(--card); border-bottom: 1px solid var(--line); }
-  header h1 { font-size: 17px; margin: 0; }
-  .controls { display: flex; flex-wrap: wrap; gap: 10px; align-items: center; }
-  select, button { font: inherit; padding: 6px 10px; border: 1px solid #c5ccd6; border-radius: 6px; background: #fff; }
-  button { cursor: pointer; }
-  main { max-width: 1200px; margin: 0 auto; padding: 20px 24px 40px; }
-  #error { background: #fdecec; color: #9b1c1c; border: 1px solid #f5c2c2; padding: 10px 14px;
-           border-radius: 8px; margin-bottom: 16px; }
-  #error[hidden], .hidden { display: none; }
-  .meta { color: var(--muted); margin: 0 0 14px; }
-  .stats { display: grid; grid-template-columns: repeat(auto-fit, minmax(180px, 1fr)); gap: 14px; margin-bottom: 18px; }
-  .stat, .panel { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 14px 16px; }
-  .stat .label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
-  .stat .value { font-size: 26px; font-weight: 650; margin-top: 2px; }
-  .stat .sub { color: var(--muted); font-size: 12px; }
-  .stat.bad .value { color: var(--red); }
-  .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 14px; margin-bottom: 18px; }
-  .panel h2 { font-size: 14px; margin: 0 0 10px; }
-  .chart svg { width: 100%; height: auto; display: block; }
-  .chart text { font-size: 11px; fill: var(--muted); }
-  .chart .label-strong { fill: var(--ink); font-weight: 600; }
-  .chart .empty { fill: var(--muted); font-size: 13px; }
-  .tables { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 14px; }
-  table { width: 100%; border-collapse: collapse; }
-  th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); }
-  th { color: var(--muted); font-weight: 600; font-size: 12px; }
-  td.status { color: var(--red); font-weight: 600; }
-  #rollout.bad #rollout-state { color: var(--red); font-weight: 600; }
-  .nodata { color: var(--muted); }
-  body[data-auth="iam"] #logout { display: none; }
-</style>
-</head>
-<body data-auth="{{auth}}">
-<header>
-  <h1>IGNY8 plugin distribution · dashboard</h1>
-  <div class="controls">
-    <label for="plugin">Plugin</label>
-    <select id="plugin"></select>
-    <label for="days">Period</label>
-    <select id="days">
-      <option value="7">7 days</option>
-      <option value="30" selected>30 days</option>
-      <option value="90">90 days</option>
-    </select>
-    <button id="refresh" type="button">Refresh</button>
-    <form id="logout" method="post" action="logout"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Sign out</button></form>
-  </div>
-</header>
-<main>
-  <div id="error" role="alert" hidden></div>
-  <p class="meta" id="meta">Loading…</p>
-
-  <section class="stats" aria-label="Headline numbers">
-    <div class="stat"><div class="label">Downloads</div><div class="value" id="stat-downloads">–</div>
-      <div class="sub" id="stat-downloads-sub">in the period</div></div>
-    <div class="stat"><div class="label">Active / total installations</div><div class="value" id="stat-installations">–</div>
-      <div class="sub" id="stat-installations-sub">&nbsp;</div></div>
-    <div class="stat"><div class="label">Update success rate</div><div class="value" id="stat-success">–</div>
-      <div class="sub" id="stat-success-sub">&nbsp;</div></div>
-    <div class="stat" id="card-failing"><div class="label">Failing health checks</div><div class="value" id="stat-failing">–</div>
-      <div class="sub">sites reporting errors</div></div>
-    <div class="stat" id="card-forced"><div class="label">Below forced version</div><div class="value" id="stat-below-forced">–</div>
-      <div class="sub" id="stat-below-forced-sub">&nbsp;</div></div>
-  </section>
-
-  <section class="charts">
-    <div class="panel"><h2>Version distribution</h2><div class="chart" id="chart-versions" role="img" aria-label="Installed versions"></div></div>
-    <div class="panel"><h2>Downloads per day</h2><div class="chart" id="chart-downloads" role="img" aria-label="Downloads per day"></div></div>
-    <div class="panel"><h2 id="adoption-title">Adoption of the latest release</h2><div class="chart" id="chart-adoption" role="img" aria-label="Adoption curve"></div></div>
-  </section>
-
-  <section class="charts" id="rollout" aria-label="Rollout guard">
-    <div class="panel"><h2 id="funnel-title">Update funnel</h2>
-      <p class="meta" id="rollout-state">no planned rollout</p>
-      <div class="chart" id="chart-funnel" role="img" aria-label="Update funnel, new version and baseline"></div></div>
-    <div class="panel"><h2>Rollout steps</h2>
-      <table id="timeline"><thead><tr><th>At</th><th>Step</th><th>Percent</th><th>By</th><th>Why</th></tr></thead><tbody></tbody></table>
-      <p class="nodata hidden" id="timeline-none">no data</p></div>
-  </section>
-
-  <section class="tables">
-    <div class="panel">
-      <h2>Failing sites</h2>
-      <table id="failing"><thead><tr><th>Site</th><th>Status</th><th>Reported at</th></tr></thead><tbody></tbody></table>
-      <p class="nodata hidden" id="failing-none">no data</p>
-    </div>
-    <div class="panel">
-      <h2 id="forced-title">Sites below the forced version</h2>
-      <table id="forced"><thead><tr><th>Site</th></tr></thead><tbody></tbody></table>
-      <p class="nodata hidden" id="forced-none">no data</p>
-    </div>
-  </section>
-</main>
-<script nonce="{{nonce}}">
+// The statistics of one plugin, drawn as SVG charts and tables (stats, adoption, the rollout
+// guard's funnel and timeline): shared by the console's plugin page and the machine dashboard,
+// which both carry the markup of stats.html. Text only, never markup from the API.
 "use strict";
-(function () {
-  // Everything is fetched relative to this page, so it works under any stage prefix.
-  const BASE = new URL(location.pathname.endsWith("/") ? "../" : "./", location.href);
-  if (location.pathname.endsWith("/")) document.getElementById("logout").action = "../logout";
+IGNY8.stats = (function () {
   const SVG = "http://www.w3.org/2000/svg";
   const $ = (id) => document.getElementById(id);
   const fmt = new Intl.NumberFormat("en-US");
-  let loading = 0;
-
-  function showError(message) {
-    const box = $("error");
-    box.textContent = message;
-    box.hidden = false;
-  }
-  function clearError() { $("error").hidden = true; $("error").textContent = ""; }
-
-  async function getJSON(path) {
-    let response;
-    try {
-      response = await fetch(new URL(path, BASE), { credentials: "same-origin", headers: { Accept: "application/json" } });
-    } catch (err) {
-      throw new Error("the API could not be reached (" + String(err && err.message || err) + ")");
-    }
-    if (response.status === 401) throw new Error("your session has ended: reload the page to sign in again");
-    if (!response.ok) {
-      let detail = "";
-      try { const body = await response.json(); detail = body && body.error && body.error.message || ""; } catch (e) { /* not JSON */ }
-      throw new Error("GET " + path + " answered " + response.status + (detail ? ": " + detail : ""));
-    }
-    try { return await response.json(); } catch (e) { throw new Error("GET " + path + " did not answer JSON"); }
-  }
 
   const num = (v) => (typeof v === "number" && isFinite(v) ? v : 0);
   const list = (v) => (Array.isArray(v) ? v : []);
@@ -272,10 +139,15 @@
     $(id + "-none").classList.toggle("hidden", rows.length !== 0);
   }
 
+  // A site as a person knows it: its name and address; the id only when the site is unknown.
+  function siteName(s) {
+    return typeof s.name === "string" && s.name ? s.name + " (" + String(s.url || "") + ")" : String(s.site_id);
+  }
+
   function render(stats) {
     const downloads = stats.downloads || {}, inst = stats.installations || {}, updates = stats.updates || {};
     const health = stats.health || {}, forced = stats.forced || {};
-    $("meta").textContent = String(stats.slug) + " · last " + num(stats.days) + " days · generated " + String(stats.generated_at);
+    $("stats-meta").textContent = String(stats.slug) + " · last " + num(stats.days) + " days · generated " + String(stats.generated_at);
     setStat("stat-downloads", num(downloads.total), fmt.format(num(downloads.total)));
     $("stat-downloads-sub").textContent = "in the last " + num(stats.days) + " days";
     setStat("stat-installations", num(inst.active) + "/" + num(inst.total), fmt.format(num(inst.active)) + " / " + fmt.format(num(inst.total)));
@@ -294,8 +166,9 @@
     drawDownloads(downloads.per_day);
     drawAdoption(stats.adoption);
     fillTable("failing", list(health.sites).filter((s) => s && typeof s === "object"),
-      (s) => [[s.site_id], [s.status, "status"], [s.at]]);
-    fillTable("forced", list(forced.site_ids).map((id) => ({ id: id })), (s) => [[s.id]]);
+      (s) => [[siteName(s)], [s.status, "status"], [s.at]]);
+    const below = Array.isArray(forced.sites) ? forced.sites : list(forced.site_ids).map((id) => ({ site_id: id }));
+    fillTable("forced", below.filter((s) => s && typeof s === "object"), (s) => [[siteName(s)]]);
   }
 
   const STAGES = ["offered", "downloaded", "installed", "healthy", "health_failed", "install_failed", "silent"];
@@ -328,60 +201,20 @@
   }
 
   async function loadRollouts(slug) {
-    const body = await getJSON("plugins/" + encodeURIComponent(slug) + "/rollouts");
+    const body = await IGNY8.get("plugins/" + encodeURIComponent(slug) + "/rollouts");
     const rollout = list(body && body.rollouts).filter((r) => r && typeof r === "object")[0];
     drawFunnel(rollout);
     fillTable("timeline", rollout ? list(rollout.timeline).filter((e) => e && typeof e === "object") : [],
       (e) => [[e.at], [e.action, e.action === "halt" ? "status" : ""], [e.percent === null ? "" : e.percent + "%"], [e.actor], [e.reason]]);
   }
 
-  async function loadStats() {
-    const slug = $("plugin").value;
-    if (!slug) return;
-    const ticket = ++loading;
-    const days = $("days").value;
-    try {
-      const stats = await getJSON("plugins/" + encodeURIComponent(slug) + "/stats?days=" + encodeURIComponent(days));
-      if (ticket !== loading) return;
-      if (!stats || typeof stats !== "object") throw new Error("the stats answer is not an object");
-      clearError();
-      render(stats);
-      await loadRollouts(slug);
-    } catch (err) {
-      if (ticket === loading) $("meta").textContent = "";
-      if (ticket === loading) showError("Could not load the stats of " + slug + ": " + String(err && err.message || err));
-    }
+  // Draw the stats of ``slug`` over ``days``; a refusal is thrown to the caller, which says it.
+  async function load(slug, days) {
+    const stats = await IGNY8.get("plugins/" + encodeURIComponent(slug) + "/stats?days=" + encodeURIComponent(days));
+    if (!stats || typeof stats !== "object") throw new Error("the stats answer is not an object");
+    render(stats);
+    await loadRollouts(slug);
   }
 
-  async function loadPlugins() {
-    try {
-      const body = await getJSON("plugins");
-      const plugins = list(body && body.plugins).filter((p) => p && typeof p.slug === "string");
-      const select = $("plugin");
-      select.replaceChildren();
-      for (const p of plugins) {
-        const option = document.createElement("option");
-        option.value = p.slug;
-        const latest = p.latest && typeof p.latest === "object" && p.latest.stable ? " · " + p.latest.stable : "";
-        option.textContent = String(p.name || p.slug) + " (" + String(p.platform || "?") + latest + ")";
-        select.appendChild(option);
-      }
-      if (!plugins.length) { $("meta").textContent = "No plugins yet."; return; }
-      const wanted = new URLSearchParams(location.search).get("plugin");
-      if (wanted && plugins.some((p) => p.slug === wanted)) select.value = wanted;
-      await loadStats();
-    } catch (err) {
-      $("meta").textContent = "";
-      showError("Could not load the plugins: " + String(err && err.message || err));
-    }
-  }
-
-  $("plugin").addEventListener("change", loadStats);
-  $("days").addEventListener("change", loadStats);
-  $("refresh").addEventListener("click", loadStats);
-  window.addEventListener("unhandledrejection", (event) => { event.preventDefault(); showError(String(event.reason)); });
-  loadPlugins();
+  return { load: load };
 })();
-</script>
-</body>
-</html>

@@ -1,0 +1,92 @@
+// The console's shared helpers: calls to the admin API (relative to the page, so any stage prefix
+// works), the live region, and element building that only ever writes text (textContent), never
+// markup: every value shown comes from the API and is data, not HTML.
+"use strict";
+window.IGNY8 = (function () {
+  const BASE = new URL(location.pathname.endsWith("/") ? "../" : "./", location.href);
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  // The session's CSRF token: the page was given it, the HttpOnly cookie it derives from is not readable.
+  const CSRF = meta ? meta.getAttribute("content") || "" : "";
+  const $ = (id) => document.getElementById(id);
+
+  class ApiError extends Error {
+    constructor(message, status, code) { super(message); this.status = status; this.code = code; }
+  }
+
+  async function call(method, path, body) {
+    const headers = { Accept: "application/json" };
+    if (method !== "GET") {
+      headers["X-CSRF-Token"] = CSRF;
+      headers["Content-Type"] = "application/json";
+    }
+    let response;
+    try {
+      response = await fetch(new URL(path, BASE), {
+        method: method, credentials: "same-origin", headers: headers,
+        body: method === "GET" ? undefined : JSON.stringify(body || {}),
+      });
+    } catch (err) {
+      throw new ApiError("the API could not be reached (" + String(err && err.message || err) + ")", 0, "network");
+    }
+    let answer = null;
+    try { answer = await response.json(); } catch (e) { answer = null; }
+    if (response.status === 401) throw new ApiError("your session has ended: reload the page to sign in again", 401, "unauthorized");
+    if (!response.ok) {
+      const error = answer && answer.error || {};
+      const detail = typeof error.message === "string" ? error.message : "";
+      throw new ApiError(detail || method + " " + path + " answered " + response.status, response.status, error.code || "");
+    }
+    if (answer === null) throw new ApiError(method + " " + path + " did not answer JSON", response.status, "not_json");
+    return answer;
+  }
+
+  // An element: attrs are set as attributes (data-*, aria-*, id, class...), children are nodes or text.
+  function h(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      node.setAttribute(name, value === true ? "" : String(value));
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined) continue;
+      node.appendChild(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  // The one live region: every action's outcome or the API's refusal, read out by screen readers.
+  function say(text, kind) {
+    const live = $("live");
+    if (!live) return;
+    live.removeAttribute("data-kind");
+    live.textContent = "";
+    live.textContent = String(text);
+    live.dataset.kind = kind === "error" ? "error" : "ok";
+  }
+  const refused = (err) => say("Refused: " + String(err && err.message || err), "error");
+
+  const list = (v) => (Array.isArray(v) ? v : []);
+
+  // Replace a table's rows (one ``<tr>`` per item from ``makeRow``); its "none" note when empty.
+  function fill(id, items, makeRow) {
+    const table = $(id);
+    table.tBodies[0].replaceChildren(...items.map(makeRow));
+    table.classList.toggle("hidden", items.length === 0);
+    const none = $(id + "-none");
+    if (none) none.classList.toggle("hidden", items.length !== 0);
+  }
+  const cell = (...children) => h("td", {}, ...children);
+  const show = (v) => (v === null || v === undefined || v === "" ? "–" : String(v));
+  const path = (...parts) => parts.map((p) => encodeURIComponent(String(p))).join("/");
+  const role = () => document.body.dataset.role || "viewer";
+  const RANK = { viewer: 0, releaser: 1, admin: 2 };
+  const may = (needed) => (RANK[role()] || 0) >= RANK[needed];
+
+  return {
+    BASE: BASE, ApiError: ApiError, $: $, h: h, say: say, refused: refused, list: list, path: path, may: may,
+    fill: fill, cell: cell, show: show,
+    get: (p) => call("GET", p),
+    post: (p, body) => call("POST", p, body),
+    patch: (p, body) => call("PATCH", p, body),
+  };
+})();

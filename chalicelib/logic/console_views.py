@@ -1,0 +1,63 @@
+"""What the console shows that no single record holds: each plugin's latest release at a glance
+(the plugins list), and sites by their name and address wherever the statistics list them by id.
+
+Both are read from what is already loaded (the plugin items with their release index, one scan of
+the sites), so the plugins list costs one query per platform, not one per plugin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from chalicelib.logic.model import DEFAULT_CHANNEL, Platform, Plugin, Site
+from chalicelib.logic.ports import Repository
+
+
+def release_overview(plugins: Iterable[Plugin]) -> list[dict[str, Any]]:
+    """Each plugin (by slug) with its latest release: on the default channel when it has one there,
+    else on the first channel by name; None when nothing is released."""
+    return [
+        {"slug": p.slug, "name": p.name, "platform": p.platform.value, "latest": _latest(p)}
+        for p in sorted(plugins, key=lambda p: p.slug)
+    ]
+
+
+def _latest(plugin: Plugin) -> dict[str, Any] | None:
+    if not plugin.latest:
+        return None
+    channel = DEFAULT_CHANNEL if DEFAULT_CHANNEL in plugin.latest else min(plugin.latest)
+    version = plugin.latest[channel]
+    release = plugin.releases.get(version)
+    return {
+        "version": version,
+        "channel": channel,
+        "status": release.status.value if release else None,
+        "rollout_percent": release.rollout_percent if release else 100,
+        "force_update": release.force_update if release else False,
+        "halted": release.halted if release else False,
+    }
+
+
+def name_sites(stats: dict[str, Any], sites: Iterable[Site]) -> dict[str, Any]:
+    """``stats`` (``logic/stats.plugin_stats``) with each failing site's ``name`` and ``url``, and
+    the sites below the forced version as ``forced.sites`` (id, name, url) beside their ids. A
+    site since deleted keeps its id and gets null for both."""
+    known = {site.site_id: site for site in sites}
+
+    def named(site_id: str) -> dict[str, Any]:
+        site = known.get(site_id)
+        return {"name": site.name if site else None, "url": site.url if site else None}
+
+    health = stats["health"]
+    forced = stats["forced"]
+    return {
+        **stats,
+        "health": {**health, "sites": [{**row, **named(row["site_id"])} for row in health["sites"]]},
+        "forced": {**forced, "sites": [{"site_id": sid, **named(sid)} for sid in forced["site_ids"]]},
+    }
+
+
+def every_plugin(repo: Repository) -> list[Plugin]:
+    """Every plugin on every platform: one query per platform."""
+    return [plugin for platform in Platform for plugin in repo.plugins_on_platform(platform.value)]
