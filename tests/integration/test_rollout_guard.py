@@ -7,11 +7,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from chalice.test import Client
 
+from chalicelib import adapters
+from infra.stack import load_template
 from tests.integration.conftest import Packager, admin_headers, deployed, source_zip, upload
 from tests.integration.test_public_api import assert_error
 
@@ -65,6 +68,16 @@ class Fleet:
         )
 
 
+@dataclass(frozen=True)
+class _At:
+    """A clock stopped at one moment (the guard's and the status' ``now``)."""
+
+    moment: datetime
+
+    def now(self) -> datetime:
+        return self.moment
+
+
 def _json(body: dict[str, Any]) -> bytes:
     return json.dumps(body).encode()
 
@@ -97,6 +110,11 @@ def fleet() -> Iterator[Fleet]:
         ({"plan": [100], "gate": "sometimes"}, "invalid_gate"),
         ({"plan": [100], "percent": 5}, "unknown_field"),
         ({}, "missing_field"),
+        ({"plan": [100], "stall_hours": 1}, "invalid_stall_hours"),
+        ({"plan": [100], "stall_hours": 10_000}, "invalid_stall_hours"),
+        ({"plan": [100], "step_hours": 12, "stall_hours": 12}, "invalid_stall_hours"),  # within a step
+        ({"plan": [100], "min_installs": 0}, "invalid_min_installs"),
+        ({"plan": [100], "margin_points": 51}, "invalid_margin"),
     ],
 )
 def test_a_bad_plan_is_a_clear_400_and_changes_nothing(fleet: Fleet, body: dict[str, Any], code: str) -> None:
@@ -105,6 +123,7 @@ def test_a_bad_plan_is_a_clear_400_and_changes_nothing(fleet: Fleet, body: dict[
     assert_error(response.status_code, response.json_body, 400, code)
     versions = fleet.admin("GET", f"/admin/plugins/{SLUG}").json_body["versions"]
     assert next(v for v in versions if v["version"] == "1.1.0")["status"] == "draft"
+    assert fleet.admin("GET", STATUS).json_body["rollouts"] == []
 
 
 def test_a_failing_rollout_halts_itself_and_shows_why(
@@ -140,3 +159,41 @@ def test_a_failing_rollout_halts_itself_and_shows_why(
     assert fleet.offered("site-11")
     again = fleet.admin("POST", f"/admin/plugins/{SLUG}/versions/1.1.0/resume")
     assert_error(again.status_code, again.json_body, 409, "not_halted")
+
+
+def test_a_rollout_held_beyond_its_bound_raises_the_stall_alarm_once(
+    fleet: Fleet, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rollout resumed above waits for installs nobody sends: a day later the guard says so."""
+    [before] = fleet.admin("GET", STATUS).json_body["rollouts"]
+    assert (before["plan"]["state"], before["plan"]["stalled"]) == ("running", False)
+    started = datetime.fromisoformat(before["plan"]["step_started_at"].replace("Z", "+00:00"))
+    monkeypatch.setattr(adapters, "clock", lambda: _At(started + timedelta(hours=24, minutes=1)))
+    capsys.readouterr()
+
+    assert fleet.guard() == {"transitions": 1}
+    assert '"RolloutStalled"' in capsys.readouterr().out
+    assert fleet.guard() == {"transitions": 0}  # once per step
+    assert '"RolloutStalled"' not in capsys.readouterr().out
+
+    [rollout] = fleet.admin("GET", STATUS).json_body["rollouts"]
+    assert (rollout["plan"]["state"], rollout["percent"], rollout["plan"]["stalled"]) == (
+        "running",
+        100,
+        True,
+    )
+    assert rollout["plan"]["stall_hours"] == 24
+    assert rollout["timeline"][-1]["action"] == "stall"
+    assert "beyond the 24 h bound: waiting for installs" in rollout["timeline"][-1]["reason"]
+    audit = fleet.admin("GET", f"/admin/plugins/{SLUG}/audit").json_body["entries"]
+    assert (audit[0]["action"], audit[0]["actor"]) == ("rollout-stall", "rollout-guard")
+
+
+def test_every_guard_metric_that_pages_has_an_alarm_in_the_template() -> None:
+    alarms = {
+        resource["Properties"]["MetricName"]
+        for resource in load_template()["Resources"].values()
+        if resource["Type"] == "AWS::CloudWatch::Alarm"
+    }
+
+    assert {"RolloutHalted", "RolloutStalled"} <= alarms
