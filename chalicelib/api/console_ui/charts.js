@@ -185,6 +185,12 @@ IGNY8.stats = (function () {
       list(plan.steps).join(" → ") + (plan.gated === false ? " · UNGATED" : "") + " · " +
       (halt ? "halted: " + String(halt.reason) : "gate: " + String(gate.action) + ", " + String(gate.reason));
     $("rollout").classList.toggle("bad", Boolean(halt));
+    // Rollout guard: a step held beyond its plan's bound (RolloutStalled), and why the first step is its size.
+    if (plan.stalled) {
+      $("rollout-state").textContent += " · STALLED since " + String(plan.stalled_since) + " (bound " + num(plan.stall_hours) + " h)";
+      $("rollout").classList.add("bad");
+    }
+    if (plan.sizing) $("rollout-state").title = String(plan.sizing);
     const max = Math.max(1, ...STAGES.map((s) => Math.max(num(total[s]), num(baseCounts[s]))));
     const labelW = 110, barMax = W - labelW - 60;
     STAGES.forEach((stage, i) => {
