@@ -13,7 +13,7 @@ exact shapes rather than one shape with optional keys.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, WithJsonSchema, computed_field
 
@@ -52,6 +52,20 @@ class Answer(BaseModel):
     def json_body(self) -> dict[str, Any]:
         """The body a route returns: what the serialization schema describes."""
         return self.model_dump(mode="json")
+
+
+Shape = TypeVar("Shape", bound=Answer)
+
+
+class OneOf(RootModel[Shape], Generic[Shape]):
+    """An answer with several exact shapes. Deferred like ``Answer``: a plain ``RootModel[...]``
+    builds its schema, and every shape's, when the class is created, at import."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    def json_body(self) -> dict[str, Any]:
+        """The body a route returns: the shape's own (``Answer.json_body``)."""
+        return self.root.json_body()
 
 
 class Package(Answer):
@@ -219,12 +233,8 @@ class NoUpdate(NamedVersion):
     """Never, in this shape."""
 
 
-class CheckUpdateAnswer(RootModel[UpdateOffer | NoUpdate | NothingToShow]):
+class CheckUpdateAnswer(OneOf[UpdateOffer | NoUpdate | NothingToShow]):
     """``GET /plugins/{slug}/check-update``: one of three exact shapes."""
-
-    def json_body(self) -> dict[str, Any]:
-        """The body a route returns: what the serialization schema describes."""
-        return self.root.json_body()
 
 
 class Sections(Answer):
@@ -384,5 +394,5 @@ class SignedKeys(UnsignedKeys):
     """Base64 Ed25519 signature over ``key_list``'s UTF-8 bytes."""
 
 
-class PublishedKeys(RootModel[SignedKeys | UnsignedKeys]):
+class PublishedKeys(OneOf[SignedKeys | UnsignedKeys]):
     """``GET /keys``: the published parameter, as ``chalicelib.signing.published_keys`` serves it."""
