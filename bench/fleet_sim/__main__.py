@@ -19,6 +19,9 @@ def main() -> None:
     parser.add_argument("--step-hours", type=int, default=6)
     parser.add_argument("--horizon", type=float, default=72)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--seed", type=int, default=1, help="the fleet's random draws (repeat runs differ by it)"
+    )
     args = parser.parse_args()
     results = []
     for sites in args.sites:
@@ -29,6 +32,7 @@ def main() -> None:
             plan=args.plan,
             step_hours=args.step_hours,
             horizon_hours=args.horizon,
+            seed=args.seed,
         )
         with tempfile.TemporaryDirectory(prefix="fleet-sim-") as workdir:
             results.append(run(scenario, Path(workdir), threads=args.threads))
@@ -37,6 +41,7 @@ def main() -> None:
     print(report.table(results))
     print()
     print(report.runs(results))
+    print(report.sizings(results))
     halted, good = report.false_halts(results)
     print(f"- false halts: {halted} of {good} good rollouts")
 

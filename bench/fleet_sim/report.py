@@ -34,9 +34,14 @@ def runs(results: list[Result]) -> str:
     return "\n".join(
         f"- {r.scenario.sites} sites: {r.simulated_hours:.0f} simulated hours in {r.wall_seconds:.0f} s wall, "
         f"{r.requests} site requests ({r.requests / r.wall_seconds:.0f}/s), RolloutHalted metrics "
-        f"{r.halt_metrics}, audit halts {r.audit_halts}"
+        f"{r.halt_metrics}, audit halts {r.audit_halts}, RolloutStalled metrics {r.stall_metrics}"
         for r in results
     )
+
+
+def sizings(results: list[Result]) -> str:
+    """Each fleet's first-step sizing, as status states it (one line per fleet size)."""
+    return "\n".join(f"- {r.scenario.sites} sites: {r.outcomes[0].sizing}" for r in results if r.outcomes)
 
 
 def false_halts(results: list[Result]) -> tuple[int, int]:

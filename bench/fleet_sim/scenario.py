@@ -63,6 +63,9 @@ class Outcome:
     share_broken: float = 0.0
     timeline: list[str] = field(default_factory=list)
     reason: str = ""
+    #: Why the first step is its size (the plan's sizing, as status shows it).
+    sizing: str = ""
+    stalled: bool = False
 
 
 @dataclass
@@ -73,6 +76,7 @@ class Result:
     wall_seconds: float
     requests: int
     halt_metrics: int
+    stall_metrics: int
     audit_halts: int
 
 
@@ -186,11 +190,13 @@ def run(
             o.state == "halted" or o.reached_100_hours is not None for o in outcomes.values()
         ):
             now = clock.advance(TICK)
-            clock.wait_for_guard()
             due = fleet.due(now)
+            if due or now.minute == 0:  # a tick nobody acts in needs no look first: the next one looks
+                clock.wait_for_guard()
             list(pool.map(fleet.check, due, [now] * len(due)))
             if now.minute == 0:
                 _observe(stack, clock, outcomes)
+                fleet.ended = {slug for slug, o in outcomes.items() if o.state == "halted"}
         _observe(stack, clock, outcomes)
         for b in behaviours:
             outcome, got = outcomes[b.slug], fleet.got(b.slug, b.candidate)
@@ -205,7 +211,9 @@ def run(
         requests_made = fleet.requests
         if after is not None:
             after(stack)
-    halt_metrics = sum('"RolloutHalted"' in line for line in stack.log.read_text().splitlines())
+    lines = stack.log.read_text().splitlines()
+    halt_metrics = sum('"RolloutHalted"' in line for line in lines)
+    stall_metrics = sum('"RolloutStalled"' in line for line in lines)
     return Result(
         scenario=scenario,
         outcomes=list(outcomes.values()),
@@ -213,6 +221,7 @@ def run(
         wall_seconds=time.monotonic() - began,
         requests=requests_made,
         halt_metrics=halt_metrics,
+        stall_metrics=stall_metrics,
         audit_halts=audit_halts,
     )
 
@@ -243,6 +252,8 @@ def _observe(stack: Stack, clock: SimClock, outcomes: dict[str, Outcome]) -> Non
     for slug, outcome in outcomes.items():
         [rollout] = stack.admin("GET", f"/admin/plugins/{slug}/rollouts")["rollouts"]
         outcome.state, outcome.percent = rollout["plan"]["state"], rollout["percent"]
+        outcome.sizing = rollout["plan"]["sizing"]
+        outcome.stalled = outcome.stalled or rollout["plan"]["stalled"]
         outcome.timeline = [f"{e['action']}@{e['percent']}%" for e in rollout["timeline"]]
         for event in rollout["timeline"]:
             hours = clock.hours(datetime.fromisoformat(event["at"].replace("Z", "+00:00")))
@@ -260,6 +271,7 @@ def as_json(result: Result) -> str:
             "wall_seconds": round(result.wall_seconds, 1),
             "requests": result.requests,
             "halt_metrics": result.halt_metrics,
+            "stall_metrics": result.stall_metrics,
             "audit_halts": result.audit_halts,
             "outcomes": [o.__dict__ for o in result.outcomes],
         },

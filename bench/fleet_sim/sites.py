@@ -57,6 +57,8 @@ class Fleet:
         self.rng = rng
         self.sites: list[SimSite] = []
         self.requests = 0
+        #: Plugins whose rollout halted: no site is offered them any more, so nobody asks.
+        self.ended: set[str] = set()
         self._local = threading.local()
         self._lock = threading.Lock()
 
@@ -113,7 +115,11 @@ class Fleet:
         return [site for site in self.sites if site.versions[slug] == version]
 
     def _check_plugin(self, site: SimSite, b: Behaviour) -> None:
+        """Asks only when the answer could change something: not once the site runs the
+        candidate (nothing newer exists), nor once the rollout halted (nobody is offered it)."""
         current = site.versions[b.slug]
+        if current == b.candidate or b.slug in self.ended:
+            return
         answer = self._get(site, b.slug, f"check-update?current_version={current}")
         if not answer.get("update_available") or answer.get("latest_version") != b.candidate:
             return
