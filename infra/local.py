@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 from chalice.config import Config
@@ -82,6 +83,14 @@ def _stack_environment(moto_url: str) -> dict[str, str]:
     }
 
 
+def _origin(url: str) -> str:
+    """``scheme://host:port`` of ``url``, and the same with ``localhost`` for ``127.0.0.1``: a
+    person may open the console by either name."""
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return f"{origin},{origin.replace('127.0.0.1', 'localhost')}" if "127.0.0.1" in origin else origin
+
+
 def provision(moto_url: str, api_url: str, state_dir: Path) -> LocalStack:
     """Create the stack's resources on moto and configure this process as the service would be."""
     os.environ.update(_stack_environment(moto_url))
@@ -91,6 +100,8 @@ def provision(moto_url: str, api_url: str, state_dir: Path) -> LocalStack:
             "PackagerVisibilityTimeout": "2",
             "PackagerMaxReceiveCount": "3",
             "AppOrigins": os.environ.get("APP_ORIGINS") or CARD_ORIGINS,
+            # The console's page uploads to moto's bucket from the API's own origin.
+            "ConsoleOrigins": _origin(api_url),
         },
     )
     KeyStore.of_stack(outputs).ensure()  # the local stack signs with its own dev key

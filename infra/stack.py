@@ -24,7 +24,11 @@ if TYPE_CHECKING:
     from mypy_boto3_cloudformation.client import CloudFormationClient
     from mypy_boto3_cloudformation.type_defs import ParameterTypeDef, WaiterConfigTypeDef
     from mypy_boto3_s3.client import S3Client
-    from mypy_boto3_s3.type_defs import NotificationConfigurationTypeDef, QueueConfigurationTypeDef
+    from mypy_boto3_s3.type_defs import (
+        CORSRuleTypeDef,
+        NotificationConfigurationTypeDef,
+        QueueConfigurationTypeDef,
+    )
     from mypy_boto3_secretsmanager.client import SecretsManagerClient
 
 TEMPLATE_PATH = Path(__file__).with_name("template.yaml")
@@ -201,6 +205,31 @@ def _apply_bucket_settings_moto_ignores(
             Bucket=bucket,
             NotificationConfiguration=_s3_notification(properties["NotificationConfiguration"], resolve),
         )
+
+    # The console's uploads (CORS): put whenever it differs, since its origins follow the parameters.
+    rules = [_cors_rule(rule, resolve) for rule in properties["CorsConfiguration"]["CorsRules"]]
+    try:
+        current = s3.get_bucket_cors(Bucket=bucket)["CORSRules"]
+    except ClientError:
+        current = []
+    if current != rules:
+        s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": rules})
+
+
+def _cors_rule(rule: Mapping[str, Any], resolve: Callable[[Any], str]) -> CORSRuleTypeDef:
+    """A template CORS rule in the S3 API's names; origins are a list or a ``Fn::Split`` of one value."""
+    origins = rule["AllowedOrigins"]
+    if isinstance(origins, dict):
+        separator, value = origins["Fn::Split"]
+        origins = resolve(value).split(separator)
+    return {
+        "ID": rule["Id"],
+        "AllowedMethods": rule["AllowedMethods"],
+        "AllowedOrigins": origins,
+        "AllowedHeaders": rule["AllowedHeaders"],
+        "ExposeHeaders": rule["ExposedHeaders"],
+        "MaxAgeSeconds": rule["MaxAge"],
+    }
 
 
 def _create_secrets_moto_skips(

@@ -1,5 +1,5 @@
 // The audit trail of one plugin, newest first: when, who (the person, by their account), what,
-// on which version, and what changed (before → after, field by field).
+// on which version, and what changed (before → after, only the fields that did).
 "use strict";
 IGNY8.audit = (function () {
   const { $, h, get, list, path, refused, fill, cell, show } = IGNY8;
@@ -7,7 +7,7 @@ IGNY8.audit = (function () {
   function details(entry) {
     const before = entry.before || {}, after = entry.after || {};
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
-    return keys.map((k) => {
+    return keys.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k])).map((k) => {
       const was = JSON.stringify(before[k]), now = JSON.stringify(after[k]);
       if (!(k in before)) return k + ": " + now;
       if (!(k in after)) return k + ": " + was + " (removed)";

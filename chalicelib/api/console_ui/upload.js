@@ -6,6 +6,9 @@ IGNY8.upload = (function () {
   const { $, post, get, path, say, refused } = IGNY8;
   //: How often and how long the page asks whether the packager has decided.
   const POLL_MS = 1000, POLL_LIMIT_MS = 180000;
+  //: The packager records nothing for bytes identical to a version it already packaged, so when the
+  //: version existed before, no refusal within this long means it kept what it had.
+  const SAME_BYTES_MS = 20000;
   let slug = null;
 
   function verdict(text, kind) {
@@ -65,7 +68,8 @@ IGNY8.upload = (function () {
   }
 
   // Ask until the packager has recorded either the version made from ``key`` or a refusal of it.
-  async function awaitVerdict(version, key) {
+  // ``existing``: the version as it was before the upload, if it was packaged already.
+  async function awaitVerdict(key, existing) {
     const started = Date.now();
     while (Date.now() - started < POLL_LIMIT_MS) {
       const body = await get(path("plugins", slug));
@@ -74,6 +78,7 @@ IGNY8.upload = (function () {
       const made = (body.versions || []).find((v) => v.source_key === key);
       if (made && made.status === "failed") return { refused: made.failure_reason || "the packager refused it" };
       if (made && made.status !== "pending") return { version: made };
+      if (existing && Date.now() - started > SAME_BYTES_MS) return { version: existing, unchanged: true };
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
     return { refused: "no verdict from the packager after " + POLL_LIMIT_MS / 1000 + " s; look again later" };
@@ -87,16 +92,19 @@ IGNY8.upload = (function () {
     $("upload-progress").value = 0;
     try {
       const blob = await archive();
+      const shown = IGNY8.plugins.current();
+      const existing = (shown ? shown.versions : []).find((v) => v.version === version && v.sha256 && v.status !== "failed");
       const grant = await post(path("plugins", slug, "versions", version, "upload"), changelog ? { changelog: changelog } : {});
       verdict("Uploading " + blob.size + " bytes…", null);
       await put(grant, blob);
       $("upload-progress").value = 100;
       verdict("Packaging…", null);
-      const result = await awaitVerdict(version, grant.key);
+      const result = await awaitVerdict(grant.key, existing);
       if (result.version) {
         const v = result.version;
-        verdict("Packaged " + v.version + ": " + v.file_size + " bytes, SHA-256 " + v.sha256 + ", key " + v.signature_key_id + ".", "packaged");
-        say("Uploaded and packaged " + v.version + " (" + v.status + ").", "ok");
+        const what = result.unchanged ? "Unchanged: " + v.version + " was already packaged from these bytes" : "Packaged " + v.version;
+        verdict(what + ": " + v.file_size + " bytes, SHA-256 " + v.sha256 + ", key " + v.signature_key_id + ".", "packaged");
+        say((result.unchanged ? "Nothing to change: " : "Uploaded and packaged ") + v.version + " (" + v.status + ").", "ok");
       } else {
         verdict("Refused: " + result.refused, "refused");
         say("The packager refused the upload: " + result.refused, "error");
