@@ -10,7 +10,7 @@ from typing import Any
 from chalice.test import Client
 from jsonschema import Draft202012Validator
 
-from chalicelib.api.openapi import document
+from chalicelib.api.openapi_document import document
 from tests.integration.conftest import Packager, admin_headers, source_zip, upload
 
 FORM = "application/x-www-form-urlencoded"
