@@ -1,5 +1,6 @@
 """Admin reads made for the console's pages: what a page would otherwise assemble from one call per
-plugin. Logic in ``logic/console_views.py``."""
+plugin, and the sites' audit trail (kept apart from every plugin's). Logic in
+``logic/console_views.py``."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib.adapters import repository
-from chalicelib.api.openapi import answer
+from chalicelib.api.openapi import answer, list_of
 from chalicelib.api.routing import Auth, route
+from chalicelib.api.views import audit_json
 from chalicelib.logic.console_views import every_plugin, release_overview
+from chalicelib.logic.model import AuditEntry
 from chalicelib.logic.roles import Role
+from chalicelib.logic.sites import AUDIT_SCOPE as SITES_SCOPE
 
 overview = Blueprint(__name__)
 
@@ -41,3 +45,16 @@ def release_overview_view(actor: str) -> dict[str, Any]:
     """Every plugin with its latest release at a glance (version, channel, rollout percent, forced,
     halted): the console's plugins list, in one call."""
     return {"plugins": release_overview(every_plugin(repository()))}
+
+
+@route(
+    overview,
+    "/admin/sites/audit",
+    auth=Auth.ADMIN,
+    role=Role.VIEWER,
+    response=answer(entries=list_of(AuditEntry)),
+)
+def sites_audit(actor: str) -> dict[str, Any]:
+    """Who created, rotated or revoked which site, and when, newest first (the site by id: the
+    sites list names it)."""
+    return {"entries": [audit_json(e) for e in repository().audit(SITES_SCOPE)]}

@@ -113,16 +113,19 @@ def test_the_plugins_list_shows_each_latest_release_in_one_call(world: World) ->
     assert plugin["name"] and plugin["platform"] == "wordpress"
 
 
-def test_the_overview_needs_a_session_from_the_console(world: World) -> None:
+@pytest.mark.parametrize("path", ["/releases", "/sites/audit"])
+def test_the_consoles_reads_need_a_session_from_the_console(world: World, path: str) -> None:
     vera = world.sign_in("vera")
-    nobody = world.client.http.get("/admin/console/releases", headers=JSON)
+    nobody = world.client.http.get("/admin/console" + path, headers=JSON)
     assert_error(nobody.status_code, nobody.json_body, 401, "unauthorized")
     elsewhere = world.client.http.get(
-        "/admin/console/releases", headers=vera.headers(more={"Sec-Fetch-Site": "cross-site"})
+        "/admin/console" + path, headers=vera.headers(more={"Sec-Fetch-Site": "cross-site"})
     )
     assert_error(elsewhere.status_code, elsewhere.json_body, 403, "cross_site")
-    machine = world.client.http.get("/admin/releases")
+    machine = world.client.http.get("/admin" + path)
     assert_error(machine.status_code, machine.json_body, 401, "unauthorized")
+    written = world.client.http.post("/admin/console" + path, headers=vera.headers(), body=b"{}")
+    assert written.status_code == 405 and "error" in written.json_body
 
 
 def test_failing_sites_are_named_in_the_statistics(world: World) -> None:
@@ -149,6 +152,28 @@ def test_failing_sites_are_named_in_the_statistics(world: World) -> None:
     assert (row["name"], row["url"], row["status"]) == ("Corner Shop", "https://corner.example", "error")
     forced = stats.json_body["forced"]
     assert [s["site_id"] for s in forced["sites"]] == forced["site_ids"]
+
+
+def test_the_sites_audit_trail_names_who_created_rotated_and_revoked_each_site(world: World) -> None:
+    ada, vera = world.sign_in("ada"), world.sign_in("vera")
+    made = world.client.http.post(
+        "/admin/console/sites",
+        headers=ada.headers(),
+        body=json.dumps({"name": "Audited", "url": "https://audited.example"}).encode(),
+    )
+    site_id = made.json_body["site"]["site_id"]
+    for action in ("rotate", "revoke"):
+        done = world.client.http.post(f"/admin/console/sites/{site_id}/{action}", headers=ada.headers())
+        assert done.status_code == 200, done.body
+    trail = world.client.http.get("/admin/console/sites/audit", headers=vera.headers())
+    assert trail.status_code == 200, trail.body
+    mine = [e for e in trail.json_body["entries"] if e["after"].get("site_id") == site_id]
+    assert [(e["actor"], e["action"]) for e in mine] == [
+        ("ada", "revoke-site"),
+        ("ada", "rotate-site-key"),
+        ("ada", "create-site"),
+    ]
+    assert [e["at"] for e in mine] == sorted((e["at"] for e in mine), reverse=True)
 
 
 def test_stats_of_an_unknown_plugin_are_a_404_and_bad_days_a_400(world: World) -> None:

@@ -64,7 +64,7 @@ IGNY8.actions = (function () {
       typed: action.typed ? v.version : null,
     });
     if (answer === null) return;
-    say("Working…", "ok");
+    say("Working…", "busy");
     try {
       const result = await action.send(plugin.slug, v, answer.percent);
       say(action.done(v, answer.percent, result), "ok");

@@ -54,14 +54,15 @@ window.IGNY8 = (function () {
     return node;
   }
 
-  // The one live region: every action's outcome or the API's refusal, read out by screen readers.
+  // The one live region: every action's outcome or the API's refusal, read out by screen readers;
+  // kind: "ok", "error", or "busy" while an action is in flight.
   function say(text, kind) {
     const live = $("live");
     if (!live) return;
     live.removeAttribute("data-kind");
     live.textContent = "";
     live.textContent = String(text);
-    live.dataset.kind = kind === "error" ? "error" : "ok";
+    live.dataset.kind = kind === "error" || kind === "busy" ? kind : "ok";
   }
   const refused = (err) => say("Refused: " + String(err && err.message || err), "error");
 

@@ -1,25 +1,32 @@
-// The audit trail of one plugin, newest first: when, who (the person, by their account), what,
-// on which version, and what changed (before → after, only the fields that did).
+// The audit trail, newest first: when, who (the person, by their account), what, on which version,
+// and what changed (before → after, only the fields that did). One plugin's trail, or the sites'
+// (create, rotate, revoke), where each site is named by its name and address.
 "use strict";
 IGNY8.audit = (function () {
   const { $, h, get, list, path, refused, fill, cell, show } = IGNY8;
+  //: The sites' trail, chosen in the select as "Sites" (#/audit/_sites).
+  const SITES = "_sites";
 
-  function details(entry) {
+  function details(entry, sites) {
     const before = entry.before || {}, after = entry.after || {};
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
-    return keys.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k])).map((k) => {
+    const changes = keys.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k])).map((k) => {
       const was = JSON.stringify(before[k]), now = JSON.stringify(after[k]);
       if (!(k in before)) return k + ": " + now;
       if (!(k in after)) return k + ": " + was + " (removed)";
       return k + ": " + was + " → " + now;
-    }).join("; ");
+    });
+    const site = sites.get(after.site_id || before.site_id);
+    return (site ? [site.name + " (" + site.url + ")"] : []).concat(changes).join("; ");
   }
 
-  async function load(slug) {
+  async function load(scope) {
     try {
-      const body = await get(path("plugins", slug, "audit"));
+      const sites = new Map();
+      if (scope === SITES) for (const s of list((await get("sites")).sites)) sites.set(s.site_id, s);
+      const body = await get(scope === SITES ? "sites/audit" : path("plugins", scope, "audit"));
       fill("audit", list(body.entries), (e) => h("tr", {},
-        cell(e.at), cell(e.actor), cell(e.action), cell(show(e.version)), cell(details(e))));
+        cell(e.at), cell(e.actor), cell(e.action), cell(show(e.version)), cell(details(e, sites))));
     } catch (err) { refused(err); }
   }
 
@@ -27,9 +34,10 @@ IGNY8.audit = (function () {
     let plugins;
     try { plugins = list((await get("plugins")).plugins); } catch (err) { refused(err); return; }
     const select = $("audit-plugin");
-    select.replaceChildren(...plugins.map((p) => h("option", { value: p.slug }, (p.name || p.slug) + " (" + p.slug + ")")));
-    if (!plugins.length) { fill("audit", [], () => null); return; }
-    select.value = plugins.some((p) => p.slug === wanted) ? wanted : plugins[0].slug;
+    select.replaceChildren(...plugins.map((p) => h("option", { value: p.slug }, (p.name || p.slug) + " (" + p.slug + ")")),
+      h("option", { value: SITES }, "Sites"));
+    const known = wanted === SITES || plugins.some((p) => p.slug === wanted);
+    select.value = known ? wanted : plugins.length ? plugins[0].slug : SITES;
     await load(select.value);
   }
 

@@ -115,6 +115,9 @@ IGNY8.upload = (function () {
       refused(err);
     } finally {
       button.disabled = false;
+      // The next upload starts from a clean choice (a ZIP or a folder, not the last one's).
+      $("upload-zip").value = "";
+      $("upload-folder").value = "";
     }
   }
 
