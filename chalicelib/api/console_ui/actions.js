@@ -49,7 +49,7 @@ IGNY8.actions = (function () {
       done: (v) => "Pulled " + v.version + "." },
     { label: "Roll back to", role: "admin", typed: true, danger: true,
       when: (v, versions) => DOWNLOADABLE.includes(v.status) && v.file_path && above(versions, v).length > 0,
-      effect: (v, p, versions) => "Republish the code of " + v.version + " as the next version up, released" + on(v) +
+      effect: (v, p, versions) => "Republish the code of " + v.version + " as the next version up, released on " + v.channel +
         ", and pull " + above(versions, v).map((o) => o.version).join(", ") + ".",
       send: (slug, v) => post(path("plugins", slug, "rollback"), { to: v.version }),
       done: (v, p, answer) => "Rolling back: the code of " + v.version + " is being republished as " + answer.version +
