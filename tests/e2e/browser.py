@@ -7,7 +7,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -21,8 +21,9 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _missing(why: str, what: str) -> None:
-    """No browser here: a loud skip, and a failure in CI, where ``what`` must be browser-tested."""
+def missing(why: str, what: str) -> NoReturn:
+    """A tool the browser tests need is missing: a loud skip, and a failure in CI, where ``what``
+    must be browser-tested."""
     if os.environ.get("CI"):
         pytest.fail(f"{why}: {what} must be browser-tested in CI")
     pytest.skip(f"{why}; {what} is not browser-tested")
@@ -33,11 +34,11 @@ def chromium(what: str) -> Iterator[Any]:
     """A headless Chromium for the duration of the block (skipped, or failed in CI, without one)."""
     executable = shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(executable).exists():
-        _missing("Chromium is not installed (Debian: apt-get install chromium)", what)
+        missing("Chromium is not installed (Debian: apt-get install chromium)", what)
     try:
         from playwright.sync_api import sync_playwright  # noqa: PLC0415
     except ImportError:
-        _missing("playwright is not importable (pip install playwright==1.65.2)", what)
+        missing("playwright is not importable (pip install playwright==1.65.2)", what)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         try:

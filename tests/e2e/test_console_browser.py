@@ -1,0 +1,290 @@
+"""The console in Chromium, on one local stack as `make run` starts it, each person in their own
+browser context, selecting what a person reads (roles and accessible names, console_contract):
+
+- a releaser uploads the bundled plugin as a ZIP and as a folder, watches the packager's verdict,
+  releases at 10 % and raises the rollout; an admin pulls and rolls back (the version typed
+  back); the audit page names each person; a refused upload shows the packager's reason;
+- an admin creates, rotates and revokes a site, each key shown once and copied with the button;
+- a viewer sees every page without a single action, and the API refuses what the viewer's own
+  page could forge (with the session's CSRF token), changing nothing;
+- every page, and a dialog, passes axe-core with no serious or critical violation.
+
+What the page says is checked against the admin API (the CLI's credentials) and what WordPress
+sites are answered.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.axe import assert_accessible, axe_script
+from tests.e2e.conftest import BRIDGE, SLUG, Stack
+from tests.e2e.console_browser import (
+    VIEWPORT,
+    AdminApi,
+    Console,
+    audit_rows,
+    bridge_zip,
+    browser,  # noqa: F401 (a fixture)
+    first_admin,
+    offered,
+    person,
+    site_status,
+)
+
+pytestmark = pytest.mark.e2e
+
+PLUGIN = "IGNY8 WordPress Bridge"
+SITE = "Throwaway shop"
+#: Every action button's name starts with one of these (console_contract.md).
+ACTIONS = re.compile(r"^(Release|Set rollout of|Resume|Push|Force|Deprecate|Pull|Roll back to) ")
+SITE_ACTIONS = re.compile(r"^(Create site$|Rotate key of |Revoke )")
+
+
+@pytest.fixture(scope="module")
+def people(stack: Stack) -> dict[str, str]:
+    """A releaser and a viewer made through the admin API, beside the stack's first admin."""
+    api = AdminApi(stack)
+    name, password = first_admin(stack)
+    return {
+        "rita": api.create_account("rita", "releaser"),
+        "vera": api.create_account("vera", "viewer"),
+        name: password,
+    }
+
+
+@pytest.fixture(scope="module")
+def rita(browser: Any, stack: Stack, people: dict[str, str]) -> Iterator[Console]:  # noqa: F811
+    console = person(browser, stack, "rita", people["rita"])
+    yield console
+    console.context.close()
+
+
+@pytest.fixture
+def admin(browser: Any, stack: Stack, people: dict[str, str]) -> Iterator[Console]:  # noqa: F811
+    """The first admin, allowed to use the clipboard (a site key's copy button writes to it)."""
+    console = person(
+        browser, stack, "admin", people["admin"], permissions=["clipboard-read", "clipboard-write"]
+    )
+    yield console
+    console.context.close()
+
+
+def test_a_releaser_uploads_and_releases_an_admin_pulls_and_rolls_back(
+    stack: Stack, rita: Console, admin: Console, tmp_path: Path
+) -> None:
+    api = AdminApi(stack)
+    rita.open(f"plugins/{SLUG}", PLUGIN)
+    archive = tmp_path / "bridge.zip"
+    archive.write_bytes(bridge_zip())
+    rita.uploaded(api, "ZIP file", archive, "1.1.0")
+    rita.screenshot("upload-verdict")
+
+    effect = rita.act("Release 1.1.0", percent=10)
+    assert effect == "Offer 1.1.0 to 10 % of sites on stable.", effect
+    rita.outcome("Released 1.1.0 to 10 % of sites on stable.")
+    released = api.version("1.1.0")
+    assert (released["status"], released["rollout_percent"]) == ("released", 10)
+    expect(rita.row("1.1.0")).to_contain_text("10 %")
+
+    effect = rita.act("Set rollout of 1.1.0", percent=50)
+    assert "Offer 1.1.0 to 50 %" in effect, effect
+    rita.outcome("1.1.0 is now offered to 50 % of sites on stable.")
+    assert api.version("1.1.0")["rollout_percent"] == 50
+    expect(rita.row("1.1.0")).to_contain_text("50 %")
+    for admins_only in ("Pull 1.1.0", "Roll back to 1.0.0", "Force 1.1.0"):
+        expect(rita.page.get_by_role("button", name=admins_only)).to_have_count(0)
+
+    rita.uploaded(api, "Folder", BRIDGE, "1.2.0")
+    rita.act("Release 1.2.0", percent=100)
+    rita.outcome("Released 1.2.0 to 100 % of sites on stable.")
+    assert offered(stack, "1.1.0") == "1.2.0"
+
+    admin.open(f"plugins/{SLUG}", PLUGIN)
+    admin.screenshot("plugin")
+    effect = admin.act("Pull 1.2.0", typed="1.2.0", screenshot="pull-dialog")
+    assert "1.2.0" in effect, effect
+    admin.outcome("Pulled 1.2.0.")
+    assert api.version("1.2.0")["status"] == "pulled"
+    assert offered(stack, "1.1.0") is None  # no site is offered a pulled version
+
+    effect = admin.act("Roll back to 1.0.0", typed="1.0.0")
+    assert "1.0.0" in effect and "pull 1.1.0" in effect, effect
+    said = admin.outcome(
+        re.compile(r"^Rolling back: the code of 1\.0\.0 is being republished as \S+; pulled 1\.1\.0\.$")
+    )
+    republished = api.republished("1.0.0")
+    assert f"republished as {republished};" in said
+    assert api.version("1.1.0")["status"] == "pulled"
+    admin.open(f"plugins/{SLUG}", PLUGIN)
+    expect(admin.row(republished)).to_contain_text("released")
+
+    admin.open(f"audit/{SLUG}", "Audit trail")
+    admin.screenshot("audit")
+    trail = audit_rows(admin)
+    for step in (
+        ("packager for rita", "register", "1.1.0"),
+        ("rita", "release", "1.1.0"),
+        ("rita", "configure", "1.1.0"),
+        ("packager for rita", "register", "1.2.0"),
+        ("rita", "release", "1.2.0"),
+        ("admin", "pull", "1.2.0"),
+        ("admin", "rollback", republished),
+    ):
+        assert step in trail, (step, trail)
+    assert admin.errors == [] and rita.errors == []
+
+
+@pytest.mark.parametrize(
+    ("extra", "skip_header", "version", "reason"),
+    [
+        ({f"{SLUG}/../evil.php": b"<?php"}, False, "9.9.1", "has an empty, '.' or '..' segment"),
+        ({}, True, "9.9.2", "no top-level .php file has a 'Plugin Name:' header"),
+    ],
+    ids=["path-traversal", "no-plugin-header"],
+)
+def test_a_refused_upload_shows_the_packagers_reason(
+    stack: Stack,
+    rita: Console,
+    tmp_path: Path,
+    extra: dict[str, bytes],
+    skip_header: bool,
+    version: str,
+    reason: str,
+) -> None:
+    api = AdminApi(stack)
+    before = api.get(f"plugins/{SLUG}")["versions"]
+    rita.open(f"plugins/{SLUG}", PLUGIN)
+    archive = tmp_path / "refused.zip"
+    archive.write_bytes(bridge_zip(extra=extra, skip_header=skip_header))
+    verdict = rita.upload("ZIP file", archive, version)
+    expect(verdict).to_have_attribute("data-verdict", "refused")
+    assert verdict.inner_text().startswith("Refused: ") and reason in verdict.inner_text()
+    after = api.get(f"plugins/{SLUG}")["versions"]
+    assert [v for v in after if v["status"] != "failed"] == [v for v in before if v["status"] != "failed"]
+    expect(rita.page.get_by_role("button", name=f"Release {version}")).to_have_count(0)
+
+
+def test_an_admin_creates_rotates_and_revokes_a_site_seeing_each_key_once(
+    stack: Stack, admin: Console
+) -> None:
+    page = admin.page
+    admin.open("sites", "Sites")
+    page.get_by_label("Name", exact=True).fill(SITE)
+    page.get_by_label("URL", exact=True).fill("https://shop.example")
+    page.get_by_role("button", name="Create site").click()
+    admin.outcome(f"Created the site {SITE}. Copy its key now: it will not be shown again.")
+    key = admin.shown_key()
+    row = page.locator("tr[data-site-id]", has_text=SITE)
+    expect(row).to_contain_text("https://shop.example")
+    site_id = str(row.get_attribute("data-site-id"))
+    assert site_status(stack, site_id, key) == 200
+    admin.screenshot("sites-new-key")  # a throwaway site: its keys are revoked below
+
+    admin.open("plugins", "Plugins")
+    admin.screenshot("plugins")
+    admin.open("sites", "Sites")
+    expect(page.locator("#new-key")).to_be_hidden()
+    assert key not in page.content()  # shown once: gone from the page once the person moved on
+
+    effect = admin.act(f"Rotate key of {SITE}")
+    assert SITE in effect, effect
+    admin.outcome(re.compile(f"^New key made for {SITE}"))
+    rotated = admin.shown_key()
+    assert rotated != key and site_status(stack, site_id, rotated) == 200
+
+    effect = admin.act(f"Revoke {SITE}")
+    assert SITE in effect, effect
+    admin.outcome(f"Revoked {SITE}.")
+    expect(row).to_contain_text("revoked")
+    assert site_status(stack, site_id, rotated) == 401 and site_status(stack, site_id, key) == 401
+
+    admin.open("audit", "Audit trail")
+    page.get_by_role("combobox", name="Plugin").select_option(label="Sites")
+    expect(page.get_by_role("table", name="Audit trail")).to_contain_text("revoke-site")
+    trail = [(who, action) for who, action, _ in audit_rows(admin)]
+    for action in ("create-site", "rotate-site-key", "revoke-site"):
+        assert ("admin", action) in trail, (action, trail)
+    assert admin.errors == []
+
+
+def test_a_viewer_sees_everything_and_can_change_nothing(
+    stack: Stack,
+    browser: Any,  # noqa: F811
+    people: dict[str, str],
+) -> None:
+    api = AdminApi(stack)
+    api.post("sites", {"name": "Viewer's neighbour", "url": "https://neighbour.example"})
+    vera = person(browser, stack, "vera", people["vera"])
+    page = vera.page
+    vera.open(f"plugins/{SLUG}", PLUGIN)
+    expect(vera.row("1.0.0")).to_contain_text("released")
+    expect(page.get_by_role("button", name=ACTIONS)).to_have_count(0)
+    expect(page.locator("#upload")).to_be_hidden()
+    vera.open("sites", "Sites")
+    expect(page.locator("tr[data-site-id]", has_text="Viewer's neighbour")).to_be_visible()
+    expect(page.get_by_role("button", name=SITE_ACTIONS)).to_have_count(0)
+    vera.open(f"audit/{SLUG}", "Audit trail")
+    assert audit_rows(vera)
+
+    # What a script in the viewer's own page could send, with the session's CSRF token.
+    before = api.snapshot()
+    for path, body in (
+        ("sites", {"name": "Forged", "url": "https://forged.example"}),
+        (f"plugins/{SLUG}/versions/1.0.0/pull", {}),
+        (f"plugins/{SLUG}/versions/1.0.0/deprecate", {}),
+        (f"plugins/{SLUG}/rollback", {"to": "1.0.0"}),
+        (f"plugins/{SLUG}/versions/1.5.0/upload", {"changelog": "forged"}),
+        (f"plugins/{SLUG}/versions", {"version": "1.5.0"}),
+    ):
+        status, answer = page.evaluate(
+            """async ([path, body]) => {
+                const csrf = document.querySelector('meta[name="csrf-token"]').content;
+                const answer = await fetch(path, {
+                    method: 'POST', body: JSON.stringify(body),
+                    headers: {'Content-Type': 'application/json', 'X-CSRF-Token': csrf},
+                });
+                return [answer.status, await answer.json()];
+            }""",
+            [path, body],
+        )
+        assert (status, answer["error"]["code"]) == (403, "forbidden_role"), (path, answer)
+    assert api.snapshot() == before
+    assert vera.errors == []
+    vera.context.close()
+
+
+def test_every_console_page_passes_axe_without_serious_or_critical_violations(
+    stack: Stack,
+    browser: Any,  # noqa: F811
+    people: dict[str, str],
+) -> None:
+    script = axe_script()
+    # axe is injected as an inline <script>, which the console's nonce CSP rightly refuses; only
+    # this context bypasses the CSP, to run axe: every other test runs the pages under it.
+    context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)
+    console = Console(stack, context)
+    console.page.goto(console.url)
+    assert_accessible(console.page, script, "the sign-in page")
+    console.sign_in("admin", people["admin"])
+    for view, heading in (
+        ("plugins", "Plugins"),
+        (f"plugins/{SLUG}", PLUGIN),
+        ("sites", "Sites"),
+        (f"audit/{SLUG}", "Audit trail"),
+    ):
+        console.open(view, heading)
+        assert_accessible(console.page, script, f"#/{view}")
+    console.open(f"plugins/{SLUG}", PLUGIN)
+    console.page.get_by_role("button", name="Pull 1.0.0").click()
+    expect(console.dialog()).to_be_visible()
+    assert_accessible(console.page, script, "the confirmation dialog")
+    console.dialog().get_by_role("button", name="Cancel").click()
+    expect(console.dialog()).to_be_hidden()
+    context.close()
