@@ -52,10 +52,11 @@ def assemble(
     scripts: tuple[str, ...],
     panel_heading: str,
 ) -> str:
-    """``template`` with ``{{name}}`` replaced by each escaped value, the statistics' markup
-    (``{{stats}}``, its panels headed by ``panel_heading``), then the styles and scripts.
-    Our own files go in last, so that nothing in them is ever taken for a placeholder."""
-    page = template.replace("{{nonce}}", nonce)
+    """``template`` with the shared ``<head>`` (``{{head}}``), ``{{name}}`` replaced by each escaped
+    value (``title`` and ``csrf`` among them), the statistics' markup (``{{stats}}``, its panels
+    headed by ``panel_heading``), then the styles and scripts. Our own files go in last, so that
+    nothing in them is ever taken for a placeholder."""
+    page = template.replace("{{head}}", ui_file("head.html")).replace("{{nonce}}", nonce)
     for name, value in values.items():
         page = page.replace("{{" + name + "}}", html.escape(value))
     page = page.replace("{{stats}}", ui_file("stats.html").replace("{{panel_heading}}", panel_heading))
@@ -68,7 +69,12 @@ def assemble(
 def console_body(person: Person, csrf: str, nonce: str) -> str:
     """The console for ``person``: their name and role are data attributes the page reads to show
     only what the role allows (the API still checks every call); ``csrf`` goes in a meta tag."""
-    values = {"csrf": csrf, "role": person.role.value, "actor": person.actor}
+    values = {
+        "title": "IGNY8 plugins · console",
+        "csrf": csrf,
+        "role": person.role.value,
+        "actor": person.actor,
+    }
     return assemble(
         ui_file("index.html"),
         nonce,

@@ -127,7 +127,7 @@ def dashboard_html(auth: str, csrf: str = "") -> Response:
     body = assemble(
         ui_file("dashboard.html"),
         nonce,
-        {"auth": auth, "csrf": csrf},
+        {"title": "IGNY8 plugins · dashboard", "auth": auth, "csrf": csrf},
         styles=DASHBOARD_STYLES,
         scripts=DASHBOARD_SCRIPTS,
         panel_heading="h2",
