@@ -2,9 +2,10 @@
 
 What Powertools' ``parameters`` utility did for this service, without its cost: importing it
 imports boto3 (its AppConfig provider does, at import), about a third of the public function's
-cold start (README: Cold starts). botocore is loaded anyway (pynamodb uses it); one client per
-service per container, built on first use. A value is cached for ``max_age`` seconds, so a
-rotation reaches every warm container within that time; values are never logged.
+cold start (README: Cold starts). botocore is loaded anyway (pynamodb uses it), and so is its
+session (``dal.models.botocore_session``): one session per container, one client per service,
+built on first use. A value is cached for ``max_age`` seconds, so a rotation reaches every warm
+container within that time; values are never logged.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ import time
 from functools import lru_cache
 from typing import Any
 
-from botocore.session import get_session
-
+from chalicelib.dal.models import botocore_session
 from chalicelib.settings import get_settings
 
 #: name -> (monotonic time it was read, value), per service.
@@ -23,7 +23,7 @@ _CACHE: dict[tuple[str, str], tuple[float, str]] = {}
 
 @lru_cache(maxsize=2)
 def _client(service: str) -> Any:
-    return get_session().create_client(service, region_name=get_settings().region)
+    return botocore_session().create_client(service, region_name=get_settings().region)
 
 
 def secret(name: str, max_age: float) -> str:
