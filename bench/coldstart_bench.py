@@ -20,11 +20,19 @@ interpreter (``python -c pass``) and a Chalice app with one constant route. Each
 (and the fastest) of the rounds in wall time, and the CPU time (user + system) of the process.
 ``--before REV`` adds the artefact of an earlier revision as ``chalice package`` made it (for
 the split itself: one app with every route, botocore bundled, no ``.pyc``).
+
+Import alone would flatter a function that defers its work into the first request, so two rows
+also answer one check-update in the same fresh process: an API Gateway proxy event for a site
+behind by 29 versions (an update is offered), through the app's real handler, against the
+template's tables on moto's server seeded as ``bench/cost/measure.py`` seeds them (30 versions).
+Those rows print where their time went inside the process: the import, then the request
+(its first DynamoDB client, connection and reads included; moto answers on this machine).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -37,6 +45,9 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chalice.local import LambdaEventConverter, RouteMatcher
+
+from bench.cost.measure import BRIDGE_AGENT, CHECK, moto_stack
 from infra.package import ROOT, build
 
 CONSTANT_APP = """from chalice import Chalice
@@ -50,6 +61,35 @@ def index():
 """
 #: Lambda's environment for these functions (what importing reads): the stage's variables.
 LAMBDA_ENV = {"PYDANTIC_DISABLE_PLUGINS": "__all__", "LOG_LEVEL": "INFO", "STAGE": "dev"}
+#: Marks the line where ``FIRST_CHECK`` prints its split (Powertools' log lines are on stdout too).
+SPLIT = "coldstart-split"
+#: A cold start's first request: import the app, then hand its handler one proxy event (argv[1]),
+#: as Lambda does; prints the split (seconds, wall and CPU) after ``SPLIT``.
+FIRST_CHECK = """import json, sys, time
+wall, cpu = time.perf_counter(), time.process_time()
+from app import app
+imported = (time.perf_counter() - wall, time.process_time() - cpu)
+
+
+class Context:
+    function_name = "igny8-plugins-public"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:igny8-plugins-public"
+    aws_request_id = "coldstart-bench"
+
+    @staticmethod
+    def get_remaining_time_in_millis():
+        return 30_000
+
+
+answer = app(json.loads(sys.argv[1]), Context())
+served = (time.perf_counter() - wall, time.process_time() - cpu)
+if answer["statusCode"] != 200:
+    raise SystemExit(f"check-update answered {answer['statusCode']}: {answer['body']}")
+print(SPLIT, json.dumps({"import": imported, "request": [t - i for t, i in zip(served, imported)]}))
+""".replace("SPLIT", repr(SPLIT))
+#: The check-update route as the public app declares it (the event names its resource path).
+CHECK_ROUTE = "/plugins/{slug}/check-update"
 
 
 @dataclass
@@ -57,20 +97,56 @@ class Row:
     name: str
     folder: Path
     code: str
+    #: Arguments after the code (``FIRST_CHECK``'s event).
+    args: tuple[str, ...] = ()
     wall: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)
+    #: ``FIRST_CHECK``'s own split per process: import and request, wall and CPU, in ms.
+    splits: list[dict[str, list[float]]] = field(default_factory=list)
 
     def run(self) -> None:
         """One fresh process; its wall and CPU time in ms."""
         env = {**{k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}, **LAMBDA_ENV}
         env["PYTHONPATH"] = str(self.folder)
+        if self.args:  # a request reads the stack's tables: the stage moto_stack configured
+            env["STAGE"] = os.environ["STAGE"]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-B", "-c", self.code], cwd=self.folder, env=env, check=True)
+        done = subprocess.run(
+            [sys.executable, "-B", "-c", self.code, *self.args],
+            cwd=self.folder,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         self.wall.append((time.perf_counter() - started) * 1000)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         self.cpu.append(used * 1000)
+        for line in done.stdout.splitlines():
+            if line.startswith(SPLIT):
+                split = json.loads(line.removeprefix(SPLIT))
+                self.splits.append({part: [t * 1000 for t in times] for part, times in split.items()})
+
+    def split(self) -> str:
+        """The median import and request of ``FIRST_CHECK``, wall (CPU), or nothing."""
+        if not self.splits:
+            return ""
+        parts = []
+        for part in ("import", "request"):
+            wall = statistics.median(s[part][0] for s in self.splits)
+            cpu = statistics.median(s[part][1] for s in self.splits)
+            parts.append(f"{part} {wall:.0f} ({cpu:.0f} CPU)")
+        return ", ".join(parts)
+
+
+def check_event() -> str:
+    """The proxy event API Gateway hands the public function for a site's check-update, as JSON."""
+    url = CHECK.replace("/check-update/?", "/check-update?") + "1.0.0"
+    converter = LambdaEventConverter(RouteMatcher([CHECK_ROUTE]))
+    event = converter.create_lambda_event("GET", url, {"User-Agent": BRIDGE_AGENT, "Host": "api.local"})
+    return json.dumps(event)
 
 
 def unpack(bundle: Path, into: Path, *, pyc: bool) -> Path:
@@ -114,49 +190,62 @@ def main(argv: list[str] | None = None) -> int:
         "--before", metavar="REV", help="also an earlier revision's artefact, as Chalice made it"
     )
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="igny8-coldstart-") as workdir:
+    with tempfile.TemporaryDirectory(prefix="igny8-coldstart-") as workdir, moto_stack():
         work = Path(workdir)
         built = build(args.stage, work / "build")
-        rows = [Row("floor: python -c pass", work, "pass")]
-        shipped = unpack(built["public"] / "deployment.zip", work / "public-pyc", pyc=True)
-        (work / "floor").mkdir()
-        (work / "floor" / "app.py").write_text(CONSTANT_APP)
-        # The constant app runs on the public bundle's Chalice (compiled, as shipped).
-        rows.append(
-            Row(
-                "floor: constant Chalice app",
-                shipped,
-                "import sys; sys.path.insert(0, '../floor'); import app",
-            )
-        )
-        for name in ("public", "admin"):
-            bundle = built[name] / "deployment.zip"
-            with_pyc = shipped if name == "public" else unpack(bundle, work / f"{name}-pyc", pyc=True)
-            without = unpack(bundle, work / f"{name}-source", pyc=False)
-            rows.append(Row(f"{name} app, as shipped (.pyc)", with_pyc, "import app"))
-            rows.append(Row(f"{name} app, without .pyc", without, "import app"))
-        if args.before:
-            before = package_revision(args.before, work / "before")
-            unpacked = unpack(before, work / "before-app", pyc=False)
-            rows.append(Row(f"before ({args.before}): every route", unpacked, "import app"))
+        rows = measured_rows(work, built, args.before)
         for _ in range(args.rounds):
             for row in rows:
                 row.run()
-        floor = statistics.median(rows[0].wall)
-        chalice_floor = statistics.median(rows[1].wall)
-        print(
-            f"\nCold init, fresh processes, {args.rounds} rounds ({os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f})"
-        )
-        print(f"{'':38} {'median ms':>10} {'fastest':>8} {'CPU ms':>7} {'x python':>9} {'x chalice':>10}")
-        for row in rows:
-            median = statistics.median(row.wall)
-            print(
-                f"{row.name:38} {median:10.0f} {min(row.wall):8.0f} {statistics.median(row.cpu):7.0f} "
-                f"{median / floor:9.1f} {median / chalice_floor:10.2f}"
-            )
+        report(rows, args.rounds)
         for name in ("public", "admin"):
             print(f"{name} bundle: {footprint(built[name] / 'deployment.zip')}")
     return 0
+
+
+def measured_rows(work: Path, built: dict[str, Path], before_revision: str | None) -> list[Row]:
+    """The floors first (the ratios' denominators), then each app as shipped and without .pyc."""
+    rows = [Row("floor: python -c pass", work, "pass")]
+    shipped = unpack(built["public"] / "deployment.zip", work / "public-pyc", pyc=True)
+    (work / "floor").mkdir()
+    (work / "floor" / "app.py").write_text(CONSTANT_APP)
+    # The constant app runs on the public bundle's Chalice (compiled, as shipped).
+    rows.append(
+        Row("floor: constant Chalice app", shipped, "import sys; sys.path.insert(0, '../floor'); import app")
+    )
+    event = check_event()
+    for name in ("public", "admin"):
+        bundle = built[name] / "deployment.zip"
+        with_pyc = shipped if name == "public" else unpack(bundle, work / f"{name}-pyc", pyc=True)
+        without = unpack(bundle, work / f"{name}-source", pyc=False)
+        rows.append(Row(f"{name} app, as shipped (.pyc)", with_pyc, "import app"))
+        rows.append(Row(f"{name} app, without .pyc", without, "import app"))
+        if name == "public":
+            rows.append(Row("public + 1st check-update, shipped", with_pyc, FIRST_CHECK, (event,)))
+            rows.append(Row("public + 1st check-update, no .pyc", without, FIRST_CHECK, (event,)))
+    if before_revision:
+        before = package_revision(before_revision, work / "before")
+        unpacked = unpack(before, work / "before-app", pyc=False)
+        rows.append(Row(f"before ({before_revision}): every route", unpacked, "import app"))
+    return rows
+
+
+def report(rows: list[Row], rounds: int) -> None:
+    floor = statistics.median(rows[0].wall)
+    chalice_floor = statistics.median(rows[1].wall)
+    print(
+        f"\nCold init, fresh processes, {rounds} rounds ({os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f})"
+    )
+    print(f"{'':38} {'median ms':>10} {'fastest':>8} {'CPU ms':>7} {'x python':>9} {'x chalice':>10}")
+    for row in rows:
+        median = statistics.median(row.wall)
+        print(
+            f"{row.name:38} {median:10.0f} {min(row.wall):8.0f} {statistics.median(row.cpu):7.0f} "
+            f"{median / floor:9.1f} {median / chalice_floor:10.2f}"
+        )
+    for row in rows:
+        if row.splits:
+            print(f"{row.name}, inside the process (median ms): {row.split()}")
 
 
 if __name__ == "__main__":
