@@ -84,6 +84,7 @@ def test_a_releaser_uploads_and_releases_an_admin_pulls_and_rolls_back(
     archive = tmp_path / "bridge.zip"
     archive.write_bytes(bridge_zip())
     rita.uploaded(api, "ZIP file", archive, "1.1.0")
+    rita.page.locator("#upload-verdict").scroll_into_view_if_needed()
     rita.screenshot("upload-verdict")
 
     effect = rita.act("Release 1.1.0", percent=10)
@@ -126,8 +127,8 @@ def test_a_releaser_uploads_and_releases_an_admin_pulls_and_rolls_back(
     expect(admin.row(republished)).to_contain_text("released")
 
     admin.open(f"audit/{SLUG}", "Audit trail")
-    admin.screenshot("audit")
     trail = audit_rows(admin)
+    admin.screenshot("audit")
     for step in (
         ("packager for rita", "register", "1.1.0"),
         ("rita", "release", "1.1.0"),
@@ -135,9 +136,13 @@ def test_a_releaser_uploads_and_releases_an_admin_pulls_and_rolls_back(
         ("packager for rita", "register", "1.2.0"),
         ("rita", "release", "1.2.0"),
         ("admin", "pull", "1.2.0"),
+        ("admin", "pull", "1.1.0"),
         ("admin", "rollback", republished),
     ):
         assert step in trail, (step, trail)
+    admin.open("plugins", "Plugins")
+    expect(admin.page.get_by_role("row", name=re.compile(PLUGIN))).to_contain_text(f"{republished} (stable)")
+    admin.screenshot("plugins")
     assert admin.errors == [] and rita.errors == []
 
 
@@ -188,7 +193,6 @@ def test_an_admin_creates_rotates_and_revokes_a_site_seeing_each_key_once(
     admin.screenshot("sites-new-key")  # a throwaway site: its keys are revoked below
 
     admin.open("plugins", "Plugins")
-    admin.screenshot("plugins")
     admin.open("sites", "Sites")
     expect(page.locator("#new-key")).to_be_hidden()
     assert key not in page.content()  # shown once: gone from the page once the person moved on
