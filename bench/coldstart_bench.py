@@ -19,7 +19,9 @@ measured in the same rounds (interleaved, so a busy machine weighs on every row 
 interpreter (``python -c pass``) and a Chalice app with one constant route. Each row is the median
 (and the fastest) of the rounds in wall time, and the CPU time (user + system) of the process.
 ``--before REV`` adds the artefact of an earlier revision as ``chalice package`` made it (for
-the split itself: one app with every route, botocore bundled, no ``.pyc``).
+the split itself: one app with every route, botocore bundled, no ``.pyc``); ``--baseline REV``
+adds REV's public artefact as REV's own ``infra/package.py`` shipped it, alone and with a check,
+so a change is compared with what it replaced in the same rounds.
 
 Import alone would flatter a function that defers its work into the first request, so two rows
 also answer one check-update in the same fresh process: an API Gateway proxy event for a site
@@ -61,6 +63,17 @@ def index():
 """
 #: Lambda's environment for these functions (what importing reads): the stage's variables.
 LAMBDA_ENV = {"PYDANTIC_DISABLE_PLUGINS": "__all__", "LOG_LEVEL": "INFO", "STAGE": "dev"}
+#: What the public app's libraries cost by themselves, cumulatively (the bundle's, as shipped): the
+#: public app's row minus the last of these is its own modules' import.
+LIBRARY_LAYERS = (
+    ("libraries: chalice, pydantic", "import chalice.app, pydantic.dataclasses, pydantic.root_model"),
+    ("  + pynamodb, botocore", "import pynamodb.models, botocore.session"),
+    (
+        "  + powertools, cryptography, nh3",
+        "import aws_lambda_powertools.logging, aws_lambda_powertools.metrics, nh3, "
+        "cryptography.hazmat.primitives.asymmetric.ed25519",
+    ),
+)
 #: Marks the line where ``FIRST_CHECK`` prints its split (Powertools' log lines are on stdout too).
 SPLIT = "coldstart-split"
 #: A cold start's first request: import the app, then hand its handler one proxy event (argv[1]),
@@ -158,12 +171,21 @@ def unpack(bundle: Path, into: Path, *, pyc: bool) -> Path:
     return into
 
 
-def package_revision(revision: str, into: Path) -> Path:
-    """The bundle ``chalice package`` made of ``revision`` (a clone's files at that commit)."""
+def package_revision(revision: str, into: Path, *, shipped: bool = False) -> Path:
+    """The public bundle of ``revision`` (a clone's files at that commit): as ``chalice package``
+    made it, or as that revision's own ``infra/package.py`` ships it."""
     clone = into / "clone"
     clone.mkdir(parents=True)
     archive = subprocess.run(["git", "archive", revision], cwd=ROOT, check=True, capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", str(clone)], input=archive, check=True)
+    if shipped:
+        out = into / "out"
+        subprocess.run(
+            [sys.executable, "-m", "infra.package", "--stage", "dev", "--out", str(out)],
+            cwd=clone,
+            check=True,
+        )
+        return out / "public" / "deployment.zip"
     chalice = Path(sys.executable).with_name("chalice")
     subprocess.run([str(chalice), "package", "--stage", "dev", str(into / "out")], cwd=clone, check=True)
     return into / "out" / "deployment.zip"
@@ -189,11 +211,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--before", metavar="REV", help="also an earlier revision's artefact, as Chalice made it"
     )
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="also an earlier revision's public artefact as it shipped, alone and with a check",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="igny8-coldstart-") as workdir, moto_stack():
         work = Path(workdir)
         built = build(args.stage, work / "build")
-        rows = measured_rows(work, built, args.before)
+        rows = measured_rows(work, built, args.before, args.baseline)
         for _ in range(args.rounds):
             for row in rows:
                 row.run()
@@ -203,8 +230,11 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def measured_rows(work: Path, built: dict[str, Path], before_revision: str | None) -> list[Row]:
-    """The floors first (the ratios' denominators), then each app as shipped and without .pyc."""
+def measured_rows(
+    work: Path, built: dict[str, Path], before_revision: str | None, baseline: str | None
+) -> list[Row]:
+    """The floors first (the ratios' denominators), the libraries alone, then each app as shipped
+    and without .pyc, then earlier revisions'."""
     rows = [Row("floor: python -c pass", work, "pass")]
     shipped = unpack(built["public"] / "deployment.zip", work / "public-pyc", pyc=True)
     (work / "floor").mkdir()
@@ -213,6 +243,10 @@ def measured_rows(work: Path, built: dict[str, Path], before_revision: str | Non
     rows.append(
         Row("floor: constant Chalice app", shipped, "import sys; sys.path.insert(0, '../floor'); import app")
     )
+    code = ""
+    for name, imports in LIBRARY_LAYERS:
+        code = f"{code}; {imports}" if code else imports
+        rows.append(Row(name, shipped, code))
     event = check_event()
     for name in ("public", "admin"):
         bundle = built[name] / "deployment.zip"
@@ -227,6 +261,11 @@ def measured_rows(work: Path, built: dict[str, Path], before_revision: str | Non
         before = package_revision(before_revision, work / "before")
         unpacked = unpack(before, work / "before-app", pyc=False)
         rows.append(Row(f"before ({before_revision}): every route", unpacked, "import app"))
+    if baseline:
+        bundle = package_revision(baseline, work / "baseline", shipped=True)
+        shipped_then = unpack(bundle, work / "baseline-app", pyc=True)
+        rows.append(Row(f"public at {baseline}, shipped", shipped_then, "import app"))
+        rows.append(Row(f"  + 1st check-update, at {baseline}", shipped_then, FIRST_CHECK, (event,)))
     return rows
 
 
