@@ -237,6 +237,14 @@ def offered(stack: Stack, current: str) -> str | None:
     return str(offer["update"]["new_version"]) if offer["update_available"] else None
 
 
+def package_files(stack: Stack, version: str) -> dict[str, bytes]:
+    """The files of the package WordPress sites download for ``version``, by name."""
+    answer = requests.get(f"{stack.api}/plugins/{SLUG}/download/", params={"version": version}, timeout=30)
+    assert answer.status_code == 200, answer.text
+    with zipfile.ZipFile(io.BytesIO(answer.content)) as package:
+        return {name: package.read(name) for name in package.namelist()}
+
+
 def site_status(stack: Stack, site_id: str, key: str) -> int:
     """The status a WordPress site's update check gets with this id and key."""
     return requests.get(

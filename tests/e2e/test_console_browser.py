@@ -34,6 +34,7 @@ from tests.e2e.console_browser import (
     browser,  # noqa: F401 (a fixture)
     first_admin,
     offered,
+    package_files,
     person,
     site_status,
 )
@@ -106,6 +107,12 @@ def test_a_releaser_uploads_and_releases_an_admin_pulls_and_rolls_back(
     rita.act("Release 1.2.0", percent=100)
     rita.outcome("Released 1.2.0 to 100 % of sites on stable.")
     assert offered(stack, "1.1.0") == "1.2.0"
+    # The folder, zipped in the browser, reached the packager whole: its package holds the same
+    # files as the ZIP's, byte for byte but for the version each was stamped with.
+    from_zip, from_folder = package_files(stack, "1.1.0"), package_files(stack, "1.2.0")
+    assert sorted(from_folder) == sorted(from_zip)
+    for name, data in from_folder.items():
+        assert data.replace(b"1.2.0", b"1.1.0") == from_zip[name], name
 
     admin.open(f"plugins/{SLUG}", PLUGIN)
     admin.screenshot("plugin")
@@ -174,6 +181,33 @@ def test_a_refused_upload_shows_the_packagers_reason(
     after = api.get(f"plugins/{SLUG}")["versions"]
     assert [v for v in after if v["status"] != "failed"] == [v for v in before if v["status"] != "failed"]
     expect(rita.page.get_by_role("button", name=f"Release {version}")).to_have_count(0)
+
+
+def test_a_releaser_adds_a_plugin_and_a_taken_or_malformed_slug_is_refused(
+    stack: Stack, rita: Console
+) -> None:
+    api = AdminApi(stack)
+    page = rita.page
+    rita.open("plugins", "Plugins")
+    page.get_by_label("Plugin name").fill("Shop widget")
+    page.get_by_label("Plugin slug").fill("shop-widget")
+    page.get_by_role("button", name="Add plugin").click()
+    rita.outcome("Added the plugin Shop widget (shop-widget): upload its first version on its page.")
+    expect(page.get_by_role("heading", level=2, name="Shop widget")).to_be_visible()
+    expect(page.get_by_text("No versions yet: upload one.")).to_be_visible()
+    before = api.get("plugins")
+
+    rita.open("plugins", "Plugins")
+    page.get_by_label("Plugin name").fill("Another widget")
+    page.get_by_label("Plugin slug").fill("shop-widget")
+    page.get_by_role("button", name="Add plugin").click()
+    refusal = rita.outcome(re.compile(r"^Refused: .*shop-widget"), kind="error")
+    page.get_by_label("Plugin slug").fill("Shop Widget!")  # the browser's own check stops it
+    page.get_by_role("button", name="Add plugin").click()
+    assert page.get_by_label("Plugin slug").evaluate("input => input.validity.patternMismatch")
+    expect(page.locator("#live")).to_have_text(refusal)  # nothing new was sent
+    assert api.get("plugins") == before
+    assert [p["name"] for p in before["plugins"] if p["slug"] == "shop-widget"] == ["Shop widget"]
 
 
 def test_an_admin_creates_rotates_and_revokes_a_site_seeing_each_key_once(
@@ -261,6 +295,12 @@ def test_a_viewer_sees_everything_and_can_change_nothing(
         assert (status, answer["error"]["code"]) == (403, "forbidden_role"), (path, answer)
     assert api.snapshot() == before
     assert vera.errors == []
+
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    again = page.goto(vera.url)
+    assert again is not None and again.status == 401  # the session ended with the sign-out
     vera.context.close()
 
 
