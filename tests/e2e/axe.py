@@ -14,6 +14,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.e2e.browser import missing
 
 #: Major version 4: its rule set and result shape (``violations[].impact``, ``nodes[].target``).
@@ -46,6 +48,12 @@ def axe_script() -> Path:
     if installed.returncode != 0 or not script.exists():
         missing(f"npm could not install {AXE_PACKAGE}: {installed.stderr.strip()[-500:]}", "accessibility")
     return script
+
+
+@pytest.fixture(scope="session")
+def axe() -> Path:
+    """axe-core's script, installed once per machine (the first session installs it)."""
+    return axe_script()
 
 
 def violations(page: Any, script: Path) -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.axe import assert_accessible, axe_script
+from tests.e2e.axe import assert_accessible, axe  # noqa: F401 (a fixture)
 from tests.e2e.conftest import BRIDGE, SLUG, Stack
 from tests.e2e.console_browser import (
     VIEWPORT,
@@ -308,14 +308,14 @@ def test_every_console_page_passes_axe_without_serious_or_critical_violations(
     stack: Stack,
     browser: Any,  # noqa: F811
     people: dict[str, str],
+    axe: Path,  # noqa: F811
 ) -> None:
-    script = axe_script()
     # axe is injected as an inline <script>, which the console's nonce CSP rightly refuses; only
     # this context bypasses the CSP, to run axe: every other test runs the pages under it.
     context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)
     console = Console(stack, context)
     console.page.goto(console.url)
-    assert_accessible(console.page, script, "the sign-in page")
+    assert_accessible(console.page, axe, "the sign-in page")
     console.sign_in("admin", people["admin"])
     for view, heading in (
         ("plugins", "Plugins"),
@@ -324,11 +324,11 @@ def test_every_console_page_passes_axe_without_serious_or_critical_violations(
         (f"audit/{SLUG}", "Audit trail"),
     ):
         console.open(view, heading)
-        assert_accessible(console.page, script, f"#/{view}")
+        assert_accessible(console.page, axe, f"#/{view}")
     console.open(f"plugins/{SLUG}", PLUGIN)
     console.page.get_by_role("button", name="Pull 1.0.0").click()
     expect(console.dialog()).to_be_visible()
-    assert_accessible(console.page, script, "the confirmation dialog")
+    assert_accessible(console.page, axe, "the confirmation dialog")
     console.dialog().get_by_role("button", name="Cancel").click()
     expect(console.dialog()).to_be_hidden()
     context.close()
