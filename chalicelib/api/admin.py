@@ -283,7 +283,7 @@ def stats(slug: str, actor: str, query: StatsQuery) -> dict[str, Any]:
     and URL) beside their ids."""
     repo = repository()
     return name_sites(
-        plugin_stats(repo, find_plugin(slug, active_only=False).slug, now(), query.days), repo.sites()
+        plugin_stats(repo, find_plugin(slug, active_only=False).slug, now(), query.days), repo.get_site
     )
 
 
