@@ -28,6 +28,8 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 #: The packager's verdict can take a poll or two of the queue on a busy machine.
 VERDICT_MS = 60_000
+#: An action's answer, or a view's first read, on a machine busy with other tests.
+ACTION_MS = 20_000
 #: The field of a dialog that asks for the version typed back.
 _TYPED = re.compile(r"^Type .+ to confirm$")
 
@@ -118,7 +120,7 @@ class Console:
             self.page.reload()  # the same address: a fresh read, as a person's reload
         else:
             self.page.goto(target)
-        expect(self.page.get_by_role("heading", level=2, name=heading)).to_be_visible()
+        expect(self.page.get_by_role("heading", level=2, name=heading)).to_be_visible(timeout=ACTION_MS)
 
     def row(self, version: str) -> Locator:
         return self.page.locator(f'tr[data-version="{version}"]')
@@ -164,7 +166,7 @@ class Console:
     def outcome(self, expected: str | re.Pattern[str], kind: str = "ok") -> str:
         """The live region's text once it says ``expected`` (an action says "Working…" first)."""
         live = self.page.locator("#live")
-        expect(live).to_have_text(expected)
+        expect(live).to_have_text(expected, timeout=ACTION_MS)
         expect(live).to_have_attribute("data-kind", kind)
         return live.inner_text()
 

@@ -317,18 +317,28 @@ def test_every_console_page_passes_axe_without_serious_or_critical_violations(
     console.page.goto(console.url)
     assert_accessible(console.page, axe, "the sign-in page")
     console.sign_in("admin", people["admin"])
-    for view, heading in (
-        ("plugins", "Plugins"),
-        (f"plugins/{SLUG}", PLUGIN),
-        ("sites", "Sites"),
-        (f"audit/{SLUG}", "Audit trail"),
+    page = console.page
+    for view, heading, loaded in (
+        ("plugins", "Plugins", page.get_by_role("link", name=PLUGIN)),
+        (f"plugins/{SLUG}", PLUGIN, page.locator('#chart-adoption[data-rendered="true"]')),
+        ("sites", "Sites", page.locator("#new-site")),
+        (f"audit/{SLUG}", "Audit trail", page.locator("#audit tbody tr").first),
     ):
         console.open(view, heading)
-        assert_accessible(console.page, axe, f"#/{view}")
+        expect(loaded).to_be_attached()  # what the view reads has arrived
+        assert_accessible(page, axe, f"#/{view}")
+
+    console.open("sites", "Sites")
+    page.get_by_label("Name", exact=True).fill("Accessibility check")
+    page.get_by_label("URL", exact=True).fill("https://a11y.example")
+    page.get_by_role("button", name="Create site").click()
+    expect(page.locator("#new-key")).to_be_visible()
+    assert_accessible(page, axe, "a new site's key, shown once")
+
     console.open(f"plugins/{SLUG}", PLUGIN)
-    console.page.get_by_role("button", name="Pull 1.0.0").click()
+    page.get_by_role("button", name="Pull 1.0.0").click()
     expect(console.dialog()).to_be_visible()
-    assert_accessible(console.page, axe, "the confirmation dialog")
+    assert_accessible(page, axe, "the confirmation dialog")
     console.dialog().get_by_role("button", name="Cancel").click()
     expect(console.dialog()).to_be_hidden()
     context.close()
