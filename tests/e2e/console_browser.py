@@ -206,6 +206,22 @@ class Console:
         assert self.page.evaluate("() => navigator.clipboard.readText()") == key
         return key
 
+    def post_from_page(self, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+        """What a script in this page could send: a POST to the console's API with the session's
+        cookies and the page's CSRF token; the status and JSON answer."""
+        status, answer = self.page.evaluate(
+            """async ([path, body]) => {
+                const csrf = document.querySelector('meta[name="csrf-token"]').content;
+                const answer = await fetch(path, {
+                    method: 'POST', body: JSON.stringify(body),
+                    headers: {'Content-Type': 'application/json', 'X-CSRF-Token': csrf},
+                });
+                return [answer.status, await answer.json()];
+            }""",
+            [path, body],
+        )
+        return int(status), answer
+
     def screenshot(self, name: str) -> None:
         """docs/screenshots/<name>.png (the viewport), when IGNY8_SCREENSHOTS=1."""
         if os.environ.get("IGNY8_SCREENSHOTS") == "1":
@@ -229,13 +245,18 @@ def person(browser: Browser, stack: Stack, username: str, password: str, **optio
     return Console(stack, context).sign_in(username, password)
 
 
-def offered(stack: Stack, current: str) -> str | None:
-    """What an anonymous WordPress site on ``current`` is offered now."""
+def check_update(stack: Stack, current: str) -> dict[str, Any]:
+    """What an anonymous WordPress site on ``current`` is answered when it checks for updates."""
     answer = requests.get(
         f"{stack.api}/plugins/{SLUG}/check-update/", params={"current_version": current}, timeout=30
     )
     assert answer.status_code == 200, answer.text
-    offer = answer.json()
+    return dict(answer.json())
+
+
+def offered(stack: Stack, current: str) -> str | None:
+    """The version a site on ``current`` is offered now, if any."""
+    offer = check_update(stack, current)
     return str(offer["update"]["new_version"]) if offer["update_available"] else None
 
 

@@ -2,12 +2,13 @@
 browser context, selecting what a person reads (roles and accessible names, console_contract):
 
 - a releaser uploads the bundled plugin as a ZIP and as a folder, watches the packager's verdict,
-  releases at 10 % and raises the rollout; an admin pulls and rolls back (the version typed
-  back); the audit page names each person; a refused upload shows the packager's reason;
+  releases at 10 %, raises the rollout, pushes and deprecates; an admin forces, pulls and rolls
+  back (the version typed back); the audit page names each person; a refused upload shows the
+  packager's reason; a releaser adds a plugin, a taken slug is refused;
 - an admin creates, rotates and revokes a site, each key shown once and copied with the button;
 - a viewer sees every page without a single action, and the API refuses what the viewer's own
-  page could forge (with the session's CSRF token), changing nothing;
-- every page, and a dialog, passes axe-core with no serious or critical violation.
+  page could forge (with the session's CSRF token), changing nothing; signing out ends it;
+- every page, a dialog and a new site's key pass axe-core with no serious or critical violation.
 
 What the page says is checked against the admin API (the CLI's credentials) and what WordPress
 sites are answered.
@@ -32,6 +33,7 @@ from tests.e2e.console_browser import (
     audit_rows,
     bridge_zip,
     browser,  # noqa: F401 (a fixture)
+    check_update,
     first_admin,
     offered,
     package_files,
@@ -113,9 +115,17 @@ def test_a_releaser_uploads_and_releases_an_admin_pulls_and_rolls_back(
     assert sorted(from_folder) == sorted(from_zip)
     for name, data in from_folder.items():
         assert data.replace(b"1.2.0", b"1.1.0") == from_zip[name], name
+    effect = rita.act("Push 1.2.0")
+    assert "update ready" in effect, effect
+    rita.outcome(re.compile(r"^Pushed 1\.2\.0: \d+ sites notified\.$"))
+    assert api.version("1.2.0")["status"] == "update_ready"
 
     admin.open(f"plugins/{SLUG}", PLUGIN)
     admin.screenshot("plugin")
+    effect = admin.act("Force 1.2.0")
+    assert "without asking" in effect, effect
+    admin.outcome(re.compile(r"^Forced 1\.2\.0: \d+ sites notified\.$"))
+    assert check_update(stack, "1.1.0")["force_update"] is True
     effect = admin.act("Pull 1.2.0", typed="1.2.0", screenshot="pull-dialog")
     assert "1.2.0" in effect, effect
     admin.outcome("Pulled 1.2.0.")
@@ -132,6 +142,11 @@ def test_a_releaser_uploads_and_releases_an_admin_pulls_and_rolls_back(
     assert api.version("1.1.0")["status"] == "pulled"
     admin.open(f"plugins/{SLUG}", PLUGIN)
     expect(admin.row(republished)).to_contain_text("released")
+    rita.open(f"plugins/{SLUG}", PLUGIN)
+    effect = rita.act("Deprecate 1.0.0")
+    assert effect.startswith("Stop offering 1.0.0"), effect
+    rita.outcome("Deprecated 1.0.0.")
+    assert api.version("1.0.0")["status"] == "deprecated"
 
     admin.open(f"audit/{SLUG}", "Audit trail")
     trail = audit_rows(admin)
@@ -142,9 +157,12 @@ def test_a_releaser_uploads_and_releases_an_admin_pulls_and_rolls_back(
         ("rita", "configure", "1.1.0"),
         ("packager for rita", "register", "1.2.0"),
         ("rita", "release", "1.2.0"),
+        ("rita", "push-update", "1.2.0"),
+        ("admin", "push-update", "1.2.0"),  # the force
         ("admin", "pull", "1.2.0"),
         ("admin", "pull", "1.1.0"),
         ("admin", "rollback", republished),
+        ("rita", "deprecate", "1.0.0"),
     ):
         assert step in trail, (step, trail)
     admin.open("plugins", "Plugins")
@@ -262,7 +280,7 @@ def test_a_viewer_sees_everything_and_can_change_nothing(
     vera = person(browser, stack, "vera", people["vera"])
     page = vera.page
     vera.open(f"plugins/{SLUG}", PLUGIN)
-    expect(vera.row("1.0.0")).to_contain_text("released")
+    expect(vera.row("1.0.0")).to_be_visible()
     expect(page.get_by_role("button", name=ACTIONS)).to_have_count(0)
     expect(page.locator("#upload")).to_be_hidden()
     vera.open("sites", "Sites")
@@ -281,17 +299,7 @@ def test_a_viewer_sees_everything_and_can_change_nothing(
         (f"plugins/{SLUG}/versions/1.5.0/upload", {"changelog": "forged"}),
         (f"plugins/{SLUG}/versions", {"version": "1.5.0"}),
     ):
-        status, answer = page.evaluate(
-            """async ([path, body]) => {
-                const csrf = document.querySelector('meta[name="csrf-token"]').content;
-                const answer = await fetch(path, {
-                    method: 'POST', body: JSON.stringify(body),
-                    headers: {'Content-Type': 'application/json', 'X-CSRF-Token': csrf},
-                });
-                return [answer.status, await answer.json()];
-            }""",
-            [path, body],
-        )
+        status, answer = vera.post_from_page(path, body)
         assert (status, answer["error"]["code"]) == (403, "forbidden_role"), (path, answer)
     assert api.snapshot() == before
     assert vera.errors == []
