@@ -206,19 +206,19 @@ class Console:
         assert self.page.evaluate("() => navigator.clipboard.readText()") == key
         return key
 
-    def post_from_page(self, path: str, body: dict[str, Any]) -> tuple[int, Any]:
-        """What a script in this page could send: a POST to the console's API with the session's
-        cookies and the page's CSRF token; the status and JSON answer."""
+    def send_from_page(self, method: str, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+        """What a script in this page could send: a change to the console's API with the
+        session's cookies and the page's CSRF token; the status and JSON answer."""
         status, answer = self.page.evaluate(
-            """async ([path, body]) => {
+            """async ([method, path, body]) => {
                 const csrf = document.querySelector('meta[name="csrf-token"]').content;
                 const answer = await fetch(path, {
-                    method: 'POST', body: JSON.stringify(body),
+                    method: method, body: JSON.stringify(body),
                     headers: {'Content-Type': 'application/json', 'X-CSRF-Token': csrf},
                 });
                 return [answer.status, await answer.json()];
             }""",
-            [path, body],
+            [method, path, body],
         )
         return int(status), answer
 

@@ -267,6 +267,7 @@ def test_an_admin_creates_rotates_and_revokes_a_site_seeing_each_key_once(
     trail = [(who, action) for who, action, _ in audit_rows(admin)]
     for action in ("create-site", "rotate-site-key", "revoke-site"):
         assert ("admin", action) in trail, (action, trail)
+    expect(page.get_by_role("table", name="Audit trail")).to_contain_text(f"{SITE} (https://shop.example)")
     assert admin.errors == []
 
 
@@ -291,15 +292,17 @@ def test_a_viewer_sees_everything_and_can_change_nothing(
 
     # What a script in the viewer's own page could send, with the session's CSRF token.
     before = api.snapshot()
-    for path, body in (
-        ("sites", {"name": "Forged", "url": "https://forged.example"}),
-        (f"plugins/{SLUG}/versions/1.0.0/pull", {}),
-        (f"plugins/{SLUG}/versions/1.0.0/deprecate", {}),
-        (f"plugins/{SLUG}/rollback", {"to": "1.0.0"}),
-        (f"plugins/{SLUG}/versions/1.5.0/upload", {"changelog": "forged"}),
-        (f"plugins/{SLUG}/versions", {"version": "1.5.0"}),
+    for method, path, body in (
+        ("POST", "sites", {"name": "Forged", "url": "https://forged.example"}),
+        ("POST", f"plugins/{SLUG}/versions/1.0.0/pull", {}),
+        ("POST", f"plugins/{SLUG}/versions/1.0.0/deprecate", {}),
+        ("PATCH", f"plugins/{SLUG}/versions/1.0.0", {"rollout_percent": 5}),
+        ("POST", f"plugins/{SLUG}/rollback", {"to": "1.0.0"}),
+        ("POST", f"plugins/{SLUG}/versions/1.5.0/upload", {"changelog": "forged"}),
+        ("POST", f"plugins/{SLUG}/versions", {"version": "1.5.0"}),
+        ("POST", "accounts", {"username": "mallory", "role": "admin"}),
     ):
-        status, answer = vera.post_from_page(path, body)
+        status, answer = vera.send_from_page(method, path, body)
         assert (status, answer["error"]["code"]) == (403, "forbidden_role"), (path, answer)
     assert api.snapshot() == before
     assert vera.errors == []
