@@ -1,7 +1,11 @@
-"""The admin dashboard (seed §10.2): one HTML page drawing the admin JSON API's stats in a browser.
+"""The machine admin's dashboard (seed §10.2): one read-only HTML page drawing the admin JSON API's
+stats in a browser.
 
-``GET /admin/dashboard`` serves ``console_ui/dashboard.html``, which fetches ``plugins``, ``plugins/{slug}/rollouts`` and
-``plugins/{slug}/stats`` relative to itself (same origin, with the browser's credentials).
+``GET /admin/dashboard`` serves ``console_ui/dashboard.html`` with the statistics' markup and
+scripts the console's plugin page uses too (``api/console_page.py``); it fetches ``plugins``,
+``plugins/{slug}/rollouts`` and ``plugins/{slug}/stats`` relative to itself (same origin, with
+the browser's credentials). It changes nothing: its token cookie carries no CSRF token, so every
+action lives in the console, whose changes need the session's.
 
 Credentials depend on the stage, exactly as for every other admin route:
 
@@ -16,8 +20,8 @@ Credentials depend on the stage, exactly as for every other admin route:
   The token travels only in a POST body or that cookie, never in a URL, so request logs never
   hold it; it is never echoed in a response.
 
-People open the same page at ``/admin/console/dashboard``, signed in with their user pool account
-in every stage (``api/console.py``); its pieces (the page, the sign-in form) are built here.
+People sign in to the console at ``/admin/console/dashboard`` with their user pool account in
+every stage (``api/console.py``); the pieces both share (``html_page``, the sign-in form) are here.
 """
 
 from __future__ import annotations
