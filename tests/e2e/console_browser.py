@@ -122,6 +122,12 @@ class Console:
             self.page.goto(target)
         expect(self.page.get_by_role("heading", level=2, name=heading)).to_be_visible(timeout=ACTION_MS)
 
+    def fill_and_press(self, fields: dict[str, str], button: str) -> None:
+        """Fill each field (by its exact label) and press the button: a form, as a person sends it."""
+        for label, value in fields.items():
+            self.page.get_by_label(label, exact=True).fill(value)
+        self.page.get_by_role("button", name=button, exact=True).click()
+
     def row(self, version: str) -> Locator:
         return self.page.locator(f'tr[data-version="{version}"]')
 

@@ -8,7 +8,8 @@ browser context, selecting what a person reads (roles and accessible names, cons
 - an admin creates, rotates and revokes a site, each key shown once and copied with the button;
 - a viewer sees every page without a single action, and the API refuses what the viewer's own
   page could forge (with the session's CSRF token), changing nothing; signing out ends it;
-- every page, a dialog and a new site's key pass axe-core with no serious or critical violation.
+- every page, a dialog and a new site's key pass axe-core with no serious or critical violation;
+  a dialog cancelled (button or Escape) sends nothing.
 
 What the page says is checked against the admin API (the CLI's credentials) and what WordPress
 sites are answered.
@@ -207,21 +208,16 @@ def test_a_releaser_adds_a_plugin_and_a_taken_or_malformed_slug_is_refused(
     api = AdminApi(stack)
     page = rita.page
     rita.open("plugins", "Plugins")
-    page.get_by_label("Plugin name").fill("Shop widget")
-    page.get_by_label("Plugin slug").fill("shop-widget")
-    page.get_by_role("button", name="Add plugin").click()
+    rita.fill_and_press({"Plugin name": "Shop widget", "Plugin slug": "shop-widget"}, "Add plugin")
     rita.outcome("Added the plugin Shop widget (shop-widget): upload its first version on its page.")
     expect(page.get_by_role("heading", level=2, name="Shop widget")).to_be_visible()
     expect(page.get_by_text("No versions yet: upload one.")).to_be_visible()
     before = api.get("plugins")
 
     rita.open("plugins", "Plugins")
-    page.get_by_label("Plugin name").fill("Another widget")
-    page.get_by_label("Plugin slug").fill("shop-widget")
-    page.get_by_role("button", name="Add plugin").click()
+    rita.fill_and_press({"Plugin name": "Another widget", "Plugin slug": "shop-widget"}, "Add plugin")
     refusal = rita.outcome(re.compile(r"^Refused: .*shop-widget"), kind="error")
-    page.get_by_label("Plugin slug").fill("Shop Widget!")  # the browser's own check stops it
-    page.get_by_role("button", name="Add plugin").click()
+    rita.fill_and_press({"Plugin slug": "Shop Widget!"}, "Add plugin")  # the browser's check stops it
     assert page.get_by_label("Plugin slug").evaluate("input => input.validity.patternMismatch")
     expect(page.locator("#live")).to_have_text(refusal)  # nothing new was sent
     assert api.get("plugins") == before
@@ -233,9 +229,7 @@ def test_an_admin_creates_rotates_and_revokes_a_site_seeing_each_key_once(
 ) -> None:
     page = admin.page
     admin.open("sites", "Sites")
-    page.get_by_label("Name", exact=True).fill(SITE)
-    page.get_by_label("URL", exact=True).fill("https://shop.example")
-    page.get_by_role("button", name="Create site").click()
+    admin.fill_and_press({"Name": SITE, "URL": "https://shop.example"}, "Create site")
     admin.outcome(f"Created the site {SITE}. Copy its key now: it will not be shown again.")
     key = admin.shown_key()
     row = page.locator("tr[data-site-id]", has_text=SITE)
@@ -340,16 +334,20 @@ def test_every_console_page_passes_axe_without_serious_or_critical_violations(
         assert_accessible(page, axe, f"#/{view}")
 
     console.open("sites", "Sites")
-    page.get_by_label("Name", exact=True).fill("Accessibility check")
-    page.get_by_label("URL", exact=True).fill("https://a11y.example")
-    page.get_by_role("button", name="Create site").click()
+    console.fill_and_press({"Name": "Accessibility check", "URL": "https://a11y.example"}, "Create site")
     expect(page.locator("#new-key")).to_be_visible()
     assert_accessible(page, axe, "a new site's key, shown once")
 
     console.open(f"plugins/{SLUG}", PLUGIN)
+    before = AdminApi(stack).snapshot()
     page.get_by_role("button", name="Pull 1.0.0").click()
     expect(console.dialog()).to_be_visible()
     assert_accessible(page, axe, "the confirmation dialog")
     console.dialog().get_by_role("button", name="Cancel").click()
     expect(console.dialog()).to_be_hidden()
+    page.get_by_role("button", name="Pull 1.0.0").click()
+    expect(console.dialog()).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(console.dialog()).to_be_hidden()
+    assert AdminApi(stack).snapshot() == before  # a dialog cancelled either way sends nothing
     context.close()
