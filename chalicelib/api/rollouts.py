@@ -46,7 +46,8 @@ def _rollouts(actor: str) -> Rollouts:
 )
 def start_rollout(slug: str, version: str, actor: str, body: StartRollout) -> dict[str, Any]:
     """Release a version at its plan's first percentage; the guard advances it while its health
-    gate passes, and halts it when it fails (``gate: false`` opts out, audited)."""
+    gate passes, and halts it when it fails (``gate: false`` opts out, audited). The first step is
+    widened until it can give the gate's sample on the sites known to run the plugin."""
     return {"version": version_json(_rollouts(actor).start(slug, version, body))}
 
 
@@ -65,6 +66,7 @@ def resume_rollout(slug: str, version: str, actor: str) -> dict[str, Any]:
 
 @route(rollouts, "/admin/plugins/{slug}/rollouts", auth=Auth.ADMIN, role=Role.VIEWER, response=_REPORT)
 def rollout_status(slug: str, actor: str) -> dict[str, Any]:
-    """Each planned rollout: plan, live gate verdict, halt evidence, funnel per step with the
+    """Each planned rollout: plan (with why its first step is its size, and whether its step is
+    held beyond ``stall_hours``), live gate verdict, halt evidence, funnel per step with the
     previous version's, and the timeline of its steps."""
     return rollout_report(repository(), find_plugin(slug, active_only=False).slug, now())
