@@ -129,10 +129,12 @@ class Row:
             [sys.executable, "-B", "-c", self.code, *self.args],
             cwd=self.folder,
             env=env,
-            check=True,
+            check=False,
             capture_output=True,
             text=True,
         )
+        if done.returncode != 0:
+            raise SystemExit(f"{self.name}: exit {done.returncode}\n{done.stderr[-3000:]}")
         self.wall.append((time.perf_counter() - started) * 1000)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
