@@ -54,13 +54,18 @@ window.IGNY8 = (function () {
     return node;
   }
 
+  // Silence the live region: a new view starts without the last view's outcome, and a new outcome
+  // replaces the old one (emptied first, so the same text twice is still announced).
+  function quiet() {
+    const live = $("live");
+    live.removeAttribute("data-kind");
+    live.textContent = "";
+  }
   // The one live region: every action's outcome or the API's refusal, read out by screen readers;
   // kind: "ok", "error", or "busy" while an action is in flight.
   function say(text, kind) {
+    quiet();
     const live = $("live");
-    if (!live) return;
-    live.removeAttribute("data-kind");
-    live.textContent = "";
     live.textContent = String(text);
     live.dataset.kind = kind === "error" || kind === "busy" ? kind : "ok";
   }
@@ -84,7 +89,7 @@ window.IGNY8 = (function () {
   const may = (needed) => (RANK[role()] || 0) >= RANK[needed];
 
   return {
-    BASE: BASE, ApiError: ApiError, $: $, h: h, say: say, refused: refused, list: list, path: path, may: may,
+    BASE: BASE, ApiError: ApiError, $: $, h: h, say: say, quiet: quiet, refused: refused, list: list, path: path, may: may,
     fill: fill, cell: cell, show: show,
     get: (p) => call("GET", p),
     post: (p, body) => call("POST", p, body),

@@ -25,6 +25,7 @@
       else link.removeAttribute("aria-current");
     }
     IGNY8.sites.forgetKey();
+    IGNY8.quiet();
     show();
   }
 

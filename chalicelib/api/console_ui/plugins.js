@@ -88,8 +88,11 @@ IGNY8.plugins = (function () {
     const name = $("new-plugin-name").value.trim(), slug = $("new-plugin-slug").value.trim();
     try {
       await post("plugins", { name: name, slug: slug });
-      say("Added the plugin " + name + " (" + slug + "): upload its first version on its page.", "ok");
       event.target.reset();
+      // Said once the router has shown (and silenced) the new plugin's page.
+      window.addEventListener("hashchange", () => {
+        say("Added the plugin " + name + " (" + slug + "): upload its first version on its page.", "ok");
+      }, { once: true });
       location.hash = "#/plugins/" + encodeURIComponent(slug);
     } catch (err) { refused(err); }
   });
