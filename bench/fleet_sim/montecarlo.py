@@ -87,9 +87,9 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(args.seed)
     print(
-        "| Sites | First step | Bad: halted | Bad: fleet got it, median / p90 / max | Good: false halts | Good: to 100 %, median |"
+        "| Sites | First step | Bad: halted | Bad: fleet got it, median / p90 / max | Bad: fleets over 2 % | Good: false halts | Good: to 100 %, median |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     for sites in args.sites:
         plan = size([1, 5, 25, 100], sites, config_of(RolloutPlan([1], 6, START)), gated=True)
         bad = [one(sites, 0.3, rng) for _ in range(args.runs)]
@@ -99,6 +99,7 @@ def main() -> None:
         print(
             f"| {sites} | {plan.steps[0]} % | {sum(r.halted for r in bad)}/{len(bad)} "
             f"| {statistics.median(shares):.2%} / {shares[int(0.9 * len(shares))]:.2%} / {shares[-1]:.2%} "
+            f"| {sum(share >= 0.02 for share in shares)}/{len(bad)} "
             f"| {sum(r.halted for r in good)}/{len(good)} "
             f"| {statistics.median(reached):.1f} h ({len(reached)}/{len(good)} reached) |",
             flush=True,

@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,6 @@ from bench.fleet_sim.sites import Behaviour, Fleet
 ROOT = Path(__file__).resolve().parents[2]
 BRIDGE = ROOT / "plugins" / "wordpress" / "source" / "igny8-wp-bridge"
 START = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
-TICK = timedelta(minutes=10)
 BASELINE, CANDIDATE = "3.0.0", "3.0.1"
 
 
@@ -49,6 +49,8 @@ class Scenario:
     seed: int = 1
     #: Extra options of ``release --plan`` (e.g. ``--min-installs``); the defaults otherwise.
     release_options: tuple[str, ...] = ()
+    #: Simulated time per step of the loop: the sites due in it act, after the guard looked once.
+    tick_minutes: int = 10
 
 
 @dataclass
@@ -169,27 +171,16 @@ def run(
     with local_stack(workdir, clock.path) as stack, ThreadPoolExecutor(threads) as pool:
         behaviours = [Behaviour("fleet-bad", BASELINE, CANDIDATE, bad_share=scenario.bad_share)]
         behaviours += [Behaviour(f"fleet-good-{n}", BASELINE, CANDIDATE) for n in range(1, scenario.good + 1)]
-        for b in behaviours:
-            _publish(stack, b)
-        fleet = Fleet(stack.api, behaviours, random.Random(scenario.seed))
-        _enrol(stack, fleet, scenario, pool)
-        for b in behaviours:
-            stack.cli(
-                "release",
-                b.slug,
-                b.candidate,
-                "--plan",
-                scenario.plan,
-                "--step-hours",
-                str(scenario.step_hours),
-                *scenario.release_options,
-                "--json",
-            )
+        with ThreadPoolExecutor(len(behaviours)) as admins:  # CLI processes start side by side
+            list(admins.map(partial(_publish, stack), behaviours))
+            fleet = Fleet(stack.api, behaviours, random.Random(scenario.seed))
+            _enrol(stack, fleet, scenario, pool)
+            list(admins.map(partial(_release, stack, scenario), behaviours))
         outcomes = {b.slug: Outcome(b.slug, b.bad_share) for b in behaviours}
         while clock.hours() < scenario.horizon_hours and not all(
             o.state == "halted" or o.reached_100_hours is not None for o in outcomes.values()
         ):
-            now = clock.advance(TICK)
+            now = clock.advance(timedelta(minutes=scenario.tick_minutes))
             due = fleet.due(now)
             if due or now.minute == 0:  # a tick nobody acts in needs no look first: the next one looks
                 clock.wait_for_guard()
@@ -230,6 +221,12 @@ def _publish(stack: Stack, behaviour: Behaviour) -> None:
     """The plugin's baseline released to everyone, and its candidate packaged, through the CLI."""
     for version, release in ((behaviour.baseline, ("--release",)), (behaviour.candidate, ())):
         stack.cli("upload", str(BRIDGE), "--slug", behaviour.slug, "--version", version, *release, "--json")
+
+
+def _release(stack: Stack, scenario: Scenario, behaviour: Behaviour) -> None:
+    """The candidate released on the scenario's guarded plan, as an admin does."""
+    options = ("--plan", scenario.plan, "--step-hours", str(scenario.step_hours), *scenario.release_options)
+    stack.cli("release", behaviour.slug, behaviour.candidate, *options, "--json")
 
 
 def _enrol(stack: Stack, fleet: Fleet, scenario: Scenario, pool: ThreadPoolExecutor) -> None:
