@@ -167,6 +167,11 @@ def _integer_schema(low: int, high: int) -> dict[str, Any]:
     return {"type": "integer", "minimum": low, "maximum": high}
 
 
+def _whole(code: str, low: int, high: int, what: str) -> Rule:
+    """An integer field in ``[low, high]``, refused with ``code`` (the rollout plan's settings)."""
+    return Rule(code, _integer_schema(low, high), _integer(low, high, what))
+
+
 #: A console account's name (the user pool's): letters, digits and ``._@+-``, starting alphanumeric.
 USERNAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}")
 
@@ -231,34 +236,10 @@ Plan = Annotated[
         _plan,
     ),
 ]
-StepHours = Annotated[
-    int,
-    Rule("invalid_step_hours", _integer_schema(1, STEP_HOURS_MAX), _integer(1, STEP_HOURS_MAX, "step_hours")),
-]
-MarginPoints = Annotated[
-    int,
-    Rule(
-        "invalid_margin",
-        _integer_schema(1, MARGIN_POINTS_MAX),
-        _integer(1, MARGIN_POINTS_MAX, "margin_points"),
-    ),
-]
-MinInstalls = Annotated[
-    int,
-    Rule(
-        "invalid_min_installs",
-        _integer_schema(1, MIN_INSTALLS_MAX),
-        _integer(1, MIN_INSTALLS_MAX, "min_installs"),
-    ),
-]
-StallHours = Annotated[
-    int,
-    Rule(
-        "invalid_stall_hours",
-        _integer_schema(2, STALL_HOURS_MAX),
-        _integer(2, STALL_HOURS_MAX, "stall_hours"),
-    ),
-]
+StepHours = Annotated[int, _whole("invalid_step_hours", 1, STEP_HOURS_MAX, "step_hours")]
+MarginPoints = Annotated[int, _whole("invalid_margin", 1, MARGIN_POINTS_MAX, "margin_points")]
+MinInstalls = Annotated[int, _whole("invalid_min_installs", 1, MIN_INSTALLS_MAX, "min_installs")]
+StallHours = Annotated[int, _whole("invalid_stall_hours", 2, STALL_HOURS_MAX, "stall_hours")]
 Gated = Annotated[bool, Rule("invalid_gate", {"type": "boolean"}, _flag("gate"))]
 Days = Annotated[int, Rule("invalid_days", _integer_schema(1, DAYS_MAX), _integer(1, DAYS_MAX, "days"))]
 Name = Annotated[str, _text("invalid_name", NAME_MAX, required=True)]
