@@ -1,9 +1,13 @@
 """People's identities: the stage's Cognito user pool (``infra/template.yaml``: AdminUserPool).
 
 Two jobs, one per class. ``PoolTokens`` verifies an access token the pool issued, against the
-pool's published keys (JWKS), with no call to Cognito per request: RS256 only, this pool's issuer,
-this app client, ``token_use`` access, not expired. The keys are fetched once per container and
-again only when a token names a key id not yet seen (the pool rotated), at most once a minute.
+pool's published keys (JWKS): RS256 only, this pool's issuer, this app client, ``token_use``
+access, not expired. The keys are fetched once per container and again only when a token names a
+key id not yet seen (the pool rotated), at most once a minute. A signature alone would keep a
+session good until it expires (1 h) after its person signed out, was disabled or changed role,
+so the pool is also asked whether it still holds the session (``GetUser`` with the token: no AWS
+credentials, the token is its own); its yes is believed for ``CONFIRM_SECONDS``, which bounds how
+long an ended session still works.
 ``PoolSessions`` signs a person in (``InitiateAuth`` with their password, which needs no AWS
 credentials: the app client is public) and out (``RevokeToken`` ends the refresh token and the
 access tokens issued with it; ``GlobalSignOut`` the rest).
@@ -15,6 +19,7 @@ it lists, so the code path is the same: only the URL the keys come from differs.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -42,6 +47,11 @@ LEEWAY = 30
 #: make every request fetch).
 REFETCH_SECONDS = 60
 _FETCH_TIMEOUT = 5
+#: How long the pool's confirmation of a session is believed: a session ended at the pool (sign-out,
+#: a disabled account, a changed role) is refused at most this many seconds later.
+CONFIRM_SECONDS = 30
+#: Confirmed sessions remembered per container (expired ones are dropped first when it is full).
+_MAX_CONFIRMED = 1024
 
 
 @dataclass(frozen=True)
@@ -81,18 +91,42 @@ class PoolTokens:
         pool: Pool,
         fetch: Callable[[str], dict[str, Any]] | None = None,
         clock: Callable[[], float] = time.time,
+        holds: Callable[[str], bool] | None = None,
     ) -> None:
         self._pool = pool
         self._fetch = fetch
         self._clock = clock
+        self._holds = holds
         self._keys: dict[str, Any] = {}
         self._fetched_at = float("-inf")
+        self._confirmed: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def person(self, token: str) -> Person:
         """Who the token names and their role; ``Unauthorized`` for any token not good now."""
         claims = self.claims(token)
-        return Person(actor=str(claims["username"]), role=role_of(claims.get("cognito:groups") or ()))
+        person = Person(actor=str(claims["username"]), role=role_of(claims.get("cognito:groups") or ()))
+        self._confirm(token)
+        return person
+
+    def _confirm(self, token: str) -> None:
+        """Refuse a well-signed session the pool no longer holds (asked once per ``CONFIRM_SECONDS``)."""
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        now = self._clock()
+        with self._lock:
+            if self._confirmed.get(digest, float("-inf")) > now:
+                return
+        if self._holds is None:
+            self._holds = PoolHolds(self._pool)
+        if not self._holds(token):
+            log.info("session ended at the pool")
+            raise Unauthorized("the session has ended: sign in again", code="session_ended")
+        with self._lock:
+            if len(self._confirmed) >= _MAX_CONFIRMED:
+                self._confirmed = {key: until for key, until in self._confirmed.items() if until > now}
+                if len(self._confirmed) >= _MAX_CONFIRMED:
+                    self._confirmed.clear()
+            self._confirmed[digest] = now + CONFIRM_SECONDS
 
     def claims(self, token: str) -> dict[str, Any]:
         try:
@@ -138,6 +172,32 @@ class PoolTokens:
         if key is None:
             raise Unauthorized("the session is not valid: sign in again")
         return key
+
+
+class PoolHolds:
+    """Whether the pool still holds a session: ``GetUser`` with the access token, which Cognito
+    refuses once the person signed out, was signed out by an admin or was disabled."""
+
+    def __init__(self, pool: Pool, client: Any = None) -> None:
+        self._client = client or boto3.client(
+            "cognito-idp", region_name=pool.region, endpoint_url=pool.endpoint_url or None
+        )
+
+    def __call__(self, token: str) -> bool:
+        try:
+            self._client.get_user(AccessToken=token)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in (
+                "NotAuthorizedException",
+                "UserNotFoundException",
+            ):
+                return False
+            log.warning("session not confirmed", extra={"reason": exc.response.get("Error", {}).get("Code")})
+            raise Unauthorized("the user pool could not confirm the session: try again") from exc
+        except BotoCoreError as exc:
+            log.warning("session not confirmed", extra={"reason": type(exc).__name__})
+            raise Unauthorized("the user pool could not confirm the session: try again") from exc
+        return True
 
 
 @dataclass(frozen=True)
@@ -268,15 +328,22 @@ class PoolDirectory:
             if held != role.value and held in {r.value for r in Role}:
                 self._client.admin_remove_user_from_group(UserPoolId=pool, Username=username, GroupName=held)
         self._client.admin_add_user_to_group(UserPoolId=pool, Username=username, GroupName=role.value)
+        self._end_sessions(username)  # their tokens name the old role: they sign in again
         found = self.get(username)
         assert found is not None
         return found
 
     def disable(self, username: str) -> Account:
         self._client.admin_disable_user(UserPoolId=self._pool.pool_id, Username=username)
+        self._end_sessions(username)
         found = self.get(username)
         assert found is not None
         return found
+
+    def _end_sessions(self, username: str) -> None:
+        """Sign the person out everywhere: ``PoolTokens`` refuses their sessions within
+        ``CONFIRM_SECONDS``, and their refresh tokens end now."""
+        self._client.admin_user_global_sign_out(UserPoolId=self._pool.pool_id, Username=username)
 
     def _groups(self, username: str) -> list[str]:
         answer = self._client.admin_list_groups_for_user(UserPoolId=self._pool.pool_id, Username=username)

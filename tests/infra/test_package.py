@@ -108,6 +108,7 @@ ADMIN = {
         "cognito-idp:AdminListGroupsForUser",
         "cognito-idp:AdminRemoveUserFromGroup",
         "cognito-idp:AdminSetUserPassword",
+        "cognito-idp:AdminUserGlobalSignOut",
         "cognito-idp:ListUsers",
     },
     "PackageSourcesRole": _TABLE_ACTIONS

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from chalicelib import identity
 from chalicelib.adapters import repository
 from chalicelib.logic.accounts import AUDIT_SCOPE
 from tests.integration.console_world import (
@@ -41,6 +42,11 @@ def test_an_admin_manages_accounts_and_each_change_is_audited(world: World) -> N
         "/admin/console/accounts/otto/role", headers=ada.headers(), body=b'{"role": "releaser"}'
     )
     assert promoted.json_body["account"]["role"] == "releaser"
+    # The viewer's session named the old role: it ends (refused once the pool's last yes lapses,
+    # here in a container that has not confirmed it) and otto signs in again as a releaser.
+    identity._tokens.cache_clear()
+    stale = world.client.http.get("/admin/console/plugins", headers=otto.headers())
+    assert_error(stale.status_code, stale.json_body, 401, "session_ended")
     assert (
         world.client.http.get("/admin/console/plugins", headers=world.sign_in("otto").headers()).status_code
         == 200
@@ -52,8 +58,12 @@ def test_an_admin_manages_accounts_and_each_change_is_audited(world: World) -> N
         ("vera", "viewer"),
     }
 
+    releaser = world.sign_in("otto")
     disabled = world.client.http.post("/admin/console/accounts/otto/disable", headers=ada.headers())
     assert disabled.json_body["account"]["enabled"] is False
+    identity._tokens.cache_clear()
+    ended = world.client.http.get("/admin/console/plugins", headers=releaser.headers())
+    assert_error(ended.status_code, ended.json_body, 401, "session_ended")
     again = world.client.http.post(
         "/admin/console/session",
         headers=JSON,

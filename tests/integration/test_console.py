@@ -15,6 +15,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from chalicelib import identity
 from chalicelib.api.routing import REGISTRY, Auth, RouteSpec
 from chalicelib.logic.roles import Role
 from tests.integration.conftest import admin_headers
@@ -179,6 +180,11 @@ def test_sign_out_revokes_and_clears(world: World) -> None:
     )
     assert out.status_code == 303
     assert all("Max-Age=0" in raw for raw in set_cookie_headers(out))
+    # A copy of the ended session (its cookie kept by someone) is refused once the pool's last
+    # confirmation lapses: here a container that has not confirmed it, as one would CONFIRM_SECONDS later.
+    identity._tokens.cache_clear()
+    copied = world.client.http.get(f"/admin/console/plugins/{SLUG}", headers={"Cookie": rita.cookie})
+    assert_error(copied.status_code, copied.json_body, 401, "session_ended")
     with pytest.raises(ClientError, match="NotAuthorized"):
         boto3.client("cognito-idp").initiate_auth(
             ClientId=world.outputs["UserPoolClientId"],

@@ -1,6 +1,7 @@
 """Console sessions: an access token is accepted only if this pool signed it (RS256, a key it
-publishes), for this app client, as an access token, not expired; the person's role is their
-highest group, and an account in no group is refused (never silently a viewer)."""
+publishes), for this app client, as an access token, not expired, and the pool still holds it
+(asked at most once per ``CONFIRM_SECONDS``); the person's role is their highest group, and an
+account in no group is refused (never silently a viewer)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ import json
 import time
 from typing import Any
 
+import boto3
 import jwt
 import pytest
+from botocore.stub import Stubber
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from chalicelib.identity import REFETCH_SECONDS, Pool, PoolTokens
+from chalicelib.identity import CONFIRM_SECONDS, REFETCH_SECONDS, Pool, PoolHolds, PoolTokens
 from chalicelib.logic.errors import Unauthorized
 from chalicelib.logic.roles import ForbiddenRole, Role
 
@@ -37,6 +40,18 @@ class Keys:
     def __call__(self, url: str) -> dict[str, Any]:
         self.fetched.append(url)
         return {"keys": self.keys}
+
+
+class Held:
+    """The pool's answer to "do you still hold this session?", counting the questions."""
+
+    def __init__(self) -> None:
+        self.ended: set[str] = set()
+        self.asked = 0
+
+    def __call__(self, token: str) -> bool:
+        self.asked += 1
+        return token not in self.ended
 
 
 def claims(**changes: Any) -> dict[str, Any]:
@@ -69,7 +84,7 @@ def keys() -> Keys:
 
 @pytest.fixture
 def verifier(keys: Keys) -> PoolTokens:
-    return PoolTokens(POOL, keys)
+    return PoolTokens(POOL, keys, holds=Held())
 
 
 def test_a_good_token_names_the_person_and_their_role(verifier: PoolTokens, keys: Keys) -> None:
@@ -144,7 +159,7 @@ def test_garbage_is_refused(verifier: PoolTokens, garbage: str) -> None:
 
 def test_a_rotated_key_is_fetched_once_and_unknown_kids_cannot_force_fetches(keys: Keys) -> None:
     now = [1000.0]
-    verifier = PoolTokens(POOL, keys, clock=lambda: now[0])
+    verifier = PoolTokens(POOL, keys, clock=lambda: now[0], holds=Held())
     verifier.person(token())
     keys.keys.append(jwk(OTHER_KEY, "k2"))
     now[0] += REFETCH_SECONDS
@@ -160,3 +175,56 @@ def test_the_local_stack_reads_the_keys_from_moto() -> None:
     local = Pool("us-east-1", "us-east-1_abc", "client-1", endpoint_url="http://127.0.0.1:5000/")
     assert local.jwks_url == "http://127.0.0.1:5000/us-east-1_abc/.well-known/jwks.json"
     assert local.issuer == POOL.issuer  # moto issues tokens under AWS' issuer, checked as deployed
+
+
+def test_a_session_ended_at_the_pool_is_refused_within_the_bound(keys: Keys) -> None:
+    now = [1000.0]
+    held = Held()
+    verifier = PoolTokens(POOL, keys, clock=lambda: now[0], holds=held)
+    session = token()
+    assert verifier.person(session).actor == "ada"
+    held.ended.add(session)  # the person signed out, or an admin disabled them or changed their role
+    now[0] += CONFIRM_SECONDS - 1
+    assert verifier.person(session).actor == "ada"  # the pool's last yes still stands
+    assert held.asked == 1
+    now[0] += 1
+    with pytest.raises(Unauthorized) as refused:
+        verifier.person(session)
+    assert refused.value.code == "session_ended"
+    with pytest.raises(Unauthorized):
+        verifier.person(session)  # a no is never remembered as a yes
+    assert held.asked == 3
+
+
+def test_a_badly_signed_token_never_reaches_the_pool(keys: Keys) -> None:
+    held = Held()
+    verifier = PoolTokens(POOL, keys, holds=held)
+    with pytest.raises(Unauthorized):
+        verifier.person(token(key=OTHER_KEY))
+    assert held.asked == 0
+
+
+def _stubbed_holds() -> tuple[PoolHolds, Stubber]:
+    client = boto3.client(
+        "cognito-idp", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    return PoolHolds(POOL, client), Stubber(client)
+
+
+def test_the_pool_is_asked_with_the_token_and_its_refusal_means_ended() -> None:
+    holds, stub = _stubbed_holds()
+    stub.add_response("get_user", {"Username": "ada", "UserAttributes": []}, {"AccessToken": "t1"})
+    stub.add_client_error("get_user", "NotAuthorizedException", "Access Token has been revoked")
+    stub.add_client_error("get_user", "UserNotFoundException", "User does not exist.")
+    with stub:
+        assert holds("t1") is True
+        assert holds("t2") is False
+        assert holds("t3") is False
+
+
+def test_a_pool_that_cannot_answer_refuses_the_session() -> None:
+    holds, stub = _stubbed_holds()
+    stub.add_client_error("get_user", "TooManyRequestsException", "Rate exceeded", http_status_code=429)
+    with stub, pytest.raises(Unauthorized) as refused:
+        holds("t1")
+    assert "could not confirm" in refused.value.message
