@@ -74,6 +74,13 @@ class Pool:
         return f"{base}/.well-known/jwks.json"
 
 
+@lru_cache(maxsize=1)
+def cognito(pool: Pool) -> Any:
+    """The container's one Cognito client for its pool: sign-in, session checks and the accounts'
+    calls share it, instead of building a client (botocore's service model loaded again) each."""
+    return boto3.client("cognito-idp", region_name=pool.region, endpoint_url=pool.endpoint_url or None)
+
+
 def fetch_json(url: str) -> dict[str, Any]:
     """GET a JSON document (the pool's keys); http(s) only."""
     if not url.startswith(("https://", "http://")):
@@ -179,9 +186,7 @@ class PoolHolds:
     refuses once the person signed out, was signed out by an admin or was disabled."""
 
     def __init__(self, pool: Pool, client: Any = None) -> None:
-        self._client = client or boto3.client(
-            "cognito-idp", region_name=pool.region, endpoint_url=pool.endpoint_url or None
-        )
+        self._client = client or cognito(pool)
 
     def __call__(self, token: str) -> bool:
         try:
@@ -214,9 +219,7 @@ class PoolSessions:
 
     def __init__(self, pool: Pool, client: Any = None) -> None:
         self._pool = pool
-        self._client = client or boto3.client(
-            "cognito-idp", region_name=pool.region, endpoint_url=pool.endpoint_url or None
-        )
+        self._client = client or cognito(pool)
 
     def sign_in(self, username: str, password: str) -> Tokens:
         """``Unauthorized`` for a wrong name or password (the same answer for both); a person who
@@ -298,9 +301,7 @@ class PoolDirectory:
 
     def __init__(self, pool: Pool, client: Any = None) -> None:
         self._pool = pool
-        self._client = client or boto3.client(
-            "cognito-idp", region_name=pool.region, endpoint_url=pool.endpoint_url or None
-        )
+        self._client = client or cognito(pool)
 
     def get(self, username: str) -> Account | None:
         try:

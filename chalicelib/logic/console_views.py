@@ -1,8 +1,8 @@
 """What the console shows that no single record holds: each plugin's latest release at a glance
 (the plugins list), and sites by their name and address wherever the statistics list them by id.
 
-Both are read from what is already loaded (the plugin items with their release index, one scan of
-the sites), so the plugins list costs one query per platform, not one per plugin.
+The plugins list is read from the plugin items with their release index (one query per platform,
+not one per plugin); the sites are read by id, only those the statistics list.
 """
 
 from __future__ import annotations
