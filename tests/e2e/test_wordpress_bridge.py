@@ -394,6 +394,17 @@ def _foreign_key_list(stack: Stack, attacker: Ed25519PrivateKey, public: str) ->
         yield
     finally:
         ssm.put_parameter(Name=name, Value=original, Type="String", Overwrite=True)
+        _until_the_service_publishes(stack, json.loads(original).get("key_list"))
+
+
+def _until_the_service_publishes(stack: Stack, key_list: str | None) -> None:
+    """Wait (within the API's one-minute parameter cache) until GET /keys/ serves ``key_list``
+    again: a forged list the service read while it stood would otherwise be signed into the next
+    tests' answers, and their sites would rightly refuse them."""
+    deadline = time.monotonic() + 75
+    while requests.get(f"{stack.api}/keys/", timeout=30).json().get("key_list") != key_list:
+        assert time.monotonic() < deadline, "the service still publishes the forged key list"
+        time.sleep(1)
 
 
 # ---- rollouts --------------------------------------------------------------------------------------
