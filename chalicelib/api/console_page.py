@@ -30,6 +30,8 @@ CONSOLE_SCRIPTS = (
     "charts.js",
     "plugins.js",
     "actions.js",
+    "plan.js",
+    "rollout.js",
     "zip.js",
     "upload.js",
     "sites.js",

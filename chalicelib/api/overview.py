@@ -1,6 +1,6 @@
 """Admin reads made for the console's pages: what a page would otherwise assemble from one call per
-plugin, and the sites' audit trail (kept apart from every plugin's). Logic in
-``logic/console_views.py``."""
+plugin or from the whole sites list (a halted rollout's failing sites, named), and the sites'
+audit trail (kept apart from every plugin's). Logic in ``logic/console_views.py``."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib.adapters import repository
+from chalicelib.api.http import find_plugin
 from chalicelib.api.openapi import answer, list_of
 from chalicelib.api.routing import Auth, route
 from chalicelib.api.views import audit_json
-from chalicelib.logic.console_views import every_plugin, release_overview
+from chalicelib.logic.console_views import every_plugin, halted_sites, release_overview
 from chalicelib.logic.model import AuditEntry
 from chalicelib.logic.roles import Role
 from chalicelib.logic.sites import AUDIT_SCOPE as SITES_SCOPE
@@ -32,6 +33,11 @@ _LATEST: dict[str, Any] = {
     "type": ["object", "null"],
 }
 _PLUGIN = answer(slug=_TEXT, name=_TEXT, platform=_TEXT, latest=_LATEST)
+_NULLABLE_TEXT: dict[str, Any] = {"type": ["string", "null"]}
+_HALT = answer(
+    version=_TEXT,
+    sites={"type": "array", "items": answer(site_id=_TEXT, name=_NULLABLE_TEXT, url=_NULLABLE_TEXT)},
+)
 
 
 @route(
@@ -58,3 +64,17 @@ def sites_audit(actor: str) -> dict[str, Any]:
     """Who created, rotated or revoked which site, and when, newest first (the site by id: the
     sites list names it)."""
     return {"entries": [audit_json(e) for e in repository().audit(SITES_SCOPE)]}
+
+
+@route(
+    overview,
+    "/admin/plugins/{slug}/rollouts/halted-sites",
+    auth=Auth.ADMIN,
+    role=Role.VIEWER,
+    response=answer(halts={"type": "array", "items": _HALT}),
+)
+def halted_sites_view(slug: str, actor: str) -> dict[str, Any]:
+    """Each halted rollout's failing sites by name and address (its evidence names them by id):
+    the console's rollout panel, without reading every site."""
+    repo = repository()
+    return {"halts": halted_sites(repo.versions(find_plugin(slug, active_only=False).slug), repo.get_site)}

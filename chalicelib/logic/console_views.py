@@ -1,8 +1,9 @@
 """What the console shows that no single record holds: each plugin's latest release at a glance
-(the plugins list), and sites by their name and address wherever the statistics list them by id.
+(the plugins list), and sites by their name and address wherever the statistics or a halted
+rollout's evidence list them by id.
 
 The plugins list is read from the plugin items with their release index (one query per platform,
-not one per plugin); the sites are read by id, only those the statistics list.
+not one per plugin); the sites are read by id, only those the page lists.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from chalicelib.logic.model import DEFAULT_CHANNEL, Platform, Plugin, Site
+from chalicelib.logic.model import DEFAULT_CHANNEL, Platform, Plugin, PluginVersion, Site
 from chalicelib.logic.ports import Repository
 
 
@@ -49,18 +50,41 @@ def name_sites(stats: dict[str, Any], find: Callable[[str], Site | None]) -> dic
     ``bench/console_pages_bench.py``)."""
     health = stats["health"]
     forced = stats["forced"]
-    listed = dict.fromkeys([row["site_id"] for row in health["sites"]] + list(forced["site_ids"]))
-    known = {site_id: find(site_id) for site_id in listed}
-
-    def named(site_id: str) -> dict[str, Any]:
-        site = known.get(site_id)
-        return {"name": site.name if site else None, "url": site.url if site else None}
-
+    listed = [row["site_id"] for row in health["sites"]] + list(forced["site_ids"])
+    named = _namer(listed, find)
     return {
         **stats,
         "health": {**health, "sites": [{**row, **named(row["site_id"])} for row in health["sites"]]},
         "forced": {**forced, "sites": [{"site_id": sid, **named(sid)} for sid in forced["site_ids"]]},
     }
+
+
+def halted_sites(
+    versions: Iterable[PluginVersion], find: Callable[[str], Site | None]
+) -> list[dict[str, Any]]:
+    """Each halted rollout's failing sites (its halt evidence holds their ids, ``guard/runner``),
+    by name and address, so that the person who decides to resume or pull knows which shops broke.
+    A site since deleted keeps its id and gets null for both."""
+    halts = [
+        (v.version, [str(site_id) for site_id in v.rollout.evidence.get("sites", [])])
+        for v in versions
+        if v.rollout is not None and v.rollout.state == "halted"
+    ]
+    named = _namer([site_id for _, ids in halts for site_id in ids], find)
+    return [
+        {"version": version, "sites": [{"site_id": s, **named(s)} for s in ids]} for version, ids in halts
+    ]
+
+
+def _namer(site_ids: Iterable[str], find: Callable[[str], Site | None]) -> Callable[[str], dict[str, Any]]:
+    """Names for ``site_ids``, each read once by its id (``find``)."""
+    known = {site_id: find(site_id) for site_id in dict.fromkeys(site_ids)}
+
+    def named(site_id: str) -> dict[str, Any]:
+        site = known.get(site_id)
+        return {"name": site.name if site else None, "url": site.url if site else None}
+
+    return named
 
 
 def every_plugin(repo: Repository) -> list[Plugin]:

@@ -12,6 +12,13 @@ IGNY8.actions = (function () {
   // Offered versions above ``v`` on its channel: what a rollback to ``v`` pulls.
   const above = (versions, v) => versions.filter((o) => OFFERED.includes(o.status) && o.channel === v.channel &&
     versions.indexOf(o) < versions.indexOf(v));
+  // The version sites ran before ``v`` (the rollout guard's baseline): the highest released below it
+  // on its channel (versions come newest first).
+  const previous = (versions, v) => versions.find((o) => o.channel === v.channel && o.released_at &&
+    DOWNLOADABLE.includes(o.status) && versions.indexOf(o) > versions.indexOf(v)) || null;
+  // A plan may start on a packaged version not yet released, or an offered one without a live plan.
+  const plannable = (v) => Boolean(v.file_path) && (UNRELEASED.includes(v.status) ||
+    (OFFERED.includes(v.status) && (!v.rollout || v.rollout.state === "completed")));
 
   //: Each action: the least role, when it applies, what the dialog says, the call, what is said after.
   const ACTIONS = [
@@ -20,6 +27,11 @@ IGNY8.actions = (function () {
       effect: (v, p) => "Offer " + v.version + " to " + p + " %" + on(v) + ".",
       send: (slug, v, p) => post(versionPath(slug, v, "release"), { rollout_percent: p }),
       done: (v, p) => "Released " + v.version + " to " + p + " %" + on(v) + "." },
+    { label: "Release with a plan", name: (v) => "Release " + v.version + " with a plan", role: "releaser", when: plannable,
+      ask: (v, versions) => IGNY8.plan({ version: v, baseline: (previous(versions, v) || {}).version || null }),
+      send: (slug, v, p, answer) => post(versionPath(slug, v, "rollout"), answer.body),
+      done: (v, p, answer) => "Started the guarded rollout of " + v.version + ": offered to " + answer.version.rollout_percent +
+        " %" + on(v) + " now (plan " + answer.version.rollout.steps.join(" → ") + ")." },
     { label: "Set rollout of", role: "releaser", when: (v) => OFFERED.includes(v.status),
       percent: (v) => v.rollout_percent,
       effect: (v, p) => "Offer " + v.version + " to " + p + " %" + on(v) + " (now " + v.rollout_percent + " %).",
@@ -57,7 +69,7 @@ IGNY8.actions = (function () {
   ];
 
   async function run(action, plugin, versions, v) {
-    const answer = await IGNY8.confirm({
+    const answer = action.ask ? await action.ask(v, versions) : await IGNY8.confirm({
       title: action.label + " " + v.version,
       effect: (p) => action.effect(v, p, versions),
       percent: action.percent ? action.percent(v) : null,
@@ -66,20 +78,30 @@ IGNY8.actions = (function () {
     if (answer === null) return;
     say("Working…", "busy");
     try {
-      const result = await action.send(plugin.slug, v, answer.percent);
+      const result = await action.send(plugin.slug, v, answer.percent, answer);
       say(action.done(v, answer.percent, result), "ok");
     } catch (err) { refused(err); }
     try { await IGNY8.plugins.reload(); } catch (err) { refused(err); }
   }
 
-  // The buttons a row gets, named "<action> <version>" so each is told apart by its name.
-  function buttons(plugin, versions, v) {
-    return ACTIONS.filter((a) => may(a.role) && a.when(v, versions)).map((a) => {
-      const button = h("button", { type: "button", class: a.danger ? "danger" : null }, a.label + " " + v.version);
-      button.addEventListener("click", () => run(a, plugin, versions, v));
-      return button;
-    });
+  function button(action, name, plugin, versions, v) {
+    const node = h("button", { type: "button", class: action.danger ? "danger" : null }, name);
+    node.addEventListener("click", () => run(action, plugin, versions, v));
+    return node;
   }
 
-  return { buttons: buttons };
+  // The buttons a row gets, named "<action> <version>" so each is told apart by its name.
+  function buttons(plugin, versions, v) {
+    return ACTIONS.filter((a) => may(a.role) && a.when(v, versions))
+      .map((a) => button(a, a.name ? a.name(v) : a.label + " " + v.version, plugin, versions, v));
+  }
+
+  // The action ``label`` on ``v`` under another name (a rollout's panel: "Abort" is a pull), or
+  // null where the role or the version's status does not allow it.
+  function renamed(label, name, plugin, versions, v) {
+    const action = ACTIONS.find((a) => a.label === label);
+    return action && v && may(action.role) && action.when(v, versions) ? button(action, name, plugin, versions, v) : null;
+  }
+
+  return { buttons: buttons, renamed: renamed, previous: previous };
 })();

@@ -85,12 +85,20 @@ window.IGNY8 = (function () {
   const show = (v) => (v === null || v === undefined || v === "" ? "–" : String(v));
   const path = (...parts) => parts.map((p) => encodeURIComponent(String(p))).join("/");
   const role = () => document.body.dataset.role || "viewer";
+  // A rollout percentage as a person types it: 0.01 to 100, at most two decimals (the API's
+  // hundredths); null otherwise. Sent as the number typed, shown as the API returns it.
+  function percent(text) {
+    const typed = String(text).trim();
+    if (!/^\d{1,3}(\.\d{1,2})?$/.test(typed)) return null;
+    const value = Number(typed);
+    return value > 0 && value <= 100 ? value : null;
+  }
   const RANK = { viewer: 0, releaser: 1, admin: 2 };
   const may = (needed) => (RANK[role()] || 0) >= RANK[needed];
 
   return {
     BASE: BASE, ApiError: ApiError, $: $, h: h, say: say, quiet: quiet, refused: refused, list: list, path: path, may: may,
-    fill: fill, cell: cell, show: show,
+    fill: fill, cell: cell, show: show, percent: percent,
     get: (p) => call("GET", p),
     post: (p, body) => call("POST", p, body),
     patch: (p, body) => call("PATCH", p, body),

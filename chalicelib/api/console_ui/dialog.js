@@ -7,8 +7,7 @@ IGNY8.confirm = (function () {
   let pending = null;
 
   function percentValue() {
-    const value = Number($("confirm-percent").value);
-    return Number.isInteger(value) && value >= 1 && value <= 100 ? value : null;
+    return IGNY8.percent($("confirm-percent").value);
   }
 
   function refresh() {
@@ -16,7 +15,7 @@ IGNY8.confirm = (function () {
     const spec = pending.spec;
     const percent = spec.percent === null ? null : percentValue();
     $("confirm-effect").textContent = spec.percent !== null && percent === null
-      ? "Choose a rollout percentage from 1 to 100."
+      ? "Choose a rollout percentage from 0.01 to 100."
       : spec.effect(percent);
     const typedOk = spec.typed === null || $("confirm-typed").value.trim() === spec.typed;
     $("confirm-ok").disabled = !typedOk || (spec.percent !== null && percent === null);

@@ -1,5 +1,6 @@
 // The plugins list and one plugin's page: its versions (with the actions the person's role
-// allows, from actions.js), the upload form (upload.js) and its statistics (charts.js).
+// allows, from actions.js), its guarded rollouts (rollout.js), the upload form (upload.js) and its
+// statistics (charts.js).
 "use strict";
 IGNY8.plugins = (function () {
   const { $, h, get, post, list, path, may, say, refused, fill, cell, show } = IGNY8;
@@ -61,6 +62,7 @@ IGNY8.plugins = (function () {
     const failure = plugin.last_failure ? " · last upload refused: " + plugin.last_failure.message : "";
     $("plugin-meta").textContent = plugin.slug + " · " + plugin.platform + (plugin.private ? " · private" : "") + failure;
     fill("versions", versions, (v) => versionRow(plugin, versions, v));
+    await IGNY8.rollouts.show(plugin, versions);
     return shown;
   }
 
@@ -68,6 +70,7 @@ IGNY8.plugins = (function () {
     $("plugin-title").textContent = slug;
     $("plugin-meta").textContent = "";
     fill("versions", [], () => null);
+    IGNY8.rollouts.clear();
     $("upload").hidden = !may("releaser");
     IGNY8.upload.reset(slug);
     try {
