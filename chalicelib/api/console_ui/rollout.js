@@ -22,7 +22,11 @@ IGNY8.rollouts = (function () {
       return ["stalled", "STALLED since " + plan.stalled_since + ": step " + r.percent + " % held beyond " + plan.stall_hours + " h (" + reason + ")"];
     }
     if (gate.action === "hold" && reason.startsWith("waiting for installs")) {
-      return ["waiting", "WAITING FOR INSTALLS at " + r.percent + " %: " + reason.replace("waiting for installs: ", "") + " needed"];
+      return ["waiting", "WAITING FOR INSTALLS at " + r.percent + " %: " + reason.replace("waiting for installs: ", "")];
+    }
+    const installed = Number((gate.counts || {}).installed || 0);
+    if (gate.action === "wait" && installed < Number(plan.min_installs)) {
+      return ["waiting", "WAITING FOR INSTALLS at " + r.percent + " %: " + installed + " of " + plan.min_installs + " reported; " + reason];
     }
     return ["advancing", "ADVANCING at " + r.percent + " %: " + reason];
   }
@@ -87,7 +91,7 @@ IGNY8.rollouts = (function () {
   }
 
   // Draw the plugin's planned rollouts (newest first); the halted ones' failing sites by name.
-  async function show(plugin, versions) {
+  async function draw(plugin, versions) {
     const body = await get(path("plugins", plugin.slug, "rollouts"));
     const shown = list(body.rollouts).filter((r) => r && typeof r === "object" && r.plan);
     const named = new Map();
@@ -103,5 +107,5 @@ IGNY8.rollouts = (function () {
     $("rollouts").hidden = true;
   }
 
-  return { show: show, clear: clear };
+  return { show: draw, clear: clear };
 })();
