@@ -176,6 +176,7 @@ def test_a_releaser_starts_a_planned_rollout_from_the_page(
     dialog.get_by_role("radio", name=re.compile("^Ungated")).check()
     expect(effect).to_contain_text("UNGATED, no health gate")
     dialog.get_by_role("radio", name=re.compile("^Gated")).check()
+    rita.screenshot("rollout-plan")
     start.click()
     expect(dialog).to_be_hidden()
     rita.outcome(
@@ -227,8 +228,6 @@ def test_failing_installs_halt_it_and_the_page_shows_the_evidence_and_the_sites(
     for shop in failing:
         expect(sites.get_by_role("row", name=shop.name)).to_contain_text(shop.url)
     expect(rita.row(CANDIDATE)).to_contain_text("rollout halted")
-    shown.scroll_into_view_if_needed()
-    rita.screenshot("rollout-halted")
 
     rita.open(f"audit/{SLUG}", "Audit trail")
     trail = audit_rows(rita)
@@ -277,9 +276,12 @@ def test_the_halted_page_with_the_plan_dialog_open_passes_axe(
     expect(panel(admin)).to_have_attribute("data-state", "halted")
     expect(admin.page.get_by_role("button", name=f"Abort the rollout of {CANDIDATE}")).to_be_visible()
     assert_accessible(admin.page, axe, "a plugin with a halted rollout")
+    panel(admin).scroll_into_view_if_needed()
+    admin.screenshot("rollout-halted")  # with an admin's actions: resume, abort, roll back
     admin.page.get_by_role("button", name=f"Release {BASELINE} with a plan").click()
     expect(admin.dialog()).to_be_visible()
-    expect(admin.dialog().get_by_role("checkbox", name=re.compile("^Force the update"))).to_be_visible()  # an admin's
+    force = admin.dialog().get_by_role("checkbox", name=re.compile("^Force the update"))
+    expect(force).to_be_visible()  # an admin may force it
     assert_accessible(admin.page, axe, "the plan dialog")
     before = AdminApi(stack).snapshot()
     admin.page.keyboard.press("Escape")
@@ -288,8 +290,12 @@ def test_the_halted_page_with_the_plan_dialog_open_passes_axe(
     context.close()
 
 
-def test_a_resumed_rollout_held_beyond_its_bound_shows_stalled(
-    stack: Stack, rita: Console, clock: SimClock
+def test_a_resumed_rollout_held_beyond_its_bound_shows_stalled_and_an_admin_aborts_it(
+    stack: Stack,
+    browser: Any,  # noqa: F811
+    people: dict[str, str],
+    rita: Console,
+    clock: SimClock,
 ) -> None:
     rita.open(f"plugins/{SLUG}", PLUGIN)
     effect = rita.act(f"Resume the rollout of {CANDIDATE}")
@@ -310,3 +316,13 @@ def test_a_resumed_rollout_held_beyond_its_bound_shows_stalled(
     assert ("rita", "rollout-resume") in trail and ("rollout-guard", "rollout-stall") in trail, trail
     assert rita.errors == []
 
+    admin = person(browser, stack, "admin", people["admin"])
+    admin.open(f"plugins/{SLUG}", PLUGIN)
+    effect = admin.act(f"Abort the rollout of {CANDIDATE}", typed=CANDIDATE)
+    assert effect.startswith(f"Withdraw {CANDIDATE}: no site is offered it"), effect
+    admin.outcome(f"Pulled {CANDIDATE}.")
+    assert AdminApi(stack).version(CANDIDATE)["status"] == "pulled"
+    expect(panel(admin)).to_have_attribute("data-state", "aborted")
+    expect(panel(admin).get_by_role("button")).to_have_count(0)
+    assert admin.errors == []
+    admin.context.close()

@@ -1,6 +1,6 @@
 // A plugin's guarded rollouts on its page (GET .../rollouts, what `igny8-plugins status` prints):
 // each one's state in words (advancing, waiting for installs, HALTED with its evidence, STALLED
-// since when, complete), its steps, its events, and the actions on it the person's role allows:
+// since when, complete, aborted by a pull), its steps, its events, and the actions on it the person's role allows:
 // resume, abort (a pull, the version typed back) and roll back to the previous version.
 "use strict";
 IGNY8.rollouts = (function () {
@@ -16,6 +16,7 @@ IGNY8.rollouts = (function () {
   // [state, what it says]: the one line a person reads first.
   function state(r) {
     const plan = r.plan || {}, gate = r.gate || {}, reason = String(gate.reason || "");
+    if (r.status === "pulled") return ["aborted", "ABORTED: " + r.version + " was pulled at " + r.percent + " %; no site is offered it or can download it"];
     if (plan.state === "completed") return ["complete", "COMPLETE: offered to " + r.percent + " % of sites"];
     if (plan.state === "halted") return ["halted", "HALTED at " + r.percent + " %: no new site is offered " + r.version];
     if (plan.stalled) {
@@ -81,13 +82,13 @@ IGNY8.rollouts = (function () {
     return h("article", { class: "rollout", "data-version": r.version, "data-state": kind, "aria-labelledby": id },
       h("h4", { id: id }, "Rollout of " + r.version + (r.plan.gated === false ? " (ungated)" : "")),
       h("p", { class: "state state-" + kind }, says),
+      h("div", { class: "actions" }, actions(r, plugin, versions)),
       h("p", { class: "meta" }, "Plan " + list(r.plan.steps).join(" → ") + " %, steps of at least " + r.plan.step_hours + " h, " +
         r.plan.min_installs + " installs, margin " + r.plan.margin_points + " points, stall alarm after " + r.plan.stall_hours + " h. " +
         String(r.plan.sizing || "")),
       kind === "halted" ? evidence(r, named) : null,
       steps(r, timeline),
-      events(r, timeline),
-      h("div", { class: "actions" }, actions(r, plugin, versions)));
+      events(r, timeline));
   }
 
   // Draw the plugin's planned rollouts (newest first); the halted ones' failing sites by name.
