@@ -17,8 +17,10 @@ from chalicelib.adapters import now, repository, store
 from chalicelib.api.callers import sites
 from chalicelib.api.http import find_plugin
 from chalicelib.api.openapi import answer, list_of, ref
+from chalicelib.api.overview import AUDIT_PAGE, audit_answer
 from chalicelib.api.routing import Auth, route
-from chalicelib.api.views import audit_json, plugin_json, site_json, version_json
+from chalicelib.api.views import plugin_json, site_json, version_json
+from chalicelib.logic.audit_pages import AuditQuery
 from chalicelib.logic.commands import (
     ConfigurePlugin,
     CreatePlugin,
@@ -30,7 +32,7 @@ from chalicelib.logic.commands import (
     UploadRequest,
 )
 from chalicelib.logic.console_views import every_plugin, name_sites
-from chalicelib.logic.model import AuditEntry, Plugin, PluginVersion, Site, iso
+from chalicelib.logic.model import Plugin, PluginVersion, Site, iso
 from chalicelib.logic.plugins import configure, create_plugin
 from chalicelib.logic.releases import TRANSITIONS, Releases
 from chalicelib.logic.roles import ACTION_ROLES, Role
@@ -345,9 +347,9 @@ def revoke_site(site_id: str, actor: str) -> dict[str, Any]:
     "/admin/plugins/{slug}/audit",
     auth=Auth.ADMIN,
     role=Role.VIEWER,
-    response=answer(entries=list_of(AuditEntry)),
+    query=AuditQuery,
+    response=AUDIT_PAGE,
 )
-def audit(slug: str, actor: str) -> dict[str, Any]:
-    """Who changed what and when, newest first."""
-    entries = repository().audit(slug)
-    return {"entries": [audit_json(e) for e in entries]}
+def audit(slug: str, actor: str, query: AuditQuery) -> dict[str, Any]:
+    """Who changed what and when, newest first; ``next`` pages to older entries."""
+    return audit_answer(slug, query)

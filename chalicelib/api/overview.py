@@ -13,6 +13,7 @@ from chalicelib.api.http import find_plugin
 from chalicelib.api.openapi import answer, list_of
 from chalicelib.api.routing import Auth, route
 from chalicelib.api.views import audit_json
+from chalicelib.logic.audit_pages import AuditQuery, audit_page
 from chalicelib.logic.console_views import every_plugin, halted_sites, release_overview
 from chalicelib.logic.model import AuditEntry
 from chalicelib.logic.roles import Role
@@ -34,6 +35,8 @@ _LATEST: dict[str, Any] = {
 }
 _PLUGIN = answer(slug=_TEXT, name=_TEXT, platform=_TEXT, latest=_LATEST)
 _NULLABLE_TEXT: dict[str, Any] = {"type": ["string", "null"]}
+#: A page of an audit trail, newest first; ``next`` reads the older entries (null: none).
+AUDIT_PAGE = answer(entries=list_of(AuditEntry), next=_NULLABLE_TEXT)
 _HALT = answer(
     version=_TEXT,
     sites={"type": "array", "items": answer(site_id=_TEXT, name=_NULLABLE_TEXT, url=_NULLABLE_TEXT)},
@@ -53,17 +56,19 @@ def release_overview_view(actor: str) -> dict[str, Any]:
     return {"plugins": release_overview(every_plugin(repository()))}
 
 
+def audit_answer(scope: str, query: AuditQuery) -> dict[str, Any]:
+    """One page of ``scope``'s audit trail, with the cursor to its older entries."""
+    entries, older = audit_page(repository(), scope, query)
+    return {"entries": [audit_json(e) for e in entries], "next": older}
+
+
 @route(
-    overview,
-    "/admin/sites/audit",
-    auth=Auth.ADMIN,
-    role=Role.VIEWER,
-    response=answer(entries=list_of(AuditEntry)),
+    overview, "/admin/sites/audit", auth=Auth.ADMIN, role=Role.VIEWER, query=AuditQuery, response=AUDIT_PAGE
 )
-def sites_audit(actor: str) -> dict[str, Any]:
+def sites_audit(actor: str, query: AuditQuery) -> dict[str, Any]:
     """Who created, rotated or revoked which site, and when, newest first (the site by id: the
-    sites list names it)."""
-    return {"entries": [audit_json(e) for e in repository().audit(SITES_SCOPE)]}
+    sites list names it); ``next`` pages to older entries."""
+    return audit_answer(SITES_SCOPE, query)
 
 
 @route(

@@ -191,6 +191,13 @@ class DynamoRepository:
     def audit(self, slug: str, limit: int = 100) -> list[AuditEntry]:
         return [item.to_record() for item in AuditModel.query(slug, scan_index_forward=False, limit=limit)]
 
+    def audit_page(self, slug: str, limit: int, before: str | None) -> tuple[list[AuditEntry], str | None]:
+        # One more than the page: whether older entries remain, without a second query.
+        older = AuditModel.at_id < before if before is not None else None
+        items = list(AuditModel.query(slug, older, scan_index_forward=False, limit=limit + 1))
+        page = items[:limit]
+        return [item.to_record() for item in page], page[-1].at_id if len(items) > limit else None
+
     # installations ---------------------------------------------------------------------------
     def get_installation(self, site_id: str, slug: str) -> Installation | None:
         try:

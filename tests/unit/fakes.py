@@ -185,6 +185,17 @@ class FakeRepository:
         newest = sorted(appended, reverse=True)[: max(limit, 0)]
         return [copy.deepcopy(self.audit_log[index]) for _, index in newest]
 
+    def audit_page(self, slug: str, limit: int, before: str | None) -> tuple[list[AuditEntry], str | None]:
+        """As the table pages: the position is the entry's sort key (``at``, then append order)."""
+        keys = sorted(
+            ((f"{e.at.isoformat()}#{i:020d}", i) for i, e in enumerate(self.audit_log) if e.slug == slug),
+            reverse=True,
+        )
+        older = [(key, i) for key, i in keys if before is None or key < before]
+        page = older[:limit]
+        more = len(older) > limit
+        return [copy.deepcopy(self.audit_log[i]) for _, i in page], page[-1][0] if more else None
+
     def installations_of(self, slug: str) -> list[Installation]:
         return [
             copy.deepcopy(i) for (site, plugin), i in sorted(self._installations.items()) if plugin == slug
