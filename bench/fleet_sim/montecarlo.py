@@ -21,7 +21,8 @@ from datetime import UTC, datetime, timedelta
 from chalicelib.logic.guard.evaluation import config_of, look
 from chalicelib.logic.guard.gate import Counts
 from chalicelib.logic.guard.sizing import size
-from chalicelib.logic.model import RolloutPlan
+from chalicelib.logic.model import RolloutPlan, hundredths
+from chalicelib.logic.rollout import BUCKETS
 
 START = datetime(2026, 11, 30, tzinfo=UTC)
 LOOK_EVERY = timedelta(minutes=5)
@@ -30,15 +31,20 @@ CHECK_EVERY_HOURS = 12.0
 
 @dataclass
 class Run:
+    first: float
     halted: bool
     share_got: float
     hours_to_100: float | None
+    #: Whether the stall alarm was raised on the way.
+    stalled: bool = False
+    #: The percentage offered at the end.
+    at: float = 100
 
 
 def one(sites: int, bad_share: float, rng: random.Random, horizon_hours: float = 72) -> Run:
     plan = RolloutPlan(steps=[1, 5, 25, 100], step_hours=6, step_started_at=START)
-    plan.steps = size(plan.steps, sites, config_of(plan), gated=True).steps
-    buckets = [rng.random() * 100 for _ in range(sites)]
+    buckets = [rng.randrange(BUCKETS) for _ in range(sites)]
+    plan.steps = size(plan.steps, sorted(buckets), config_of(plan), gated=True).steps
     phase = [rng.random() * CHECK_EVERY_HOURS for _ in range(sites)]
     fate = [
         ("silent" if rng.random() < 0.2 else "error") if rng.random() < bad_share else ""
@@ -46,31 +52,35 @@ def one(sites: int, bad_share: float, rng: random.Random, horizon_hours: float =
     ]
     flaky = [rng.random() < 0.01 for _ in range(sites)]
     baseline = Counts(installed=sites, health_failed=sum(flaky))
-    got: dict[int, int] = {}  # site -> the step percentage it was offered in
+    got: dict[int, float] = {}  # site -> the step percentage it was offered in
     looks_per_cycle = round(timedelta(hours=CHECK_EVERY_HOURS) / LOOK_EVERY)
     checking: list[list[int]] = [[] for _ in range(looks_per_cycle)]  # look of the cycle -> sites
     for site in range(sites):
         checking[int(phase[site] / CHECK_EVERY_HOURS * looks_per_cycle)].append(site)
-    now, percent, n = START, plan.steps[0], 0
+    now, percent, n, stalled = START, plan.steps[0], 0, False
+    first = percent
     while now < START + timedelta(hours=horizon_hours):
         hours = (now - START) / timedelta(hours=1)
         for site in checking[n % looks_per_cycle]:  # the sites whose 12 h check fell in this look
-            if site not in got and buckets[site] < percent:
+            if site not in got and buckets[site] < hundredths(percent):
                 got[site] = percent
         n += 1
         seen = look(plan, _funnel(got, fate, flaky), baseline, now)
+        if seen.action == "stall":
+            stalled, plan.evidence = True, {"action": "stall"}  # once per step, as the runner marks it
         if seen.action == "halt":
-            return Run(True, len(got) / sites, None)
+            return Run(first, True, len(got) / sites, None, stalled, percent)
         if seen.action in ("advance", "complete"):
             if seen.action == "complete" or seen.percent == 100:
-                return Run(False, len(got) / sites, hours)
+                return Run(first, False, len(got) / sites, hours, stalled)
+            plan.evidence = {}
             plan.step, plan.step_started_at, percent = plan.step + 1, now, seen.percent
         now += LOOK_EVERY
-    return Run(False, len(got) / sites, None)
+    return Run(first, False, len(got) / sites, None, stalled, percent)
 
 
-def _funnel(got: dict[int, int], fate: list[str], flaky: list[bool]) -> dict[int, Counts]:
-    by_step: dict[int, Counts] = {}
+def _funnel(got: dict[int, float], fate: list[str], flaky: list[bool]) -> dict[float, Counts]:
+    by_step: dict[float, Counts] = {}
     for site, step in got.items():
         silent = fate[site] == "silent"
         failed = not silent and (fate[site] == "error" or flaky[site])
@@ -87,21 +97,26 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(args.seed)
     print(
-        "| Sites | First step | Bad: halted | Bad: fleet got it, median / p90 / max | Bad: fleets over 2 % | Good: false halts | Good: to 100 %, median |"
+        "| Sites | First step, median (min-max) | Bad: halted | Bad: fleet got it, median / p90 / max "
+        "| Bad: fleets at 2 % or more / over 2 % | Bad: past the first step | Good: false halts | Good: reached 100 % in 72 h "
+        "| Good: hours to 100 %, median / max | Good: stall alarms |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for sites in args.sites:
-        plan = size([1, 5, 25, 100], sites, config_of(RolloutPlan([1], 6, START)), gated=True)
         bad = [one(sites, 0.3, rng) for _ in range(args.runs)]
         good = [one(sites, 0.0, rng) for _ in range(args.runs)]
+        firsts = sorted(r.first for r in bad + good)
         shares = sorted(r.share_got for r in bad)
-        reached = [r.hours_to_100 for r in good if r.hours_to_100 is not None]
+        reached = sorted(r.hours_to_100 for r in good if r.hours_to_100 is not None)
+        hours = f"{statistics.median(reached):.1f} / {reached[-1]:.1f}" if reached else "-"
         print(
-            f"| {sites} | {plan.steps[0]} % | {sum(r.halted for r in bad)}/{len(bad)} "
+            f"| {sites} | {firsts[len(firsts) // 2]} % ({firsts[0]}-{firsts[-1]}) "
+            f"| {sum(r.halted for r in bad)}/{len(bad)} "
             f"| {statistics.median(shares):.2%} / {shares[int(0.9 * len(shares))]:.2%} / {shares[-1]:.2%} "
-            f"| {sum(share >= 0.02 for share in shares)}/{len(bad)} "
-            f"| {sum(r.halted for r in good)}/{len(good)} "
-            f"| {statistics.median(reached):.1f} h ({len(reached)}/{len(good)} reached) |",
+            f"| {sum(share >= 0.02 for share in shares)} / {sum(share > 0.02 for share in shares)} of {len(bad)} "
+            f"| {sum(r.at != r.first for r in bad)}/{len(bad)} "
+            f"| {sum(r.halted for r in good)}/{len(good)} | {len(reached)}/{len(good)} | {hours} "
+            f"| {sum(r.stalled for r in good)}/{len(good)} |",
             flush=True,
         )
 

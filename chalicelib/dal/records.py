@@ -8,7 +8,7 @@ items stored before it existed. Attributes an item has and the record lacks are 
 
 The mapping, field type -> attribute: ``str`` (and ``StrEnum``) -> ``UnicodeAttribute``, ``int`` ->
 ``NumberAttribute``, ``bool`` -> ``BooleanAttribute``, ``datetime`` -> ``UTCDateTimeAttribute``,
-``dict[str, ...]`` -> a raw ``MapAttribute``, ``list[str]`` -> ``ListAttribute``, ``list[int]`` -> a ``ListAttribute`` of numbers, a nested record
+``dict[str, ...]`` -> a raw ``MapAttribute``, ``list[str]`` -> ``ListAttribute``, ``list[int]`` and ``list[float]`` -> a ``ListAttribute`` of numbers, a nested record
 -> a ``MapAttribute`` with that record's attributes; ``X | None`` is ``null=True``. A type outside
 this list fails at import, not on the first write.
 """
@@ -111,6 +111,7 @@ def _record_argument(table: type[RecordTable[Any]]) -> type[Any]:
 _SCALARS: dict[Any, type[Attribute[Any]]] = {
     bool: BooleanAttribute,
     int: NumberAttribute,
+    float: NumberAttribute,
     datetime: UTCDateTimeAttribute,
 }
 
@@ -132,7 +133,7 @@ def _attribute(record: type[Any], name: str, info: FieldInfo, attr_name: str | N
         return MapAttribute[str, Any](**options)
     if get_origin(kind) is list and get_args(kind) == (str,):
         return ListAttribute[str](**options)
-    if get_origin(kind) is list and get_args(kind) == (int,):
+    if get_origin(kind) is list and _unwrap(get_args(kind)[0])[0] in (int, float):
         return ListAttribute[NumberAttribute](of=NumberAttribute, **options)
     if is_pydantic_dataclass(kind):
         return _map_of(cast(type[Any], kind))(**options)

@@ -24,7 +24,7 @@ from chalicelib.logic.model import (
     Status,
     check_version,
 )
-from chalicelib.logic.rollout import admits
+from chalicelib.logic.rollout import admits, salt_of
 from chalicelib.logic.versions import version_compare
 
 
@@ -38,7 +38,7 @@ class Candidate(Protocol):
     @property
     def channel(self) -> str: ...
     @property
-    def rollout_percent(self) -> int: ...
+    def rollout_percent(self) -> float: ...
     @property
     def offer_above(self) -> str | None: ...
     @property
@@ -86,14 +86,10 @@ def latest_offered(plugin: Plugin, versions: Sequence[V], site_id: str | None = 
             if v.status in OFFERED
             and v.channel == DEFAULT_CHANNEL
             and not v.halted
-            and admits(v.rollout_percent, _salt(plugin), site_id)
+            and admits(v.rollout_percent, salt_of(plugin), site_id)
         ),
         None,
     )
-
-
-def _salt(plugin: Plugin) -> str:
-    return plugin.rollout_salt or plugin.slug
 
 
 def decide(
@@ -109,7 +105,7 @@ def decide(
     finds the site's own version when ``versions`` (the release index) leaves it out.
     """
     blocked: Reason | Literal[""] = ""
-    salt = _salt(plugin)
+    salt = salt_of(plugin)
     for version in versions:
         if version.channel not in site.channels:
             continue

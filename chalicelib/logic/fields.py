@@ -22,7 +22,16 @@ from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from chalicelib.logic.errors import InvalidInput
 from chalicelib.logic.grammar import SLUG_RULE
-from chalicelib.logic.model import CHANNELS, SITE_ID_RE, Platform, check_channel, check_platform, check_slug
+from chalicelib.logic.model import (
+    CHANNELS,
+    SITE_ID_RE,
+    Platform,
+    check_channel,
+    check_platform,
+    check_slug,
+    hundredths,
+    of_hundredths,
+)
 from chalicelib.logic.roles import Role
 from chalicelib.logic.versions import InvalidVersion, normalize_version
 
@@ -152,15 +161,48 @@ def _health(value: Any) -> str:
     return str(value)
 
 
-def _plan(value: Any) -> list[int]:
-    """Rollout percentages: a JSON list of integers or the CLI's "1,5,25,100", rising, ending at 100."""
+#: A percentage as text (a form, a query string, S3 metadata, the CLI's plan): at most two decimals.
+_PERCENT_TEXT = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,2})?")
+
+
+def _percent(low: float, what: str) -> Callable[[Any], int | float]:
+    """A percentage from ``low`` to 100 in hundredths (one rollout bucket is 0.01 %): a JSON number
+    or its text, whole ones as ``int`` (``10`` stays ``10``), others with at most two decimals
+    (``2.5``, ``0.25``); NaN, infinities, a third decimal or anything out of range is refused."""
+    reason = f"{what} must be a number from {low:g} to 100 with at most two decimals, e.g. 2.5"
+
+    def check(value: Any) -> int | float:
+        if isinstance(value, str) and _PERCENT_TEXT.fullmatch(value):
+            value = float(value)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= 100:
+            raise ValueError(reason)  # NaN compares false: refused here too
+        count = hundredths(value)
+        if abs(value * 100 - count) > 1e-6:  # a third decimal
+            raise ValueError(reason)
+        return of_hundredths(count)
+
+    return check
+
+
+def parse_percent(value: str) -> int | float:
+    """The CLI's ``--percent``: the same rule as the API's, so a bad one is refused before a call."""
+    return _percent(0, "percent")(value)
+
+
+def _plan(value: Any) -> list[int | float]:
+    """Rollout percentages in hundredths: a JSON list of numbers or the CLI's "0.5,2.5,25,100",
+    rising, ending at 100."""
     parts = value.split(",") if isinstance(value, str) else value
     if not isinstance(parts, list) or not 1 <= len(parts) <= PLAN_STEPS_MAX:
         raise ValueError(f"a plan is 1 to {PLAN_STEPS_MAX} percentages, e.g. [1, 5, 25, 100]")
-    steps = [_integer(1, 100, "each step")(part.strip() if isinstance(part, str) else part) for part in parts]
+    steps = [_percent(0.01, "each step")(part.strip() if isinstance(part, str) else part) for part in parts]
     if any(later <= earlier for earlier, later in itertools.pairwise(steps)) or steps[-1] != 100:
         raise ValueError("the steps must rise and end at 100, e.g. [1, 5, 25, 100]")
     return steps
+
+
+def _percent_schema(low: float) -> dict[str, Any]:
+    return {"type": "number", "minimum": low, "maximum": 100, "multipleOf": 0.01}
 
 
 def _integer_schema(low: int, high: int) -> dict[str, Any]:
@@ -217,7 +259,7 @@ Username = Annotated[
     str, Rule("invalid_username", {"type": "string", "pattern": f"^{USERNAME_RE.pattern}$"}, _username)
 ]
 RoleName = Annotated[Role, Rule("invalid_role", {"type": "string", "enum": [r.value for r in Role]}, _role)]
-Percent = Annotated[int, Rule("invalid_percent", _integer_schema(0, 100), _integer(0, 100, "percent"))]
+Percent = Annotated[float, Rule("invalid_percent", _percent_schema(0), _percent(0, "percent"))]
 Forced = Annotated[bool, Rule("invalid_force_update", {"type": "boolean"}, _flag("force_update"))]
 Private = Annotated[bool, Rule("invalid_private", {"type": "boolean"}, _flag("private"))]
 DownloadsPerHour = Annotated[
@@ -229,10 +271,10 @@ DownloadsPerHour = Annotated[
     ),
 ]
 Plan = Annotated[
-    list[int],
+    list[float],
     Rule(
         "invalid_plan",
-        {"type": "array", "items": _integer_schema(1, 100), "minItems": 1, "maxItems": PLAN_STEPS_MAX},
+        {"type": "array", "items": _percent_schema(0.01), "minItems": 1, "maxItems": PLAN_STEPS_MAX},
         _plan,
     ),
 ]

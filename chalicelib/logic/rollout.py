@@ -1,7 +1,8 @@
 """Staged rollout: which sites a partially rolled-out version is offered to.
 
 A site's bucket is HMAC-SHA256(plugin salt, site id) mapped into 10 000 buckets, and a version at
-P % admits buckets below P * 100. The bucket never changes for a (plugin, site), so a site keeps
+P % admits buckets below P * 100: one bucket is 0.01 %, so a percentage in hundredths (2.5 %)
+admits exactly its share (250 buckets), counted in whole hundredths (no float drift). The bucket never changes for a (plugin, site), so a site keeps
 its answer across calls, and raising P only adds buckets: no site that was in ever drops out.
 The per-plugin salt keeps one plugin's early sites from being every plugin's early sites.
 """
@@ -12,9 +13,17 @@ import hashlib
 import hmac
 import re
 
+from chalicelib.logic.model import Plugin
+from chalicelib.logic.model.percent import ALL, hundredths
+
 BUCKETS = 10_000
 
 _WORDPRESS_UA = re.compile(r"^WordPress/(?P<version>[0-9][0-9A-Za-z.+_-]{0,31})(?:;\s*(?P<url>\S+))?")
+
+
+def salt_of(plugin: Plugin) -> str:
+    """The plugin's rollout salt (plugins stored before salts existed use their slug)."""
+    return plugin.rollout_salt or plugin.slug
 
 
 def bucket(salt: str, site_id: str) -> int:
@@ -22,14 +31,14 @@ def bucket(salt: str, site_id: str) -> int:
     return int.from_bytes(digest[:8], "big") % BUCKETS
 
 
-def admits(percent: int, salt: str, site_id: str | None) -> bool:
+def admits(percent: float, salt: str, site_id: str | None) -> bool:
     """Whether a site gets a version rolled out to ``percent``; anonymous requests only get full
     rollouts (they cannot be bucketed, and must not all land on one side)."""
     if percent >= 100:
         return True
     if site_id is None or percent <= 0:
         return False
-    return bucket(salt, site_id) < percent * (BUCKETS // 100)
+    return bucket(salt, site_id) < hundredths(percent) * (BUCKETS // ALL)
 
 
 def wordpress_version_from_user_agent(user_agent: str | None) -> str | None:

@@ -58,7 +58,7 @@ class Telemetry:
         self.funnel.count(installation, report.version, "downloaded")
         return self._save(installation)
 
-    def record_offer(self, site_id: str, slug: str, version: str, step: int | None = None) -> None:
+    def record_offer(self, site_id: str, slug: str, version: str, step: float | None = None) -> None:
         """A check-update from a known site offered it ``version`` (for the update success rate);
         ``step``: the version's rollout percentage, when the caller has it (spares a read)."""
         installation = self._installation(site_id, slug)

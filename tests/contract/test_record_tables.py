@@ -61,7 +61,7 @@ def test_a_type_with_no_dynamodb_attribute_fails_when_the_table_is_declared() ->
     @dataclass
     class Odd:
         key: str
-        ratio: float
+        ratio: complex
 
     with pytest.raises(TypeError, match=r"Odd\.ratio: no DynamoDB attribute"):
 
@@ -104,6 +104,48 @@ def test_an_item_written_before_the_records_were_declared_once_reads_back(dynamo
     raw = PluginVersionModel.get("old-plugin", sort_key("1.0.0")).serialize()
     assert raw["checksum"] == {"S": "a" * 64} and "sha256" not in raw
     assert raw["changelog"] == {"S": "kept"} and raw["revision"] == {"N": "4"}
+
+
+def test_percentages_stored_as_whole_numbers_read_unchanged_and_hundredths_round_trip(
+    dynamo: DynamoRepository,
+) -> None:
+    """Older code stored whole percentages (``{"N": "5"}``, plan steps as a number list); they read
+    back as the same ``int``, and a version at 2.5 % on a plan of 0.5, 2.5, 25, 100 is stored as
+    DynamoDB numbers and reads back to the hundredth, in the version item and the release index."""
+    _raw_versions_item(
+        slug={"S": "old-plugin"},
+        version_key={"S": sort_key("1.0.0")},
+        version={"S": "1.0.0"},
+        version_code={"N": "10000"},
+        status={"S": "released"},
+        rollout_percent={"N": "5"},
+        rollout={
+            "M": {
+                "steps": {"L": [{"N": "5"}, {"N": "25"}, {"N": "100"}]},
+                "step_hours": {"N": "6"},
+                "step_started_at": {"S": "2023-01-02T03:04:05.000000+0000"},
+            }
+        },
+        created_at={"S": "2023-01-02T03:04:05.000000+0000"},
+        revision={"N": "1"},
+    )
+
+    old = dynamo.get_version("old-plugin", "1.0.0")
+
+    assert old is not None and old.rollout is not None
+    assert (old.rollout_percent, old.rollout.steps) == (5, [5, 25, 100])
+    assert type(old.rollout_percent) is int and version_json(old)["rollout_percent"] == 5
+
+    plan = dataclasses.replace(old.rollout, steps=[0.5, 2.5, 25, 100], step=1)
+    dynamo.save_version(dataclasses.replace(old, rollout_percent=2.5, rollout=plan), expected=old)
+
+    raw = PluginVersionModel.get("old-plugin", sort_key("1.0.0")).serialize()
+    assert raw["rollout_percent"] == {"N": "2.5"}
+    assert raw["rollout"]["M"]["steps"] == {"L": [{"N": "0.5"}, {"N": "2.5"}, {"N": "25"}, {"N": "100"}]}
+    again = dynamo.get_version("old-plugin", "1.0.0")
+    assert again is not None and again.rollout is not None
+    assert (again.rollout_percent, again.rollout.steps) == (2.5, [0.5, 2.5, 25, 100])
+    assert version_json(again)["rollout_percent"] == 2.5
 
 
 @dataclass

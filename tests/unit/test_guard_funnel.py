@@ -19,7 +19,7 @@ SLUG = "igny8-bridge"
 NOW = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
 
 
-def fleet(percent: int = 5) -> FakeRepository:
+def fleet(percent: float = 5) -> FakeRepository:
     repo = FakeRepository()
     repo.save_plugin(
         Plugin(slug=SLUG, name="Bridge", platform=Platform.WORDPRESS, created_at=NOW, updated_at=NOW)
@@ -134,3 +134,28 @@ def test_concurrent_reports_of_one_site_count_it_once() -> None:
 
 def test_cohorts_ignore_counters_that_are_not_funnel_stages() -> None:
     assert funnel.cohorts({"005#offered": 3, "005#bogus": 9, "x#offered": 1}) == {5: Counts(offered=3)}
+
+
+def test_a_step_in_hundredths_keeps_its_own_cohort_beside_whole_steps_counted_before() -> None:
+    """A site offered 1.1.0 at 2.5 % counts in step 2.5 (label "002.50", sorting between "002"
+    and "003"), every later stage too once the step moved to 25 %; labels older code wrote
+    ("005") read as they did."""
+    repo = fleet(percent=2.5)
+    Telemetry(repo, NOW).record_offer("site-1", SLUG, "1.1.0")
+    version = repo.get_version(SLUG, "1.1.0")
+    assert version is not None
+    repo.put_version(dataclasses.replace(version, rollout_percent=25))
+
+    walk(repo, "site-1", at=NOW + timedelta(hours=7))
+    walk(repo, "site-2", at=NOW + timedelta(hours=7))
+
+    assert funnel.read(repo, SLUG, "1.1.0") == {
+        2.5: Counts(offered=1, downloaded=1, installed=1),
+        25: Counts(offered=1, downloaded=1, installed=1),
+    }
+    assert funnel.step_label(2.5) == "002.50" and funnel.step_label(0.07) == "000.07"
+    assert funnel.cohorts({"002#offered": 1, "002.50#offered": 2, "100#offered": 3, "002.5#offered": 9}) == {
+        2: Counts(offered=1),
+        2.5: Counts(offered=2),
+        100: Counts(offered=3),
+    }

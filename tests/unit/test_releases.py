@@ -267,6 +267,25 @@ def test_any_percent_from_0_to_100_is_accepted(percent: int) -> None:
     assert record(repo, "1.0.0").rollout_percent == changed.rollout_percent == percent
 
 
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [(2.5, 2.5), ("2.5", 2.5), (0.01, 0.01), ("8.34", 8.34), (10.0, 10), ("100.00", 100), (99.99, 99.99)],
+)
+def test_a_percent_in_hundredths_is_accepted_and_a_whole_one_stays_whole(
+    given: float | str, stored: float
+) -> None:
+    repo, store = make_world(("1.0.0", Status.RELEASED))
+    releases(repo, store).apply(SLUG, "1.0.0", None, ReleaseSettings(rollout_percent=50))
+
+    changed = releases(repo, store).apply(
+        SLUG, "1.0.0", None, parse(ReleaseSettings, {"percent": given}, "body")
+    )
+
+    assert record(repo, "1.0.0").rollout_percent == changed.rollout_percent == stored
+    assert type(changed.rollout_percent) is type(stored)
+    assert repo.audit_log[-1].after["rollout_percent"] == stored
+
+
 def test_settings_that_change_nothing_leave_no_audit_entry() -> None:
     repo, store = make_world(("1.0.0", Status.RELEASED))
     before = record(repo, "1.0.0")
@@ -285,7 +304,11 @@ def test_settings_that_change_nothing_leave_no_audit_entry() -> None:
         pytest.param({"rollout_percent": 101}, "invalid_percent", id="101"),
         pytest.param({"percent": -1}, "invalid_percent", id="-1"),
         pytest.param({"rollout_percent": True}, "invalid_percent", id="True-as-percent"),
-        pytest.param({"rollout_percent": 12.5}, "invalid_percent", id="12.5"),
+        pytest.param({"rollout_percent": 12.345}, "invalid_percent", id="three-decimals"),
+        pytest.param({"rollout_percent": float("nan")}, "invalid_percent", id="NaN"),
+        pytest.param({"rollout_percent": float("inf")}, "invalid_percent", id="inf"),
+        pytest.param({"rollout_percent": "2.5.1"}, "invalid_percent", id="not-a-number"),
+        pytest.param({"rollout_percent": 100.01}, "invalid_percent", id="100.01"),
         pytest.param({"rollout_percent": "5O"}, "invalid_percent", id="'5O'"),
         pytest.param({"rollout_percent": "\u00b2"}, "invalid_percent", id="superscript-two"),
         pytest.param({"rollout_percent": "9" * 5000}, "invalid_percent", id="5000-digits"),

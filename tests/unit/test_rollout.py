@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from chalicelib.logic.rollout import BUCKETS, admits, bucket, wordpress_version_from_user_agent
@@ -10,7 +12,7 @@ SITES = [f"site-{n}" for n in range(100_000)]
 SALT = "5f2c9a0e41d7b3c8a6e0f1d2c3b4a596"
 
 
-def admitted(percent: int, salt: str, sites: list[str] = SITES) -> set[str]:
+def admitted(percent: float, salt: str, sites: list[str] = SITES) -> set[str]:
     return {site for site in sites if admits(percent, salt, site)}
 
 
@@ -94,3 +96,28 @@ def test_the_wordpress_version_comes_from_its_user_agent(user_agent: str, versio
 )
 def test_other_user_agents_give_no_wordpress_version(user_agent: str | None) -> None:
     assert wordpress_version_from_user_agent(user_agent) is None
+
+
+@functools.cache
+def _one_site_per_bucket() -> dict[int, str]:
+    """A site in each bucket the 100 000 test sites fall in (all but bucket 6812 with this salt)."""
+    return {bucket(SALT, site): site for site in SITES}
+
+
+@pytest.mark.parametrize("percent", [0.01, 0.29, 0.57, 1.13, 2.5, 4.35, 8.34, 33.33, 99.99])
+def test_a_percentage_in_hundredths_admits_exactly_its_share_of_the_buckets(percent: float) -> None:
+    """One bucket is 0.01 %: 2.5 % is buckets 0-249, and 0.29 % is 29 buckets, not the 28 that
+    ``int(0.29 * 100)`` (28.999...) would give."""
+    sites = _one_site_per_bucket()
+
+    admitted_buckets = {b for b, site in sites.items() if admits(percent, SALT, site)}
+
+    assert admitted_buckets == set(range(round(percent * 100))) - {6812}
+
+
+def test_two_and_a_half_percent_admits_250_buckets_and_a_whole_percent_as_before() -> None:
+    sites = _one_site_per_bucket()
+
+    assert sum(admits(2.5, SALT, site) for site in sites.values()) == 250
+    assert sum(admits(3, SALT, site) for site in sites.values()) == 300
+    assert admitted(2.5, SALT, SITES[:20_000]) < admitted(3, SALT, SITES[:20_000])

@@ -14,14 +14,13 @@ percentage where nobody looks.
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from chalicelib.logic.guard.funnel import settled
 from chalicelib.logic.guard.gate import Counts, GateConfig, Verdict, judge
-from chalicelib.logic.model import RolloutPlan
+from chalicelib.logic.model import RolloutPlan, hundredths
 
 #: WordPress checks for updates twice a day: a step this old has been asked about by all its sites.
 CHECK_CYCLE = timedelta(hours=12)
@@ -34,7 +33,7 @@ class Look:
     action: Action
     reason: str
     #: The percentage the version is offered to after this look.
-    percent: int
+    percent: float
     new: Counts
     verdict: Verdict | None = None
 
@@ -53,7 +52,7 @@ def config_of(plan: RolloutPlan) -> GateConfig:
     return GateConfig(margin=plan.margin_points / 100, min_installs=plan.min_installs)
 
 
-def judged(plan: RolloutPlan, by_step: dict[int, Counts]) -> Counts:
+def judged(plan: RolloutPlan, by_step: dict[float, Counts]) -> Counts:
     """The counts the gate judges: every step so far, with earlier steps' silent sites, minus
     what an admin accepted on resume."""
     seen = settled(by_step, below=plan.steps[plan.step])
@@ -66,7 +65,8 @@ def admitted(plan: RolloutPlan, new: Counts, baseline: Counts, now: datetime) ->
     offered it, and the count is exact (a bucket may hold fewer sites than its share)."""
     if now - plan.step_started_at >= CHECK_CYCLE:
         return new.offered
-    return math.ceil(plan.steps[plan.step] * max(baseline.installed, new.installed) / 100)
+    known = max(baseline.installed, new.installed)
+    return -(-hundredths(plan.steps[plan.step]) * known // hundredths(100))  # exact ceil
 
 
 def stalled(plan: RolloutPlan, now: datetime) -> bool:
@@ -75,7 +75,7 @@ def stalled(plan: RolloutPlan, now: datetime) -> bool:
     return plan.state == "running" and now - plan.step_started_at >= timedelta(hours=plan.stall_hours)
 
 
-def look(plan: RolloutPlan, by_step: dict[int, Counts], baseline: Counts, now: datetime) -> Look:
+def look(plan: RolloutPlan, by_step: dict[float, Counts], baseline: Counts, now: datetime) -> Look:
     percent = plan.steps[plan.step]
     new = judged(plan, by_step)
     if plan.state != "running":

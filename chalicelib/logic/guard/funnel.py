@@ -9,15 +9,18 @@ under concurrency (two reports at once count once).
 
 A site is counted in the step that first brought it into the version's funnel (its cohort: the
 version's percentage then), so every later stage of that site lands in the same step, and each
-step's funnel reads as one group of sites.
+step's funnel reads as one group of sites. A step's counter label is its percentage, zero-padded
+to three digits so labels sort by percentage ("003", "100"), with two decimals when it has any
+("002.50"): labels written before steps took hundredths read unchanged.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from chalicelib.logic.guard.gate import Counts
-from chalicelib.logic.model import Installation
+from chalicelib.logic.model import Installation, hundredths, normalized
 from chalicelib.logic.ports import Repository
 
 STAGES = ("offered", "downloaded", "installed", "healthy", "health_failed", "install_failed")
@@ -33,21 +36,30 @@ def funnel_key(slug: str, version: str) -> str:
     return f"funnel#{slug}#{version}"
 
 
-def cohorts(counters: dict[str, int]) -> dict[int, Counts]:
+#: A step's counter label: "003", "100", "002.50" (``step_label``).
+_STEP_LABEL = re.compile(r"[0-9]{3}(?:\.[0-9]{2})?")
+
+
+def step_label(step: float) -> str:
+    whole, part = divmod(hundredths(step), 100)
+    return f"{whole:03d}" + (f".{part:02d}" if part else "")
+
+
+def cohorts(counters: dict[str, int]) -> dict[float, Counts]:
     """A version's counters (``step#stage`` -> sites) as counts per step percentage."""
-    grouped: dict[int, dict[str, int]] = {}
+    grouped: dict[float, dict[str, int]] = {}
     for key, value in counters.items():
         step, _, stage = key.partition("#")
-        if step.isdigit() and stage in STAGES:
-            grouped.setdefault(int(step), {})[stage] = value
+        if _STEP_LABEL.fullmatch(step) and stage in STAGES:
+            grouped.setdefault(normalized(float(step)), {})[stage] = value
     return {step: Counts(**stages) for step, stages in sorted(grouped.items())}
 
 
-def total(by_step: dict[int, Counts]) -> Counts:
+def total(by_step: dict[float, Counts]) -> Counts:
     return sum(by_step.values(), Counts())
 
 
-def settled(by_step: dict[int, Counts], below: int = 101) -> Counts:
+def settled(by_step: dict[float, Counts], below: float = 101) -> Counts:
     """All steps' counts, with the silent sites of the steps below percentage ``below`` (those had
     a whole step to report running the version: what they fetched and never reported is silent)."""
     silent = sum(
@@ -56,7 +68,7 @@ def settled(by_step: dict[int, Counts], below: int = 101) -> Counts:
     return total(by_step) + Counts(silent=silent)
 
 
-def read(repo: Repository, slug: str, version: str) -> dict[int, Counts]:
+def read(repo: Repository, slug: str, version: str) -> dict[float, Counts]:
     return cohorts(repo.counts(funnel_key(slug, version), "0"))  # step labels are zero-padded digits
 
 
@@ -67,7 +79,7 @@ class Funnel:
         self.repo = repo
         self.now = now
 
-    def count(self, installation: Installation, version: str, stage: str, step: int | None = None) -> bool:
+    def count(self, installation: Installation, version: str, stage: str, step: float | None = None) -> bool:
         """Count ``installation``'s site at ``stage`` of ``version`` unless it was counted there
         already; True when this call counted it. ``step``: the version's percentage now, if known."""
         mark = f"{version}#{stage}"
@@ -79,21 +91,21 @@ class Funnel:
         first = self.repo.take(marker, stage, 1, expires)
         installation.funnel = [*installation.funnel, mark][-MARKS_KEPT:]
         if first:
-            self.repo.add(funnel_key(installation.slug, version), f"{step:03d}#{stage}")
+            self.repo.add(funnel_key(installation.slug, version), f"{step_label(step)}#{stage}")
         return first
 
-    def _cohort(self, installation: Installation, version: str, now: int | None) -> int:
+    def _cohort(self, installation: Installation, version: str, now: float | None) -> float:
         """The step percentage the site entered ``version``'s funnel in (kept on the installation,
         so its later stages count in the same step); ``now``: the version's percentage, if known."""
         prefix = f"{version}@"
         kept = next((m for m in installation.funnel if m.startswith(prefix)), None)
         if kept is not None:
-            return int(kept[len(prefix) :])
+            return normalized(float(kept[len(prefix) :]))
         step = now if now is not None else self._percent(installation.slug, version)
         installation.funnel = [*installation.funnel, f"{prefix}{step}"][-MARKS_KEPT:]
         return step
 
-    def _percent(self, slug: str, version: str) -> int:
+    def _percent(self, slug: str, version: str) -> float:
         plugin = self.repo.get_plugin(slug)
         entry = plugin.releases.get(version) if plugin else None
         return entry.rollout_percent if entry is not None and entry.complete else 100

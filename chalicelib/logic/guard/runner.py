@@ -37,7 +37,7 @@ class Transition:
     slug: str
     version: str
     action: str
-    percent: int
+    percent: float
     evidence: dict[str, Any]
 
 

@@ -31,12 +31,15 @@ Migration notes (items already stored):
   it (``Repository.reindex(slug)`` rebuilds one on demand).
 - ``PluginVersion.rollout``, ``Installation.funnel`` and ``Release.halted`` (the rollout guard) are
   new: items stored before them read back as no plan, nothing counted yet, not halted.
+- ``rollout_percent`` and ``RolloutPlan.steps`` take hundredths (``percent``): items stored with
+  whole percentages read back unchanged (a whole percentage stays an ``int``).
 - ``PluginVersion.sha256`` is stored under the attribute name ``checksum`` (the seed's), so existing
   items read back; the API shows both names.
 """
 
 from chalicelib.logic.model.audit import AuditEntry
 from chalicelib.logic.model.base import EmptyIsNull, Moment, PreciseMoment, iso, iso_precise
+from chalicelib.logic.model.percent import Percentage, hundredths, normalized, of_hundredths
 from chalicelib.logic.model.plugins import (
     ROLLOUT_STATES,
     Failure,
@@ -76,6 +79,7 @@ __all__ = [
     "Failure",
     "Installation",
     "Moment",
+    "Percentage",
     "Platform",
     "Plugin",
     "PluginVersion",
@@ -88,6 +92,9 @@ __all__ = [
     "check_platform",
     "check_slug",
     "check_version",
+    "hundredths",
     "iso",
     "iso_precise",
+    "normalized",
+    "of_hundredths",
 ]

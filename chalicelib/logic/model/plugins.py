@@ -10,6 +10,7 @@ from pydantic import Field, computed_field
 from pydantic.dataclasses import dataclass
 
 from chalicelib.logic.model.base import RECORD_CONFIG, REVISION, EmptyIsNull, Moment
+from chalicelib.logic.model.percent import Percentage
 from chalicelib.logic.model.vocabulary import DEFAULT_CHANNEL, Platform, Status
 from chalicelib.logic.versions import version_code
 
@@ -33,7 +34,9 @@ class RolloutPlan:
     """A staged rollout that advances itself (``logic/guard``): each step's percentage is offered
     for at least ``step_hours``, and the next only once the step passed its health gate."""
 
-    steps: list[int] = Field(description="The percentages, in order; the last is 100.")
+    steps: list[Percentage] = Field(
+        description="The percentages (to the hundredth), in order; the last is 100."
+    )
     step_hours: int = Field(description="The least time each step is observed before the next.")
     step_started_at: Moment = Field(description="When the current step began (or was resumed).")
     step: int = Field(default=0, description="Index of the current step in steps.")
@@ -69,7 +72,7 @@ class Release:
     status: Status
     channel: str = DEFAULT_CHANNEL
     complete: bool = True
-    rollout_percent: int = 100
+    rollout_percent: Percentage = 100
     offer_above: str | None = None
     force_update: bool = False
     requires: str | None = None
@@ -173,8 +176,9 @@ class PluginVersion:
     source_event_time: Moment | None = Field(
         default=None, exclude=True, description="When S3 reported the upload."
     )
-    rollout_percent: int = Field(
-        default=100, description="Share of sites (by their stable bucket) offered it: 100 is everyone."
+    rollout_percent: Percentage = Field(
+        default=100,
+        description="Share of sites (by their stable bucket, to 0.01 %) offered it: 100 is everyone.",
     )
     offer_above: str | None = Field(
         default=None, description="Sites on this version or lower are not offered it."
