@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from chalicelib.logic.fields import parse_percent
 from igny8_cli import admin, render, rollouts, shared
 from igny8_cli.context import App, Command
 from igny8_cli.shared import (
@@ -36,8 +37,21 @@ def _version_target(command: Any) -> Any:
     return click.argument("slug")(click.argument("version")(command))
 
 
-_PERCENT_HELP = "Share of sites offered it (0-100)."
-_percent = click.option("--percent", type=click.IntRange(0, 100), help=_PERCENT_HELP)
+class _Percent(click.ParamType[int | float, Any]):
+    """A percentage to the hundredth (2.5), checked by the API's own rule before any request."""
+
+    name = "PERCENT"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int | float:
+        try:
+            return parse_percent(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+_PERCENT_HELP = "Share of sites offered it, 0-100 to the hundredth (e.g. 2.5)."
+_PERCENT = _Percent()
+_percent = click.option("--percent", type=_PERCENT, help=_PERCENT_HELP)
 _channel = click.option("--channel", help="Release channel, e.g. beta [default: stable].")
 _force_update = click.option("--force-update", is_flag=True, help="Mark the update mandatory for sites.")
 
@@ -67,7 +81,7 @@ def upload(
     changelog: str | None,
     channel: str | None,
     release_after: bool,
-    percent: int | None,
+    percent: float | None,
     force_update: bool,
     wait: bool,
     timeout: float,
@@ -104,7 +118,11 @@ def upload(
 @_force_update
 @_percent
 @_channel
-@click.option("--plan", help="Roll out in guarded steps, e.g. 1,5,25,100 (the rollout guard advances it).")
+@click.option(
+    "--plan",
+    help="Roll out in guarded steps, percentages to the hundredth, e.g. 1,5,25,100 or 0.5,2.5,25,100 "
+    "(the rollout guard advances it).",
+)
 @click.option("--step-hours", type=click.IntRange(1, 168), help="Least hours per step [default: 6].")
 @click.option("--no-gate", is_flag=True, help="Forced security release: advance on time alone (audited).")
 @click.option("--margin", type=click.IntRange(1, 50), help="Points worse than the baseline allowed [5].")
@@ -121,7 +139,7 @@ def release(
     slug: str,
     version: str,
     force_update: bool,
-    percent: int | None,
+    percent: float | None,
     channel: str | None,
     plan: str | None,
     step_hours: int | None,
@@ -180,9 +198,9 @@ def pull(app: App, *, slug: str, version: str, yes: bool) -> None:
 
 @click.command(cls=Command)
 @_version_target
-@click.option("--percent", type=click.IntRange(0, 100), required=True, help=_PERCENT_HELP)
+@click.option("--percent", type=_PERCENT, required=True, help=_PERCENT_HELP)
 @click.pass_obj
-def rollout(app: App, *, slug: str, version: str, percent: int) -> None:
+def rollout(app: App, *, slug: str, version: str, percent: float) -> None:
     """Offer a released version to a share of the sites."""
     _change(app, slug, version, None, rollout_percent=percent)
 

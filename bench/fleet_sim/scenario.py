@@ -58,7 +58,7 @@ class Outcome:
     slug: str
     bad_share: float
     state: str = "running"
-    percent: int = 0
+    percent: float = 0
     halted_at_hours: float | None = None
     reached_100_hours: float | None = None
     share_on_candidate: float = 0.0

@@ -59,6 +59,9 @@ def test_upload_refuses_a_channel_s3_metadata_cannot_carry(s3: Any, source_dir: 
         (["--force-update"], {"force_update": True}),
         (["--percent", "25", "--channel", "beta"], {"percent": 25, "channel": "beta"}),
         (["--percent", "0", "--force-update"], {"percent": 0, "force_update": True}),
+        (["--percent", "2.5"], {"percent": 2.5}),
+        (["--percent", "0.01"], {"percent": 0.01}),
+        (["--percent", "10.00"], {"percent": 10}),
     ],
 )
 def test_release_sends_only_the_options_given(api: FakeApi, options: list[str], body: dict[str, Any]) -> None:
@@ -103,6 +106,14 @@ TRANSITIONS = [
         {"rollout_percent": 25},
         {"version": version_doc("k", status="released", rollout_percent=25)},
         "rollout 25%",
+    ),
+    (
+        ["rollout", "--percent", "2.5"],
+        "PATCH",
+        VERSION_PATH,
+        {"rollout_percent": 2.5},
+        {"version": version_doc("k", status="released", rollout_percent=2.5)},
+        "rollout 2.5%",
     ),
 ]
 
@@ -168,7 +179,7 @@ def test_pull_under_json_does_not_prompt(api: FakeApi) -> None:
     assert json.loads(result.stdout)["version"]["status"] == "pulled"
 
 
-@pytest.mark.parametrize("percent", ["-1", "101", "half"])
+@pytest.mark.parametrize("percent", ["-1", "101", "half", "2.345", "nan", "100.01", "1e1", "inf"])
 @pytest.mark.parametrize("command", ["rollout", "release"])
 def test_percent_out_of_bounds_is_refused_before_any_request(
     api: FakeApi, percent: str, command: str
@@ -296,3 +307,14 @@ def test_status_shows_rollout_forced_and_the_audit(api: FakeApi) -> None:
     assert "status=pulled" in lines[newest]
     assert "2026-02-03 04:05" in lines[newest]
     assert json.loads(as_json.stdout) == {**document, "audit": AUDIT}
+
+
+def test_release_on_a_plan_in_hundredths_sends_it_and_shows_the_first_step(api: FakeApi) -> None:
+    answer = {"version": version_doc("k", status="released", rollout_percent=0.5)}
+    api.on("POST", f"{VERSION_PATH}/rollout", (200, answer))
+
+    result = run("release", "my-plugin", "1.2.0", "--plan", "0.5,2.5,25,100", "--step-hours", "6")
+
+    assert result.exit_code == 0, result.output
+    assert "rollout 0.5%" in result.output
+    assert api.calls() == [("POST", f"{VERSION_PATH}/rollout", {"plan": "0.5,2.5,25,100", "step_hours": 6})]

@@ -17,8 +17,8 @@ def _shown(plan: dict[str, Any]) -> str:
         [
             {
                 "version": "3.0.1",
-                "percent": 3,
-                "plan": {"steps": [3, 5, 25, 100], "step": 0, "state": "running", "step_hours": 6, **plan},
+                "percent": 1.87,
+                "plan": {"steps": [1.87, 5, 25, 100], "step": 0, "state": "running", "step_hours": 6, **plan},
                 "gate": {"action": "hold", "reason": "waiting for installs: 12 of 20 reported"},
                 "funnel": {},
                 "timeline": [],
@@ -31,15 +31,15 @@ def _shown(plan: dict[str, Any]) -> str:
 def test_status_says_why_the_first_step_is_its_size_and_that_it_stalled() -> None:
     text = _shown(
         {
-            "sizing": "first step widened from 1 % to 3 %: 20 installs need about 25 sites",
+            "sizing": "first step widened from 1 % to 1.87 %: the gate needs 20 sites",
             "stalled": True,
             "stalled_since": "2026-11-30T06:00:00Z",
             "stall_hours": 24,
         }
     )
 
-    assert "RUNNING at 3%  plan [3] -> 5 -> 25 -> 100" in text
-    assert "sizing: first step widened from 1 % to 3 %" in text
+    assert "RUNNING at 1.87%  plan [1.87] -> 5 -> 25 -> 100" in text
+    assert "sizing: first step widened from 1 % to 1.87 %" in text
     assert "STALLED since 2026-11-30T06:00:00Z (bound 24 h)" in text
     assert "pull or roll back" in text
 
