@@ -326,3 +326,23 @@ def test_a_resumed_rollout_held_beyond_its_bound_shows_stalled_and_an_admin_abor
     expect(panel(admin).get_by_role("button")).to_have_count(0)
     assert admin.errors == []
     admin.context.close()
+
+
+def test_the_audit_page_reads_older_entries_a_page_at_a_time(stack: Stack, rita: Console) -> None:
+    page = rita.page
+    rita.open("audit/_sites", "Audit trail")  # the fleet's sites: one entry each, more than a page
+    table = page.get_by_role("table", name="Audit trail")
+    older = page.get_by_role("button", name="Older entries")
+    expect(table.locator("tbody tr")).to_have_count(20)
+    newest = audit_rows(rita)
+    older.click()
+    rita.outcome(f"Added {SITES - 20} older entries; that is the whole trail.")
+    expect(table.locator("tbody tr")).to_have_count(SITES)
+    expect(older).to_be_hidden()
+    everything = audit_rows(rita)
+    assert everything[:20] == newest
+    assert [action for _, action, _ in everything] == ["create-site"] * SITES
+    expect(table).to_contain_text("Shop 01 (https://shop-01.example)")  # the oldest, on the second page
+    rita.open(f"audit/{SLUG}", "Audit trail")  # a short trail: one page, no button
+    expect(older).to_be_hidden()
+    assert rita.errors == []
