@@ -13,6 +13,7 @@ from chalice.test import Client
 
 from chalicelib.adapters import repository
 from chalicelib.logic.model import Installation
+from chalicelib.logic.rollout import bucket
 from tests.integration.conftest import Packager, admin_headers, source_zip, upload
 
 SLUG = "igny8-wp-bridge"
@@ -171,6 +172,59 @@ def test_rollout_percent_admits_a_stable_share_of_sites_and_anonymous_requests_w
     admin.call("PATCH", f"/admin/plugins/{SLUG}/versions/1.1.0", {"rollout_percent": 20})
     widened = {site for site in sites if admin.offer("1.0.0", site)["update_available"]}
     assert admitted <= widened
+
+
+def _site_in_bucket(salt: str, wanted: int) -> str:
+    return next(site for n in range(400_000) if bucket(salt, site := f"site-{n}") == wanted)
+
+
+def test_a_rollout_in_hundredths_admits_its_buckets_to_the_hundredth_and_answers_as_given(
+    admin: Admin,
+) -> None:
+    """At 2.5 % buckets 0-249 are in: a site in bucket 249 is offered 1.1.0, one in bucket 250 is
+    not, until 2.51 %. The answers carry 2.5 as given, and a whole percentage stays whole."""
+    admin.publish("1.0.0")
+    admin.publish("1.1.0", percent=2.5)
+    plugin = repository().get_plugin(SLUG)
+    assert plugin is not None
+    inside, outside = (_site_in_bucket(plugin.rollout_salt, b) for b in (249, 250))
+
+    assert admin.offer("1.0.0", inside)["latest_version"] == "1.1.0"
+    assert admin.offer("1.0.0", outside)["reason"] == "not_in_rollout"
+    versions = {v["version"]: v for v in admin.call("GET", f"/admin/plugins/{SLUG}")[1]["versions"]}
+    assert versions["1.1.0"]["rollout_percent"] == 2.5 and versions["1.0.0"]["rollout_percent"] == 100
+    assert isinstance(versions["1.0.0"]["rollout_percent"], int)
+
+    status, body = admin.call("PATCH", f"/admin/plugins/{SLUG}/versions/1.1.0", {"rollout_percent": "2.51"})
+    assert (status, body["version"]["rollout_percent"]) == (200, 2.51)
+    assert admin.offer("1.0.0", outside)["latest_version"] == "1.1.0"
+    status, body = admin.call("PATCH", f"/admin/plugins/{SLUG}/versions/1.1.0", {"rollout_percent": 10.0})
+    assert (status, body["version"]["rollout_percent"]) == (200, 10)
+    assert json.dumps(body["version"]["rollout_percent"]) == "10"
+
+
+def test_a_percentage_finer_than_a_hundredth_or_not_a_number_is_refused_and_changes_nothing(
+    admin: Admin,
+) -> None:
+    admin.publish("1.0.0")
+    admin.publish("1.1.0", percent=2.5)
+    path = f"/admin/plugins/{SLUG}/versions/1.1.0"
+    audited = len(admin.audit())
+    for body, code in (
+        ({"rollout_percent": 2.345}, "invalid_percent"),
+        ({"rollout_percent": float("nan")}, "invalid_json"),  # JSON has no NaN: refused as such
+        ({"rollout_percent": -0.5}, "invalid_percent"),
+        ({"rollout_percent": 100.5}, "invalid_percent"),
+        ({"rollout_percent": "2,5"}, "invalid_percent"),
+    ):
+        status, answer = admin.call("PATCH", path, body)
+        assert (status, answer["error"]["code"]) == (400, code), body
+    status, answer = admin.call("POST", f"{path}/rollout", {"plan": "0.5,2.555,100"})
+    assert (status, answer["error"]["code"]) == (400, "invalid_plan")
+
+    versions = {v["version"]: v for v in admin.call("GET", f"/admin/plugins/{SLUG}")[1]["versions"]}
+    assert (versions["1.1.0"]["rollout_percent"], versions["1.1.0"]["rollout"]) == (2.5, None)
+    assert len(admin.audit()) == audited
 
 
 def test_push_update_marks_installations_below_it(admin: Admin) -> None:
