@@ -27,7 +27,7 @@ _LATEST: dict[str, Any] = {
         version=_TEXT,
         channel=_TEXT,
         status={"type": ["string", "null"]},
-        rollout_percent={"type": "integer", "minimum": 0, "maximum": 100},
+        rollout_percent={"type": "number", "minimum": 0, "maximum": 100, "multipleOf": 0.01},
         force_update={"type": "boolean"},
         halted={"type": "boolean"},
     ),
