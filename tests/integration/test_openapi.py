@@ -141,3 +141,17 @@ def test_a_body_in_an_encoding_the_route_does_not_read_is_415_after_credentials(
 
     assert answer.status_code == 415
     assert json.loads(answer.body)["error"]["code"] == "unsupported_media_type"
+
+
+def test_percentages_are_published_as_numbers_to_the_hundredth(document: dict[str, Any]) -> None:
+    """What the field rules accept (2.5, 0.01; never a third decimal), and what answers carry."""
+    schemas = document["components"]["schemas"]
+    hundredths = {"type": "number", "maximum": 100, "multipleOf": 0.01}
+    assert schemas["ReleaseSettings"]["properties"]["rollout_percent"]["anyOf"][0] == {
+        **hundredths,
+        "minimum": 0,
+    }
+    assert schemas["StartRollout"]["properties"]["plan"]["items"] == {**hundredths, "minimum": 0.01}
+    version = schemas["PluginVersion"]["properties"]
+    assert version["rollout_percent"]["type"] == "number"
+    assert version["rollout_percent"]["multipleOf"] == 0.01
