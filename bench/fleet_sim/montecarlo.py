@@ -3,10 +3,11 @@
 The HTTP simulator (``scenario``) runs the whole service, a few runs an hour. This runs the same
 fleet model (sites checking every 12 h from a random phase, 30 % of them broken by a bad release,
 80 % of those reporting an error and 20 % going silent, 1 % flaky on any version) against the
-guard's real logic (``sizing.size`` for the plan, ``evaluation.look`` every 5 simulated minutes on
-the counts a funnel would hold) without HTTP or storage, so it gives the spread over hundreds of
-fleets: the share of the fleet that got a bad release before the halt, how often a good one is
-halted, and when it reaches 100 %. It models no network, store or bridge: the HTTP runs are the
+guard's real logic (``sizing.size`` on the fleet's own buckets, 0.01 % each, for the plan;
+``evaluation.look`` every 5 simulated minutes on the counts a funnel would hold) without HTTP or
+storage, so it gives the spread over hundreds of fleets: the share of the fleet that got a bad
+release before the halt, whether it got past its first step, how often a good one is halted or
+stalls, and when it reaches 100 %. It models no network, store or bridge: the HTTP runs are the
 proof that the service behaves so; this is how often.
 """
 
@@ -97,7 +98,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(args.seed)
     print(
-        "| Sites | First step, median (min-max) | Bad: halted | Bad: fleet got it, median / p90 / max "
+        "| Sites | First step, median (min-max) | Bad: halted / held, paged as stalled | Bad: fleet got it, median / p90 / max "
         "| Bad: fleets at 2 % or more / over 2 % | Bad: past the first step | Good: false halts | Good: reached 100 % in 72 h "
         "| Good: hours to 100 %, median / max | Good: stall alarms |"
     )
@@ -111,7 +112,7 @@ def main() -> None:
         hours = f"{statistics.median(reached):.1f} / {reached[-1]:.1f}" if reached else "-"
         print(
             f"| {sites} | {firsts[len(firsts) // 2]} % ({firsts[0]}-{firsts[-1]}) "
-            f"| {sum(r.halted for r in bad)}/{len(bad)} "
+            f"| {sum(r.halted for r in bad)} / {sum(r.stalled and not r.halted for r in bad)} of {len(bad)} "
             f"| {statistics.median(shares):.2%} / {shares[int(0.9 * len(shares))]:.2%} / {shares[-1]:.2%} "
             f"| {sum(share >= 0.02 for share in shares)} / {sum(share > 0.02 for share in shares)} of {len(bad)} "
             f"| {sum(r.at != r.first for r in bad)}/{len(bad)} "
