@@ -1,6 +1,7 @@
 """The local stack as `make run` starts it (`python -m infra.local`, on free ports, in its own
-process: moto server, packager poller, Chalice's local server), one per test module; and real
-WordPress sites (tests/e2e/wordpress.py) on one throwaway MariaDB per session."""
+process: moto server, packager poller, Chalice's local server), one per test module (a few modules
+share one: SHARED_STACK_MODULES); and real WordPress sites (tests/e2e/wordpress.py) on one
+throwaway MariaDB per session."""
 
 from __future__ import annotations
 
@@ -101,8 +102,39 @@ def running_stack(state_dir: Path, *options: str) -> Iterator[Stack]:
             assert probe.connect_ex(("127.0.0.1", port)) != 0, "the API still listens after the stack stopped"
 
 
+#: Modules that share one stack for the session instead of starting their own (a start and a stop
+#: take 10-15 s). Each tolerates whatever the others leave, in any order: it reads answers live or
+#: compares before and after within one test, and what it writes (sites, its own version number)
+#: is its own. Every other module gets a fresh stack, because it asserts the seeded state or
+#: counts on a clean slate (test_local_stack: the seed is the latest release; test_release_scenario
+#: and test_console_browser: which version is latest, released, pulled; test_sites_scenario: the
+#: plugin's download and installation stats; test_wordpress_bridge: a version sequence, the
+#: forged key list, 127.0.0.1's anonymous allowance spent; test_contract_fuzz: releases and pulls
+#: anything), starts its own with other settings (test_app_card, test_fleet_sim) or restarts it
+#: (test_local_stack_restart, test_console_session).
+SHARED_STACK_MODULES = frozenset(
+    {
+        "tests.e2e.test_cli_upload_audit",  # its own version 3.0.0, read back from its own audit
+        "tests.e2e.test_dashboard",  # compares the page with the stats read at the same moment
+        "tests.e2e.test_error_shape",  # "changes nothing": before and after within one test
+        "tests.e2e.test_local_gzip",  # reads answers, compares two reads of the same moment
+    }
+)
+
+
+@pytest.fixture(scope="session")
+def shared_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The stack of SHARED_STACK_MODULES, started by the first of them and stopped at the end."""
+    with running_stack(tmp_path_factory.mktemp("shared-stack")) as started:
+        yield started
+
+
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A fresh stack for this module, or the shared one (SHARED_STACK_MODULES)."""
+    if request.module.__name__ in SHARED_STACK_MODULES:
+        yield request.getfixturevalue("shared_stack")
+        return
     with running_stack(tmp_path_factory.mktemp("local-stack")) as started:
         yield started
 
