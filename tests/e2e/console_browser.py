@@ -92,6 +92,27 @@ def first_admin(stack: Stack) -> tuple[str, str]:
     return "admin", (stack.state_dir / "console-admin-password").read_text().strip()
 
 
+@pytest.fixture(scope="module")
+def people(stack: Stack) -> dict[str, str]:
+    """A releaser (rita) and a viewer (vera) made through the admin API, beside the stack's first
+    admin: each module's own stack."""
+    api = AdminApi(stack)
+    name, password = first_admin(stack)
+    return {
+        "rita": api.create_account("rita", "releaser"),
+        "vera": api.create_account("vera", "viewer"),
+        name: password,
+    }
+
+
+@pytest.fixture(scope="module")
+def rita(browser: Browser, stack: Stack, people: dict[str, str]) -> Iterator[Console]:
+    """The releaser, signed in once per module."""
+    console = person(browser, stack, "rita", people["rita"])
+    yield console
+    console.context.close()
+
+
 class Console:
     """One person's console in its own browser context (cookies, clipboard)."""
 

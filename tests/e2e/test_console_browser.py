@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e import console_browser
 from tests.e2e.axe import assert_accessible, axe  # noqa: F401 (a fixture)
 from tests.e2e.conftest import BRIDGE, SLUG, Stack
 from tests.e2e.console_browser import (
@@ -35,7 +36,6 @@ from tests.e2e.console_browser import (
     bridge_zip,
     browser,  # noqa: F401 (a fixture)
     check_update,
-    first_admin,
     offered,
     package_files,
     person,
@@ -44,30 +44,14 @@ from tests.e2e.console_browser import (
 
 pytestmark = pytest.mark.e2e
 
+#: The stack's people (a releaser, a viewer, its first admin) and the releaser's console: fixtures.
+people, rita = console_browser.people, console_browser.rita
+
 PLUGIN = "IGNY8 WordPress Bridge"
 SITE = "Throwaway shop"
 #: Every action button's name starts with one of these (console_contract.md).
 ACTIONS = re.compile(r"^(Release|Set rollout of|Resume|Push|Force|Deprecate|Pull|Roll back to) ")
 SITE_ACTIONS = re.compile(r"^(Create site$|Rotate key of |Revoke )")
-
-
-@pytest.fixture(scope="module")
-def people(stack: Stack) -> dict[str, str]:
-    """A releaser and a viewer made through the admin API, beside the stack's first admin."""
-    api = AdminApi(stack)
-    name, password = first_admin(stack)
-    return {
-        "rita": api.create_account("rita", "releaser"),
-        "vera": api.create_account("vera", "viewer"),
-        name: password,
-    }
-
-
-@pytest.fixture(scope="module")
-def rita(browser: Any, stack: Stack, people: dict[str, str]) -> Iterator[Console]:  # noqa: F811
-    console = person(browser, stack, "rita", people["rita"])
-    yield console
-    console.context.close()
 
 
 @pytest.fixture

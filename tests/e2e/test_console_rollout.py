@@ -30,6 +30,7 @@ from playwright.sync_api import expect
 
 from bench.fleet_sim.clock import SimClock
 from bench.fleet_sim.scenario import local_stack
+from tests.e2e import console_browser
 from tests.e2e.axe import assert_accessible, axe  # noqa: F401 (a fixture)
 from tests.e2e.conftest import BRIDGE, SLUG, Stack
 from tests.e2e.console_browser import (
@@ -38,11 +39,13 @@ from tests.e2e.console_browser import (
     Console,
     audit_rows,
     browser,  # noqa: F401 (a fixture)
-    first_admin,
     person,
 )
 
 pytestmark = pytest.mark.e2e
+
+#: The stack's people (a releaser, a viewer, its first admin) and the releaser's console: fixtures.
+people, rita = console_browser.people, console_browser.rita
 
 PLUGIN = "IGNY8 WordPress Bridge"
 CANDIDATE = "1.1.0"
@@ -108,24 +111,6 @@ def shops(stack: Stack) -> list[Shop]:
         shop.call(stack, "POST", "register-installation", json={"version": BASELINE})
         fleet.append(shop)
     return fleet
-
-
-@pytest.fixture(scope="module")
-def people(stack: Stack) -> dict[str, str]:
-    api = AdminApi(stack)
-    name, password = first_admin(stack)
-    return {
-        "rita": api.create_account("rita", "releaser"),
-        "vera": api.create_account("vera", "viewer"),
-        name: password,
-    }
-
-
-@pytest.fixture(scope="module")
-def rita(browser: Any, stack: Stack, people: dict[str, str]) -> Iterator[Console]:  # noqa: F811
-    console = person(browser, stack, "rita", people["rita"])
-    yield console
-    console.context.close()
 
 
 def look(clock: SimClock, delta: timedelta = GUARD_LOOK) -> None:
