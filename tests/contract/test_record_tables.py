@@ -70,8 +70,18 @@ def test_a_type_with_no_dynamodb_attribute_fails_when_the_table_is_declared() ->
 
 
 def _raw_versions_item(**attributes: dict[str, Any]) -> None:
+    """Released ``old-plugin`` 1.0.0 as older code stored it, with ``attributes`` besides."""
+    item = {
+        "slug": {"S": "old-plugin"},
+        "version_key": {"S": sort_key("1.0.0")},
+        "version": {"S": "1.0.0"},
+        "version_code": {"N": "10000"},
+        "status": {"S": "released"},
+        "created_at": {"S": "2023-01-02T03:04:05.000000+0000"},
+        **attributes,
+    }
     boto3.client("dynamodb", region_name=PluginVersionModel.Meta.region).put_item(
-        TableName=get_settings().versions_table, Item=attributes
+        TableName=get_settings().versions_table, Item=item
     )
 
 
@@ -79,15 +89,9 @@ def test_an_item_written_before_the_records_were_declared_once_reads_back(dynamo
     """As items were stored: ``checksum`` for the SHA-256, a ``min_api_version`` no record has any
     more, and none of the attributes later versions added (they read back as their defaults)."""
     _raw_versions_item(
-        slug={"S": "old-plugin"},
-        version_key={"S": sort_key("1.0.0")},
-        version={"S": "1.0.0"},
-        version_code={"N": "10000"},
-        status={"S": "released"},
         channel={"S": "stable"},
         checksum={"S": "a" * 64},
         min_api_version={"S": "1.0"},
-        created_at={"S": "2023-01-02T03:04:05.000000+0000"},
         revision={"N": "3"},
     )
 
@@ -113,11 +117,6 @@ def test_percentages_stored_as_whole_numbers_read_unchanged_and_hundredths_round
     back as the same ``int``, and a version at 2.5 % on a plan of 0.5, 2.5, 25, 100 is stored as
     DynamoDB numbers and reads back to the hundredth, in the version item and the release index."""
     _raw_versions_item(
-        slug={"S": "old-plugin"},
-        version_key={"S": sort_key("1.0.0")},
-        version={"S": "1.0.0"},
-        version_code={"N": "10000"},
-        status={"S": "released"},
         rollout_percent={"N": "5"},
         rollout={
             "M": {
@@ -126,7 +125,6 @@ def test_percentages_stored_as_whole_numbers_read_unchanged_and_hundredths_round
                 "step_started_at": {"S": "2023-01-02T03:04:05.000000+0000"},
             }
         },
-        created_at={"S": "2023-01-02T03:04:05.000000+0000"},
         revision={"N": "1"},
     )
 

@@ -99,21 +99,16 @@ TRANSITIONS = [
         {"version": version_doc("k", status="pulled")},
         ": pulled",
     ),
-    (
-        ["rollout", "--percent", "25"],
-        "PATCH",
-        VERSION_PATH,
-        {"rollout_percent": 25},
-        {"version": version_doc("k", status="released", rollout_percent=25)},
-        "rollout 25%",
-    ),
-    (
-        ["rollout", "--percent", "2.5"],
-        "PATCH",
-        VERSION_PATH,
-        {"rollout_percent": 2.5},
-        {"version": version_doc("k", status="released", rollout_percent=2.5)},
-        "rollout 2.5%",
+    *(  # a whole percentage, and one in hundredths
+        (
+            ["rollout", "--percent", given],
+            "PATCH",
+            VERSION_PATH,
+            {"rollout_percent": sent},
+            {"version": version_doc("k", status="released", rollout_percent=sent)},
+            f"rollout {given}%",
+        )
+        for given, sent in (("25", 25), ("2.5", 2.5))
     ),
 ]
 

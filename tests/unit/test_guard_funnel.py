@@ -7,6 +7,8 @@ import dataclasses
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from chalicelib.logic.guard import funnel
 from chalicelib.logic.guard.gate import Counts
 from chalicelib.logic.inputs import parse
@@ -61,8 +63,10 @@ def test_each_stage_counts_a_site_once_in_the_step_it_entered() -> None:
     }
 
 
-def test_a_later_stage_lands_in_the_step_the_site_was_offered_in() -> None:
-    repo = fleet(percent=5)
+@pytest.mark.parametrize("first", [5, 2.5])
+def test_a_later_stage_lands_in_the_step_the_site_was_offered_in(first: float) -> None:
+    """A step in hundredths (2.5, counted under "002.50") keeps its own cohort as a whole one does."""
+    repo = fleet(percent=first)
     Telemetry(repo, NOW).record_offer("site-1", SLUG, "1.1.0")
     version = repo.get_version(SLUG, "1.1.0")
     assert version is not None
@@ -72,7 +76,8 @@ def test_a_later_stage_lands_in_the_step_the_site_was_offered_in() -> None:
     walk(repo, "site-2", at=NOW + timedelta(hours=7))
 
     by_step = funnel.read(repo, SLUG, "1.1.0")
-    assert by_step[5] == Counts(offered=1, downloaded=1, installed=1)
+    assert list(by_step) == [first, 25]
+    assert by_step[first] == Counts(offered=1, downloaded=1, installed=1)
     assert by_step[25] == Counts(offered=1, downloaded=1, installed=1)
 
 
@@ -136,24 +141,9 @@ def test_cohorts_ignore_counters_that_are_not_funnel_stages() -> None:
     assert funnel.cohorts({"005#offered": 3, "005#bogus": 9, "x#offered": 1}) == {5: Counts(offered=3)}
 
 
-def test_a_step_in_hundredths_keeps_its_own_cohort_beside_whole_steps_counted_before() -> None:
-    """A site offered 1.1.0 at 2.5 % counts in step 2.5 (label "002.50", sorting between "002"
-    and "003"), every later stage too once the step moved to 25 %; labels older code wrote
-    ("005") read as they did."""
-    repo = fleet(percent=2.5)
-    Telemetry(repo, NOW).record_offer("site-1", SLUG, "1.1.0")
-    version = repo.get_version(SLUG, "1.1.0")
-    assert version is not None
-    repo.put_version(dataclasses.replace(version, rollout_percent=25))
-
-    walk(repo, "site-1", at=NOW + timedelta(hours=7))
-    walk(repo, "site-2", at=NOW + timedelta(hours=7))
-
-    assert funnel.read(repo, SLUG, "1.1.0") == {
-        2.5: Counts(offered=1, downloaded=1, installed=1),
-        25: Counts(offered=1, downloaded=1, installed=1),
-    }
+def test_step_labels_in_hundredths_sort_and_read_beside_whole_ones_written_before() -> None:
     assert funnel.step_label(2.5) == "002.50" and funnel.step_label(0.07) == "000.07"
+    assert funnel.step_label(5) == "005"  # as older code wrote it
     assert funnel.cohorts({"002#offered": 1, "002.50#offered": 2, "100#offered": 3, "002.5#offered": 9}) == {
         2: Counts(offered=1),
         2.5: Counts(offered=2),
