@@ -266,6 +266,13 @@ def audit_rows(console: Console) -> list[tuple[str, str, str]]:
     return [(row[1], row[2], row[3]) for row in cells]
 
 
+def axe_console(browser: Browser, stack: Stack) -> Console:
+    """A console whose context bypasses the CSP, for axe alone: axe is injected as an inline
+    <script>, which the console's nonce CSP rightly refuses; every other context runs the pages
+    under it."""
+    return Console(stack, browser.new_context(viewport=VIEWPORT, bypass_csp=True))
+
+
 def person(browser: Browser, stack: Stack, username: str, password: str, **options: Any) -> Console:
     """A new browser context (1280x800), signed in as ``username``."""
     context = browser.new_context(viewport=VIEWPORT, **options)

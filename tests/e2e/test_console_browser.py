@@ -29,10 +29,10 @@ from tests.e2e import console_browser
 from tests.e2e.axe import assert_accessible, axe  # noqa: F401 (a fixture)
 from tests.e2e.conftest import BRIDGE, SLUG, Stack
 from tests.e2e.console_browser import (
-    VIEWPORT,
     AdminApi,
     Console,
     audit_rows,
+    axe_console,
     bridge_zip,
     browser,  # noqa: F401 (a fixture)
     check_update,
@@ -299,10 +299,7 @@ def test_every_console_page_passes_axe_without_serious_or_critical_violations(
     people: dict[str, str],
     axe: Path,  # noqa: F811
 ) -> None:
-    # axe is injected as an inline <script>, which the console's nonce CSP rightly refuses; only
-    # this context bypasses the CSP, to run axe: every other test runs the pages under it.
-    context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)
-    console = Console(stack, context)
+    console = axe_console(browser, stack)
     console.page.goto(console.url)
     assert_accessible(console.page, axe, "the sign-in page")
     console.sign_in("admin", people["admin"])
@@ -334,4 +331,4 @@ def test_every_console_page_passes_axe_without_serious_or_critical_violations(
     page.keyboard.press("Escape")
     expect(console.dialog()).to_be_hidden()
     assert AdminApi(stack).snapshot() == before  # a dialog cancelled either way sends nothing
-    context.close()
+    console.context.close()

@@ -10,7 +10,9 @@ simulator's: ``SIMULATED_CLOCK_FILE``, the guard's schedule run by the stack at 
 - a viewer sees the halt, without a single action, and her forged POSTs are 403;
 - the halted page with the plan dialog open passes axe-core;
 - the releaser resumes it; the step then waits beyond its stall bound and the page says STALLED
-  since when, on the rollout panel and the statistics' funnel (the dashboard's markup).
+  since when, on the rollout panel, the statistics' funnel and the machine dashboard; an admin
+  aborts it (a pull, the version typed back);
+- the audit page reads older entries a page at a time.
 
 What the page says is checked against the admin API and what WordPress sites are answered.
 """
@@ -38,6 +40,7 @@ from tests.e2e.console_browser import (
     AdminApi,
     Console,
     audit_rows,
+    axe_console,
     browser,  # noqa: F401 (a fixture)
     person,
 )
@@ -253,10 +256,7 @@ def test_the_halted_page_with_the_plan_dialog_open_passes_axe(
     people: dict[str, str],
     axe: Path,  # noqa: F811
 ) -> None:
-    # axe is an inline script the nonce CSP refuses: only this context bypasses it (as in
-    # test_console_browser), every other runs the page under it.
-    context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)
-    admin = Console(stack, context).sign_in("admin", people["admin"])
+    admin = axe_console(browser, stack).sign_in("admin", people["admin"])
     admin.open(f"plugins/{SLUG}", PLUGIN)
     expect(panel(admin)).to_have_attribute("data-state", "halted")
     expect(admin.page.get_by_role("button", name=f"Abort the rollout of {CANDIDATE}")).to_be_visible()
@@ -272,7 +272,7 @@ def test_the_halted_page_with_the_plan_dialog_open_passes_axe(
     admin.page.keyboard.press("Escape")
     expect(admin.dialog()).to_be_hidden()
     assert AdminApi(stack).snapshot() == before  # cancelled: nothing sent
-    context.close()
+    admin.context.close()
 
 
 def test_a_resumed_rollout_held_beyond_its_bound_shows_stalled_and_an_admin_aborts_it(
@@ -295,7 +295,17 @@ def test_a_resumed_rollout_held_beyond_its_bound_shows_stalled_and_an_admin_abor
     rita.open(f"plugins/{SLUG}", PLUGIN)
     expect(panel(rita)).to_have_attribute("data-state", "stalled")
     expect(panel(rita).locator(".state")).to_contain_text(f"STALLED since {status['plan']['stalled_since']}")
-    expect(rita.page.locator("#rollout-state")).to_contain_text("STALLED since")  # the dashboard's marker
+    expect(rita.page.locator("#rollout-state")).to_contain_text("STALLED since")  # the statistics' funnel
+    dashboard = browser.new_context(viewport=VIEWPORT).new_page()  # the machine dashboard's, too
+    dashboard.goto(f"{stack.api}/admin/dashboard")
+    dashboard.get_by_label("Admin token").fill(Path(stack.state()["admin_token_file"]).read_text().strip())
+    with dashboard.expect_navigation():
+        dashboard.get_by_role("button", name="Sign in").click()
+    dashboard.goto(f"{stack.api}/admin/dashboard?plugin={SLUG}")
+    expect(dashboard.locator("#rollout-state")).to_contain_text(
+        f"STALLED since {status['plan']['stalled_since']}", timeout=20_000
+    )
+    dashboard.context.close()
     entries = AdminApi(stack).get(f"plugins/{SLUG}/audit")["entries"]
     trail = [(e["actor"], e["action"]) for e in entries]
     assert ("rita", "rollout-resume") in trail and ("rollout-guard", "rollout-stall") in trail, trail
