@@ -300,6 +300,30 @@ def test_audit_is_newest_first_by_time_then_by_append_order_and_limited(repo: Re
     assert repo.audit("absent") == []
 
 
+def test_audit_pages_follow_the_same_order_once_each_and_end(repo: Repository) -> None:
+    later = NOW + timedelta(seconds=1)
+    for at, action in (
+        (NOW, "upload"),
+        (later, "release"),
+        (NOW, "pull"),
+        (later, "rollback"),
+        (NOW, "push"),
+    ):
+        repo.append_audit(entry(at, action))
+    repo.append_audit(entry(later, "other-plugin", slug="other"))
+
+    pages, before = [], None
+    while True:
+        page, before = repo.audit_page(SLUG, 2, before)
+        pages.append([e.action for e in page])
+        if before is None:
+            break
+    assert pages == [["rollback", "release"], ["push", "pull"], ["upload"]]
+    assert [action for page in pages for action in page] == [e.action for e in repo.audit(SLUG)]
+    assert repo.audit_page(SLUG, 5, None)[1] is None  # exactly one page: no cursor to an empty one
+    assert repo.audit_page("absent", 2, None) == ([], None)
+
+
 def test_audit_entries_keep_their_json_values(repo: Repository) -> None:
     written = AuditEntry(
         slug=SLUG,

@@ -90,6 +90,9 @@ IGNY8.plan = (function () {
     return new Promise((resolve) => {
       pending = { spec: spec, resolve: resolve };
       $("plan-title").textContent = "Release " + spec.version.version + " with a plan";
+      // Ungated and forced are chosen afresh each time, never carried over from another version.
+      $("plan-gated").checked = true;
+      $("plan-force").checked = false;
       refresh();
       $("plan").showModal();
       $("plan-steps").focus();
