@@ -74,6 +74,7 @@ def _cursor(document: dict[str, Any]) -> str:
 @pytest.mark.parametrize(
     ("query", "code"),
     [
+        ({"cursor": ""}, "invalid_cursor"),
         ({"cursor": "not-a-cursor!"}, "invalid_cursor"),
         ({"cursor": _cursor({"scope": TRAIL})}, "invalid_cursor"),
         ({"cursor": _cursor({"scope": TRAIL, "before": "x' OR 1=1 --"})}, "invalid_cursor"),
@@ -83,7 +84,17 @@ def _cursor(document: dict[str, Any]) -> str:
         ({"limit": "101"}, "invalid_limit"),
         ({"limit": "ten"}, "invalid_limit"),
     ],
-    ids=["garbage", "no-position", "bad-position", "another-trail", "too-long", "zero", "too-many", "words"],
+    ids=[
+        "empty",
+        "garbage",
+        "no-position",
+        "bad-position",
+        "another-trail",
+        "too-long",
+        "zero",
+        "too-many",
+        "words",
+    ],
 )
 def test_a_forged_cursor_or_a_bad_page_size_is_a_400(
     world: World, trail: list[str], query: dict[str, str], code: str
