@@ -109,10 +109,19 @@ def _bridged(
 
 
 def _release(stack: Stack, *options: str) -> str:
-    """Upload the bridge's source as the next version and release it (options: --force-update...)."""
+    """Upload the bridge's source as the next version and release it (options: --force-update...),
+    in one CLI run (`upload --release`: the same release call to the admin API as `release`)."""
     version = next(_versions)
-    stack.cli("upload", str(BRIDGE), "--version", version, "--changelog", f"Changes made in **{version}**.")
-    stack.cli("release", SLUG, version, *options)
+    stack.cli(
+        "upload",
+        str(BRIDGE),
+        "--version",
+        version,
+        "--changelog",
+        f"Changes made in **{version}**.",
+        "--release",
+        *options,
+    )
     return version
 
 
