@@ -111,7 +111,7 @@ def running_stack(state_dir: Path, *options: str) -> Iterator[Stack]:
 #: plugin's download and installation stats; test_wordpress_bridge: a version sequence, the
 #: forged key list, 127.0.0.1's anonymous allowance spent; test_contract_fuzz: releases and pulls
 #: anything), starts its own with other settings (test_app_card, test_fleet_sim) or restarts it
-#: (test_local_stack_restart, test_console_session).
+#: (test_local_stack_restart).
 SHARED_STACK_MODULES = frozenset(
     {
         "tests.e2e.test_cli_upload_audit",  # its own version 3.0.0, read back from its own audit
