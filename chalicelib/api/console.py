@@ -5,7 +5,7 @@ and roles, no API Gateway authorizer, since a browser cannot sign a request); th
 its sign-in page, sign-in and sign-out:
 
 - ``GET /admin/console/dashboard``: the console for a signed-in person (``console_ui/index.html``:
-  plugins, versions and their actions, uploads, sites, audit, statistics), else 401 and the
+  plugins, versions and their actions, guarded rollouts, uploads, sites, audit, statistics), else 401 and the
   sign-in form (403 with the reason for an account in no role group). Its CSP lets its scripts
   call this origin and the bucket's (presigned uploads), nothing else.
 - ``POST /admin/console/session`` (form or JSON ``username``, ``password``): the pool checks the

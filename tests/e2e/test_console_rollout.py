@@ -142,9 +142,14 @@ def test_a_releaser_starts_a_planned_rollout_from_the_page(
     expect(dialog).to_be_visible()
     effect, start = dialog.locator("#plan-effect"), dialog.get_by_role("button", name="Start the rollout")
 
-    dialog.get_by_label("Steps, in percent").fill("50, 40")  # not rising: refused before sending
-    expect(effect).to_have_text(re.compile(r"^Steps: .*rising, ending at 100\.$"))
-    expect(start).to_be_disabled()
+    steps = dialog.get_by_label("Steps, in percent")
+    for refused in ("50, 40", "2.555, 100", "0, 100", "5, 50"):  # not rising, 3 decimals, 0, not to 100
+        steps.fill(refused)
+        expect(effect).to_have_text(re.compile(r"^Steps: .*rising, ending at 100\.$"))
+        expect(start).to_be_disabled()
+    steps.fill("2.5, 25, 100")  # hundredths, as the API takes them
+    expect(effect).to_contain_text(f"Offer {CANDIDATE} to 2.5 % of sites on stable now, then 25 %, 100 %")
+    expect(start).to_be_enabled()
     assert AdminApi(stack).version(CANDIDATE)["status"] == "draft"
 
     for label, value in (
