@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+from typing import Any
+
+from botocore.loaders import JSONFileLoader, Loader
 
 ADMIN_TOKEN = "test-admin-token"
 MOTO_ACCOUNT = "123456789012"
@@ -40,3 +43,32 @@ _ENV = {
 for _name in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
     os.environ.pop(_name, None)
 os.environ.update(_ENV)
+
+
+def _load_botocore_data_once() -> None:
+    """botocore finds and decodes its service models (JSON files of up to megabytes) again for
+    every new session, and the apps build new sessions whenever a test deploys a new stack: about
+    a second of each integration test went there. One process-wide copy of each decoded file and
+    of each listing is what a single session shares between its clients already; the data is never
+    changed once loaded (extras are merged into it in place, the same values again)."""
+    decoded: dict[str, Any] = {}
+    listed: dict[tuple[Any, ...], list[str]] = {}
+    load_file = JSONFileLoader.load_file
+    list_services = Loader.list_available_services
+
+    def load_once(self: JSONFileLoader, file_path: str) -> Any:
+        if file_path not in decoded:
+            decoded[file_path] = load_file(self, file_path)
+        return decoded[file_path]
+
+    def list_once(self: Loader, type_name: str) -> list[str]:
+        key = (*self.search_paths, type_name)
+        if key not in listed:
+            listed[key] = list_services(self, type_name)
+        return listed[key]
+
+    JSONFileLoader.load_file = load_once  # type: ignore[method-assign]
+    Loader.list_available_services = list_once  # type: ignore[method-assign]
+
+
+_load_botocore_data_once()
