@@ -1,7 +1,8 @@
 // A plugin's guarded rollouts on its page (GET .../rollouts, what `igny8-plugins status` prints):
 // each one's state in words (advancing, waiting for installs, HALTED with its evidence, STALLED
-// since when, complete, aborted by a pull), its steps, its events, and the actions on it the person's role allows:
-// resume, abort (a pull, the version typed back) and roll back to the previous version.
+// since when, complete, aborted by a pull), its steps, its events, and the actions on it the
+// person's role allows: resume, abort (a pull, the version typed back), roll back to the previous
+// version. The halt's failing sites come by name from .../rollouts/halted-sites.
 "use strict";
 IGNY8.rollouts = (function () {
   const { $, h, get, list, path, show } = IGNY8;
