@@ -98,14 +98,25 @@ def _bridged(
     site.set_option("igny8_bridge_api_url", stack.api)
     api_key = None
     if connect:
-        name = f"wp-{site.port}"
-        chosen = ("--site-id", site_id) if site_id else ()
-        created = json.loads(stack.cli("--json", "sites", "create", name, "--url", site.url, *chosen).stdout)
+        created = _new_site(stack, f"wp-{site.port}", site.url, site_id)
         site_id, api_key = created["site"]["site_id"], created["api_key"]
         site.set_option("igny8_bridge_site_id", site_id)
         site.set_option("igny8_bridge_api_key", api_key)
     site.activate(PLUGIN_FILE)
     return Bridged(site, site_id, api_key, installed)
+
+
+def _new_site(stack: Stack, name: str, url: str, site_id: str | None) -> dict[str, Any]:
+    """``{"site", "api_key"}``: the admin API's call that `igny8-plugins sites create` makes, made
+    directly (a CLI run costs about 2 s of imports; the settings-page and multisite tests below
+    create their sites with the CLI itself, as a new user would)."""
+    token = (stack.state_dir / "admin-token").read_text().strip()
+    body = {"name": name, "url": url, **({"site_id": site_id} if site_id else {})}
+    created = requests.post(
+        f"{stack.api}/admin/sites", headers={"Authorization": f"Bearer {token}"}, json=body, timeout=30
+    )
+    assert created.status_code == 201, created.text
+    return dict(created.json())
 
 
 def _release(stack: Stack, *options: str) -> str:
