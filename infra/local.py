@@ -27,9 +27,10 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import boto3
@@ -48,6 +49,9 @@ from infra.keys import KeyStore
 from infra.local_gateway import API_PREFIX, api_handler
 
 ROOT = Path(__file__).resolve().parent.parent
+#: How often a waiting loop looks again: the servers for a shutdown request (the standard
+#: library's 0.5 s held each stop up by up to half a second) and the seed for the packager's verdict.
+POLL_SECONDS = 0.05
 STATE_DIR = ROOT / ".local"
 REGION = "us-east-1"
 SEED_SOURCE = ROOT / "plugins" / "wordpress" / "source" / "igny8-wp-bridge"
@@ -67,6 +71,9 @@ class LocalStack:
     admin_token: str
     #: The app-token key's secret (what the example card's stand-in backend mints with).
     app_token_secret: str
+    #: The one boto3 session of the stack's own calls: each new session reloads botocore's
+    #: service models (about 0.2 s a client), so provisioning, the poller and the seed share it.
+    session: boto3.session.Session = field(repr=False, compare=False)
     #: The console's first admin's password, when this start created the account (shown once).
     console_password: str | None = None
 
@@ -94,7 +101,9 @@ def _origin(url: str) -> str:
 def provision(moto_url: str, api_url: str, state_dir: Path) -> LocalStack:
     """Create the stack's resources on moto and configure this process as the service would be."""
     os.environ.update(_stack_environment(moto_url))
+    session = boto3.session.Session(region_name=REGION)
     outputs = stack.deploy(
+        session,
         stage="local",
         parameters={
             "PackagerVisibilityTimeout": "2",
@@ -104,9 +113,9 @@ def provision(moto_url: str, api_url: str, state_dir: Path) -> LocalStack:
             "ConsoleOrigins": _origin(api_url),
         },
     )
-    KeyStore.of_stack(outputs).ensure()  # the local stack signs with its own dev key
+    KeyStore.of_stack(outputs, session).ensure()  # the local stack signs with its own dev key
     state_dir.mkdir(parents=True, exist_ok=True)
-    console_password = people.first_admin(boto3.client("cognito-idp"), outputs["UserPoolId"], state_dir)
+    console_password = people.first_admin(session.client("cognito-idp"), outputs["UserPoolId"], state_dir)
     token = secrets.token_urlsafe(32)
     os.environ.update(stack.environment(outputs))
     os.environ.update(
@@ -125,6 +134,7 @@ def provision(moto_url: str, api_url: str, state_dir: Path) -> LocalStack:
         dead_letter_queue_url=outputs["PackagerDeadLetterQueueUrl"],
         admin_token=token,
         app_token_secret=outputs["AppTokenSecretName"],
+        session=session,
         console_password=console_password,
     )
     _write_state(local, state_dir)
@@ -175,7 +185,7 @@ class AtomicDynamoMotoServer(ThreadedMotoServer):
             self._ip_address, self._port, serialized, True, request_handler=MotoRequestHandler
         )
         self._server_ready_event.set()
-        self._server.serve_forever()
+        self._server.serve_forever(poll_interval=POLL_SECONDS)
 
 
 class _LambdaContext:
@@ -200,11 +210,11 @@ class PackagerPoller(threading.Thread):
     moves it to the dead-letter queue after the template's maxReceiveCount, as AWS would.
     """
 
-    def __init__(self, queue_url: str, handler: Any) -> None:
+    def __init__(self, queue_url: str, handler: Any, session: boto3.session.Session) -> None:
         super().__init__(name="packager-poller", daemon=True)
         self._queue_url = queue_url
         self._handler = handler
-        self._sqs = boto3.client("sqs", region_name=REGION)
+        self._sqs = session.client("sqs")
         self._stopping = threading.Event()
         self._arn = self._sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
             "Attributes"
@@ -280,20 +290,24 @@ def running(
         from admin.app import app as admin_app  # noqa: PLC0415
         from app import app  # noqa: PLC0415
 
-        poller = PackagerPoller(local.queue_url, admin_app.handler_map["package_sources"])
+        poller = PackagerPoller(local.queue_url, admin_app.handler_map["package_sources"], local.session)
         poller.start()
         local_schedule.start()
         config = Config.create(chalice_stage="local", app_name=app.app_name, lambda_timeout=60)
         server = LocalDevServer(app, config, host, port, handler_cls=api_handler(admin_app, config))
-        threading.Thread(target=server.server.serve_forever, name="api", daemon=True).start()
+        serve = partial(server.server.serve_forever, poll_interval=POLL_SECONDS)
+        threading.Thread(target=serve, name="api", daemon=True).start()
         yield local
     finally:
-        if server is not None:
-            server.shutdown()
+        # Every thread is told first and joined after, so their last waits (the poller's long
+        # poll of up to a second, a scheduled run) overlap instead of adding up.
         if poller is not None:
             poller.stop()
-            poller.join(timeout=5)
+        if server is not None:
+            server.shutdown()
         local_schedule.stop()
+        if poller is not None:
+            poller.join(timeout=5)
         moto.stop()
 
 
@@ -308,7 +322,7 @@ def seed(local: LocalStack, source: Path = SEED_SOURCE, timeout: float = 60) -> 
     )
     with source_archive(source) as archive:
         upload_source(
-            boto3.client("s3", region_name=REGION),
+            local.session.client("s3"),
             archive,
             bucket=local.bucket,
             key=key,
@@ -323,7 +337,7 @@ def seed(local: LocalStack, source: Path = SEED_SOURCE, timeout: float = 60) -> 
             return plugin.latest["stable"]
         if plugin and plugin.last_failure and plugin.last_failure.source_key == key:
             raise RuntimeError(f"seeding failed: {plugin.last_failure.message}")
-        time.sleep(0.2)
+        time.sleep(POLL_SECONDS)
     raise RuntimeError(f"seeding {slug} did not finish within {timeout:.0f} s")
 
 
@@ -382,5 +396,15 @@ def _stop_on_signal() -> threading.Event:
     return stop
 
 
+def _exit(code: int) -> NoReturn:
+    """Leave without the interpreter's teardown: freeing moto's backends and botocore's models
+    took about 2.7 s of every stop, and there is nothing left to save by then (every thread has
+    stopped, and moto's writes were appended to the state file as they were served)."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    _exit(main())
