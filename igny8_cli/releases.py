@@ -2,8 +2,8 @@
 
 ``upload`` hands a source to the packager; ``release``, ``push-update``, ``deprecate``, ``pull``,
 ``rollout`` and ``rollback`` change what sites are offered; ``status``, ``verify`` and ``stats``
-show where a plugin stands. They are plain commands, listed in ``COMMANDS``, which ``main``
-registers on the ``cli`` group: importing the group here would make the two modules circular.
+show where a plugin stands. They are plain commands, which ``main`` names in its ``COMMANDS`` and
+loads on the ``cli`` group: importing the group here would make the two modules circular.
 """
 
 from __future__ import annotations
@@ -283,21 +283,6 @@ def stats(app: App, *, slug: str, days: int) -> None:
 def _stats_and_funnel(console: Any, *, document: dict[str, Any]) -> None:
     render.stats(console, document=document)
     rollouts.show(console, document.get("rollouts", []))
-
-
-COMMANDS = (
-    upload,
-    release,
-    push_update,
-    deprecate,
-    pull,
-    rollout,
-    rollback,
-    status,
-    verify,
-    stats,
-    rollouts.resume,
-)
 
 
 def _change(app: App, slug: str, version: str, action: str | None, **fields: Any) -> None:
