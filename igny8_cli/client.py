@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 from requests.auth import AuthBase
 
 from igny8_cli.errors import CliError
+
+if TYPE_CHECKING:
+    from botocore.credentials import Credentials
 
 #: Seconds per request; the admin API answers from DynamoDB in milliseconds.
 REQUEST_TIMEOUT = 30.0
@@ -46,9 +46,14 @@ class IamAuth(AuthBase):
     """Deployed stages: API Gateway's IAM authorizer checks a SigV4 signature for execute-api."""
 
     def __init__(self, credentials: Credentials, region: str) -> None:
+        # botocore is imported here, by the one auth that signs: the local stack's token needs none.
+        from botocore.auth import SigV4Auth  # noqa: PLC0415
+
         self._signer = SigV4Auth(credentials, "execute-api", region)
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        from botocore.awsrequest import AWSRequest  # noqa: PLC0415
+
         signed = AWSRequest(
             method=request.method,
             url=request.url,

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from click.core import ParameterSource
 
-from igny8_cli.config import Target, resolve_target
 from igny8_cli.errors import CliError
-from igny8_cli.output import Output
+
+if TYPE_CHECKING:
+    from igny8_cli.config import Target
+    from igny8_cli.output import Output
 
 #: How explicit a value is (lower wins): typed on the command line, then from the environment,
 #: then a default. Between two equally explicit values the later one, i.e. the innermost, wins.
@@ -42,12 +44,18 @@ class App:
     def _value(self, name: str) -> Any:
         return self._given.get(name, (_DEFAULT_RANK, None))[1]
 
+    # Output (rich) and the target (requests) are imported on first use, not by every module that
+    # declares a command: `--help` and a usage error need neither.
     @cached_property
     def out(self) -> Output:
+        from igny8_cli.output import Output  # noqa: PLC0415
+
         return Output(bool(self._value("as_json")))
 
     @cached_property
     def target(self) -> Target:
+        from igny8_cli.config import resolve_target  # noqa: PLC0415
+
         return resolve_target(
             api_url=self._value("api_url"),
             admin_api_url=self._value("admin_api_url"),

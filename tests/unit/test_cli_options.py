@@ -11,7 +11,7 @@ from typing import Any
 import click
 import pytest
 
-from igny8_cli import context, main
+from igny8_cli import config, context, main
 from igny8_cli.errors import CliError
 from tests.unit import test_cli
 from tests.unit.test_cli import PLUGIN_PATH, TOKEN, FakeApi, plugin_doc, run
@@ -91,7 +91,7 @@ def targets(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
         asked.append(options)
         raise CliError("probe", "stopped")
 
-    monkeypatch.setattr(context, "resolve_target", probe)
+    monkeypatch.setattr(config, "resolve_target", probe)
     return asked
 
 
