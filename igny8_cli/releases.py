@@ -14,7 +14,6 @@ from typing import Any
 
 import click
 
-from chalicelib.logic.fields import parse_percent
 from igny8_cli import admin, render, rollouts, shared
 from igny8_cli.context import App, Command
 from igny8_cli.shared import (
@@ -43,6 +42,9 @@ class _Percent(click.ParamType[int | float, Any]):
     name = "PERCENT"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int | float:
+        # The API's fields module (pydantic) is imported only when a percentage is given.
+        from chalicelib.logic.fields import parse_percent  # noqa: PLC0415
+
         try:
             return parse_percent(str(value))
         except ValueError as exc:
