@@ -27,7 +27,7 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, NoReturn
@@ -76,6 +76,8 @@ class LocalStack:
     session: boto3.session.Session = field(repr=False, compare=False)
     #: The console's first admin's password, when this start created the account (shown once).
     console_password: str | None = None
+    #: The bundled plugin's version, when ``running`` was asked to publish it.
+    seeded: str | None = None
 
 
 def _stack_environment(moto_url: str) -> dict[str, str]:
@@ -268,9 +270,19 @@ class PackagerPoller(threading.Thread):
 
 @contextmanager
 def running(
-    host: str, port: int, moto_port: int, state_dir: Path = STATE_DIR, *, fresh: bool = False
+    host: str,
+    port: int,
+    moto_port: int,
+    state_dir: Path = STATE_DIR,
+    *,
+    fresh: bool = False,
+    seed_source: Path | None = None,
 ) -> Iterator[LocalStack]:
-    """Start moto, the resources, the packager poller and the API; stop them all on exit."""
+    """Start moto, the resources, the packager poller and the API; stop them all on exit.
+
+    With ``seed_source`` that plugin is published before the API starts, so its first answer is
+    the seeded one: a site (or a test) asking earlier would have its "no such plugin" kept by the
+    public routes' hot cache for ``HOT_CACHE_SECONDS`` (about 8 s of every e2e stack start)."""
     moto = AtomicDynamoMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
     moto.start()
     server = None
@@ -293,6 +305,8 @@ def running(
         poller = PackagerPoller(local.queue_url, admin_app.handler_map["package_sources"], local.session)
         poller.start()
         local_schedule.start()
+        if seed_source is not None:
+            local = replace(local, seeded=seed(local, seed_source))
         config = Config.create(chalice_stage="local", app_name=app.app_name, lambda_timeout=60)
         server = LocalDevServer(app, config, host, port, handler_cls=api_handler(admin_app, config))
         serve = partial(server.server.serve_forever, poll_interval=POLL_SECONDS)
@@ -360,8 +374,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines
     stop = _stop_on_signal()
-    with running(args.host, args.port, args.moto_port, args.state_dir, fresh=args.fresh) as local:
-        version = None if args.no_seed else seed(local)
+    seed_source = None if args.no_seed else SEED_SOURCE
+    with running(
+        args.host, args.port, args.moto_port, args.state_dir, fresh=args.fresh, seed_source=seed_source
+    ) as local:
+        version = local.seeded
         api, state_dir = local.api_url, args.state_dir
         print(
             f"\nIGNY8 plugin distribution is running at {api}  (AWS stand-in: {local.aws_endpoint_url})\n"
@@ -389,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
 def _stop_on_signal() -> threading.Event:
     """An event Ctrl-C or SIGTERM sets. Handlers are set explicitly, and before anything starts:
     a shell starting us in the background hands SIGINT down as ignored, and `kill` should stop us
-    as cleanly as Ctrl-C even while the stack is still seeding (the API answers before then)."""
+    as cleanly as Ctrl-C even while the stack is still seeding (a minute at most, before the API answers)."""
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
