@@ -24,21 +24,17 @@ import signal
 import sys
 import threading
 import time
-import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 from urllib.parse import urlsplit
 
 import boto3
 from chalice.config import Config
 from chalice.local import LocalDevServer
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-from moto.server import ThreadedMotoServer
-from werkzeug.serving import make_server
 
 from chalicelib.dal.repository import DynamoRepository
 from chalicelib.settings import get_settings
@@ -46,14 +42,11 @@ from chalicelib.storage import S3ArtifactStore
 from igny8_cli.sources import new_upload_id, source_archive, source_key, upload_source
 from infra import local_schedule, people, persistence, stack
 from infra.keys import KeyStore
+from infra.local_aws import POLL_SECONDS, REGION, AtomicDynamoMotoServer, PackagerPoller
 from infra.local_gateway import API_PREFIX, api_handler
 
 ROOT = Path(__file__).resolve().parent.parent
-#: How often a waiting loop looks again: the servers for a shutdown request (the standard
-#: library's 0.5 s held each stop up by up to half a second) and the seed for the packager's verdict.
-POLL_SECONDS = 0.05
 STATE_DIR = ROOT / ".local"
-REGION = "us-east-1"
 SEED_SOURCE = ROOT / "plugins" / "wordpress" / "source" / "igny8-wp-bridge"
 #: Where the example download card (docs/app-card/) is served from, unless APP_ORIGINS says otherwise.
 CARD_ORIGINS = "http://127.0.0.1:8081,http://localhost:8081"
@@ -162,110 +155,6 @@ def _write_state(local: LocalStack, state_dir: Path) -> None:
         "app_token_secret": local.app_token_secret,
     }
     (state_dir / "stack.json").write_text(json.dumps(state, indent=2) + "\n")
-
-
-class AtomicDynamoMotoServer(ThreadedMotoServer):
-    """moto's server, with DynamoDB requests applied one at a time.
-
-    DynamoDB makes each conditional write atomic, and the download rate limits rely on that (of 50
-    parallel requests exactly the allowance pass); moto's backends are not thread-safe, so two
-    concurrent requests could both pass one condition. Other services keep their concurrency
-    (an SQS long poll must not hold anyone up).
-    """
-
-    def _server_entry(self) -> None:
-        app = DomainDispatcherApplication(create_backend_app)
-        lock = threading.Lock()
-
-        def serialized(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-            if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
-                return app(environ, start_response)  # type: ignore[no-any-return]
-            with lock:
-                return list(app(environ, start_response))
-
-        self._server = make_server(
-            self._ip_address, self._port, serialized, True, request_handler=MotoRequestHandler
-        )
-        self._server_ready_event.set()
-        self._server.serve_forever(poll_interval=POLL_SECONDS)
-
-
-class _LambdaContext:
-    """The few fields of a Lambda context that the handler and Powertools read."""
-
-    function_name = "igny8-plugins-local-package_sources"
-    memory_limit_in_mb = 1024
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:igny8-plugins-local"
-
-    def __init__(self) -> None:
-        self.aws_request_id = str(uuid.uuid4())
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 300_000
-
-
-class PackagerPoller(threading.Thread):
-    """Lambda's SQS event source, locally: receive, invoke the handler, delete on success.
-
-    A failed invocation leaves the message to reappear after the visibility timeout, and moto
-    moves it to the dead-letter queue after the template's maxReceiveCount, as AWS would.
-    """
-
-    def __init__(self, queue_url: str, handler: Any, session: boto3.session.Session) -> None:
-        super().__init__(name="packager-poller", daemon=True)
-        self._queue_url = queue_url
-        self._handler = handler
-        self._sqs = session.client("sqs")
-        self._stopping = threading.Event()
-        self._arn = self._sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
-
-    def stop(self) -> None:
-        self._stopping.set()
-
-    def run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                self.poll_once(wait_seconds=1)
-            except Exception:  # the consumer must outlive any single failure, as Lambda does
-                log.exception("packager poll failed")
-                time.sleep(1)
-
-    def poll_once(self, wait_seconds: int = 0) -> int:
-        response = self._sqs.receive_message(
-            QueueUrl=self._queue_url,
-            MaxNumberOfMessages=1,
-            WaitTimeSeconds=wait_seconds,
-            AttributeNames=["All"],
-        )
-        messages = response.get("Messages", [])
-        for message in messages:
-            event = {
-                "Records": [
-                    {
-                        "messageId": message["MessageId"],
-                        "receiptHandle": message["ReceiptHandle"],
-                        "body": message["Body"],
-                        "attributes": message.get("Attributes", {}),
-                        "messageAttributes": {},
-                        "md5OfBody": message["MD5OfBody"],
-                        "eventSource": "aws:sqs",
-                        "eventSourceARN": self._arn,
-                        "awsRegion": REGION,
-                    }
-                ]
-            }
-            try:
-                self._handler(event, _LambdaContext())
-            except Exception as exc:
-                log.warning(
-                    "packager failed on message %s (%s); it will be retried", message["MessageId"], exc
-                )
-                continue
-            self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
-        return len(messages)
 
 
 @contextmanager
