@@ -27,7 +27,6 @@ from chalicelib.logic.uploads import uploads
 from igny8_cli import render
 from igny8_cli.context import App, Group
 from igny8_cli.errors import CliError
-from infra.stack import stack_outputs
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -82,6 +81,9 @@ def find_queues(app: App, *, dlq_url: str | None, queue_url: str | None, stage: 
     target = app.target
     outputs: dict[str, str] = {}
     if stage is not None and not (dlq_url and queue_url):
+        # Imported only for --stage: infra.stack brings boto3 into every command's --help.
+        from infra.stack import stack_outputs  # noqa: PLC0415
+
         try:
             outputs = stack_outputs(stage, target.session(), endpoint_url=target.s3_endpoint)
         except (BotoCoreError, ClientError) as exc:
