@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-from igny8_cli.client import AdminApi
 from igny8_cli.errors import CliError
+
+if TYPE_CHECKING:
+    from igny8_cli.client import AdminApi
 
 #: Seconds between polls while waiting for the packager (an S3 event, a queue and a Lambda away).
 POLL_INTERVAL = 0.5

@@ -10,20 +10,22 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
 
 from chalicelib.logic.model import DEFAULT_CHANNEL
 from igny8_cli import admin, render, shared
-from igny8_cli.client import PublicApi
 from igny8_cli.context import App, Command
 from igny8_cli.errors import CliError
 from igny8_cli.output import Output
 from igny8_cli.sources import derive_slug
 from igny8_cli.verify import FIRST_VERSION, Check, Report, check_update
 from igny8_cli.verify import verify as verify_version
+
+if TYPE_CHECKING:
+    from igny8_cli.client import PublicApi
 
 T = TypeVar("T")
 

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 
 from igny8_cli import admin, render
-from igny8_cli.client import AdminApi
 from igny8_cli.context import App, Command
 from igny8_cli.errors import CliError
+
+if TYPE_CHECKING:
+    from igny8_cli.client import AdminApi
 
 STAGES = ("offered", "downloaded", "installed", "healthy", "health_failed", "install_failed", "silent")
 

@@ -8,17 +8,19 @@ into each module (or imported sideways from one command module into another).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 
 from igny8_cli import admin, render
-from igny8_cli.client import AdminApi, put_file
 from igny8_cli.context import App
 from igny8_cli.errors import CliError
 from igny8_cli.sources import PLATFORMS, check_slug, declared_version, source_archive, upload_request
 from igny8_cli.verify import Report
+
+if TYPE_CHECKING:
+    from igny8_cli.client import AdminApi
 
 timeout_option = click.option(
     "--timeout",
@@ -59,6 +61,8 @@ def upload(
     The API writes a grant for the key naming the authenticated admin, so the packager audits the
     upload as that person and acts on what they asked. Everything the API or S3 would refuse is
     checked before it is asked, and the admin API is asked before a byte is sent."""
+    from igny8_cli.client import put_file  # noqa: PLC0415 - requests, for the commands that send
+
     request = upload_request(version, changelog, channel)
     check_slug(slug)
     with source_archive(path) as archive:

@@ -13,7 +13,7 @@ import io
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from cryptography.exceptions import InvalidSignature
@@ -22,8 +22,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from chalicelib.logic.model import DEFAULT_CHANNEL
 from chalicelib.logic.packaging.header import HEADER_BYTES, parse_header
 from igny8_cli.admin import OFFERED, find_version, get_plugin, latest_on
-from igny8_cli.client import AdminApi, PublicApi
 from igny8_cli.errors import CliError
+
+if TYPE_CHECKING:
+    from igny8_cli.client import AdminApi, PublicApi
 
 #: The version check-update is asked about: below every real version.
 FIRST_VERSION = "0.0.0"

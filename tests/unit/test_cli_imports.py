@@ -59,8 +59,12 @@ def test_a_status_without_a_stack_fails_as_before_without_loading_boto3() -> Non
     )
 
 
-def test_help_still_lists_every_command() -> None:
-    code, out, _ = run_cli("--help")
+def test_help_still_lists_every_command_without_loading_the_http_or_aws_clients() -> None:
+    code, out, loaded = run_cli("--help")
+
+    assert loaded.isdisjoint({"requests", "boto3", "igny8_cli.client"}), sorted(
+        loaded & {"requests", "boto3"}
+    )
 
     assert code == 0
     for name in (
