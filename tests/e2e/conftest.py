@@ -91,7 +91,7 @@ def running_stack(state_dir: Path, *options: str) -> Iterator[Stack]:
             except (requests.ConnectionError, requests.Timeout):
                 pass  # not listening yet, or busy starting
             assert time.monotonic() < deadline, "the local stack did not seed within 120 s"
-            time.sleep(0.3)
+            time.sleep(0.05)
         yield Stack(api=api, state_dir=state_dir, env=env)
     finally:
         process.terminate()
@@ -103,7 +103,7 @@ def running_stack(state_dir: Path, *options: str) -> Iterator[Stack]:
 
 
 #: Modules that share one stack for the session instead of starting their own (a start and a stop
-#: take 10-15 s). Each tolerates whatever the others leave, in any order: it reads answers live or
+#: take about 8 s). Each tolerates whatever the others leave, in any order: it reads answers live or
 #: compares before and after within one test, and what it writes (sites, its own version number)
 #: is its own. Every other module gets a fresh stack, because it asserts the seeded state or
 #: counts on a clean slate (test_local_stack: the seed is the latest release; test_release_scenario

@@ -1,6 +1,6 @@
 """`make run` keeps what it stored: after a stop and a start, the same site key works, the same
 package bytes download, and the console's account (printed once, at the first start) still signs
-in; `--fresh` starts clean. One sequence of starts for all of it (each start takes 10-15 s).
+in; `--fresh` starts clean. One sequence of starts for all of it (each start takes about 7 s).
 
 The console over real HTTP on the local stack, as a person uses it: sign in with the account the
 stack printed, act (within the role), see the audit name them, sign out; after a restart the same
