@@ -22,11 +22,12 @@ Medians in milliseconds and their ratio to the floor measured in the same run ar
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import os
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 from moto import mock_aws
@@ -45,6 +46,18 @@ from infra import stack
 
 NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
 SLUG = "bench-plugin"
+
+
+@contextlib.contextmanager
+def bench_repository() -> Iterator[Repository]:
+    """The template's tables under moto holding one plugin, ``SLUG``: the world the console's
+    benches read, made one way so their figures compare."""
+    with mock_aws():
+        os.environ.update(stack.environment(stack.deploy(stage="test")))
+        adapters.reset()
+        repo = repository()
+        repo.save_plugin(new_plugin(SLUG, "Bench plugin", Platform.WORDPRESS, NOW))
+        yield repo
 
 
 def _median_ms(call: Callable[[], object], floor: Callable[[], object], rounds: int) -> tuple[float, float]:
@@ -100,11 +113,7 @@ def main() -> None:
     parser.add_argument("--sites", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args()
-    with mock_aws():
-        os.environ.update(stack.environment(stack.deploy(stage="test")))
-        adapters.reset()
-        repo = repository()
-        repo.save_plugin(new_plugin(SLUG, "Bench plugin", Platform.WORDPRESS, NOW))
+    with bench_repository() as repo:
         print(
             "| sites | failing | stats before (floor) ms | with names, read by id ms | x floor | with a scan ms | x floor |"
         )

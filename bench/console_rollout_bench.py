@@ -20,24 +20,15 @@ same run:
 from __future__ import annotations
 
 import argparse
-import os
-from datetime import UTC, datetime, timedelta
-
-from moto import mock_aws
+from datetime import timedelta
 
 import tests.conftest  # noqa: F401 - the settings a test stage reads, before the app
-from bench.console_pages_bench import _median_ms
-from chalicelib import adapters
-from chalicelib.adapters import repository
+from bench.console_pages_bench import NOW, SLUG, _median_ms, bench_repository
 from chalicelib.logic.audit_pages import AuditQuery, audit_page
 from chalicelib.logic.console_views import halted_sites
-from chalicelib.logic.model import AuditEntry, Platform, PluginVersion, RolloutPlan, Site, Status
-from chalicelib.logic.plugins import new_plugin
+from chalicelib.logic.model import AuditEntry, PluginVersion, RolloutPlan, Site, Status
 from chalicelib.logic.ports import Repository
-from infra import stack
 
-NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
-SLUG = "bench-plugin"
 #: Failing sites a halt's evidence names (``guard/runner.SITES_SHOWN``).
 NAMED = 50
 
@@ -101,11 +92,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args()
-    with mock_aws():
-        os.environ.update(stack.environment(stack.deploy(stage="test")))
-        adapters.reset()
-        repo = repository()
-        repo.save_plugin(new_plugin(SLUG, "Bench plugin", Platform.WORDPRESS, NOW))
+    with bench_repository() as repo:
         _halted(repo)
         print(
             f"| sites | versions (floor) ms | {NAMED} sites named by id ms | x floor | every site read ms | x floor |"
