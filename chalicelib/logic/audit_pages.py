@@ -28,6 +28,8 @@ PAGE = 100
 #: What a store's position in a trail may look like: the audit table's sort key (a timestamp, the
 #: append time and a random suffix, ``#``-separated), or any plain key of the same alphabet.
 KEY = re.compile(r"[0-9A-Za-z:.+\-#]{1,80}")
+#: Why a cursor that does not decode to one of ours is refused.
+_FOREIGN = "this cursor was not made by this service: use the 'next' of an earlier page"
 #: A cursor's length bound: the key, the scope and the JSON around them, base64-encoded.
 CURSOR_MAX = 300
 
@@ -46,16 +48,14 @@ def _cursor(value: Any) -> Cursor:
     try:
         decoded = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
     except (binascii.Error, ValueError):
-        raise ValueError(
-            "this cursor was not made by this service: use the 'next' of an earlier page"
-        ) from None
+        raise ValueError(_FOREIGN) from None
     if (
         not isinstance(decoded, dict)
         or set(decoded) != {"scope", "before"}
         or not all(isinstance(decoded[k], str) for k in decoded)
         or not KEY.fullmatch(decoded["before"])
     ):
-        raise ValueError("this cursor was not made by this service: use the 'next' of an earlier page")
+        raise ValueError(_FOREIGN)
     return Cursor(decoded["scope"], decoded["before"])
 
 

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from chalicelib.logic.guard.funnel import settled
 from chalicelib.logic.guard.gate import Counts, GateConfig, Verdict, judge
 from chalicelib.logic.model import RolloutPlan, hundredths
+from chalicelib.logic.model.percent import ALL
 
 #: WordPress checks for updates twice a day: a step this old has been asked about by all its sites.
 CHECK_CYCLE = timedelta(hours=12)
@@ -66,7 +67,7 @@ def admitted(plan: RolloutPlan, new: Counts, baseline: Counts, now: datetime) ->
     if now - plan.step_started_at >= CHECK_CYCLE:
         return new.offered
     known = max(baseline.installed, new.installed)
-    return -(-hundredths(plan.steps[plan.step]) * known // hundredths(100))  # exact ceil
+    return -(-hundredths(plan.steps[plan.step]) * known // ALL)  # exact ceil
 
 
 def stalled(plan: RolloutPlan, now: datetime) -> bool:
