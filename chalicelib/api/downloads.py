@@ -19,7 +19,8 @@ from chalicelib.logic.answers import DownloadUrl
 from chalicelib.logic.apptoken import AppUser
 from chalicelib.logic.model import Plugin, Release, Site, iso
 from chalicelib.logic.ratelimit import allow
-from chalicelib.logic.release_index import complete, lookup
+from chalicelib.logic.release import complete
+from chalicelib.logic.release_index import lookup
 from chalicelib.logic.telemetry import Telemetry
 from chalicelib.logic.updates import choose_download, hidden_from_sites, unknown_plugin
 from chalicelib.observability import count

@@ -22,7 +22,8 @@ from chalicelib.logic.apptoken import AppUser
 from chalicelib.logic.errors import NotFound
 from chalicelib.logic.fields import PlatformName
 from chalicelib.logic.model import Platform, Site
-from chalicelib.logic.release_index import complete, lookup, ordered
+from chalicelib.logic.release import complete, ordered
+from chalicelib.logic.release_index import lookup
 from chalicelib.logic.site_inputs import CheckUpdateQuery, PinnedVersion
 from chalicelib.logic.telemetry import Telemetry
 from chalicelib.logic.updates import (

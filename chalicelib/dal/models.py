@@ -16,14 +16,14 @@ from datetime import UTC
 from typing import Any, ClassVar
 
 from botocore.session import Session
-from pydantic import TypeAdapter
 from pynamodb.attributes import Attribute, NumberAttribute, UnicodeAttribute
 from pynamodb.constants import MAP
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.dal.records import RecordTable
-from chalicelib.logic.model import AuditEntry, Installation, Plugin, PluginVersion, Release, Site, iso_precise
+from chalicelib.logic.model import AuditEntry, Installation, Plugin, PluginVersion, Site, iso_precise
+from chalicelib.logic.release import Release, decode, encode
 from chalicelib.logic.versions import sort_key
 from chalicelib.settings import Settings
 
@@ -37,9 +37,6 @@ class PlatformIndex(GlobalSecondaryIndex["PluginModel"]):
     slug = UnicodeAttribute(range_key=True)
 
 
-_RELEASE = TypeAdapter(Release)
-
-
 class ReleasesAttribute(Attribute[dict[str, Release]]):
     """The release index: a map of version -> its entry as compact JSON (defaults left out).
 
@@ -50,14 +47,10 @@ class ReleasesAttribute(Attribute[dict[str, Release]]):
     attr_type = MAP
 
     def serialize(self, value: dict[str, Release]) -> dict[str, dict[str, str]]:
-        return {version: {"S": entry_json(entry)} for version, entry in value.items()}
+        return {version: {"S": encode(entry)} for version, entry in value.items()}
 
     def deserialize(self, value: dict[str, dict[str, str]]) -> dict[str, Release]:
-        return {version: _RELEASE.validate_json(item["S"]) for version, item in value.items()}
-
-
-def entry_json(entry: Release) -> str:
-    return _RELEASE.dump_json(entry, exclude_defaults=True).decode()
+        return {version: decode(item["S"]) for version, item in value.items()}
 
 
 class PluginModel(RecordTable[Plugin]):

@@ -20,10 +20,10 @@ from chalicelib.dal.models import (
     PluginVersionModel,
     SiteModel,
     bind,
-    entry_json,
 )
 from chalicelib.logic.errors import Conflict, NotFound
 from chalicelib.logic.model import AuditEntry, Installation, Plugin, PluginVersion, Site
+from chalicelib.logic.release import encode
 from chalicelib.logic.release_index import entry, index_of
 from chalicelib.logic.versions import sort_key
 from chalicelib.settings import Settings
@@ -109,7 +109,7 @@ class DynamoRepository:
         path = Path(["releases", version.version])
         # The version and its release index entry change together or not at all; the plugin's
         # revision moves too, so a plugin save that read the index before cannot put it back.
-        index = [path.set({"S": entry_json(made)}) if made else path.remove()]
+        index = [path.set({"S": encode(made)}) if made else path.remove()]
         try:
             with TransactWrite(connection=PluginModel._get_connection().connection) as write:
                 write.save(item, condition=condition)

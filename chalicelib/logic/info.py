@@ -14,7 +14,8 @@ from chalicelib.logic.decision import latest_offered
 from chalicelib.logic.errors import NotFound
 from chalicelib.logic.model import DOWNLOADABLE, Plugin, PluginVersion, Release
 from chalicelib.logic.readme_html import render, render_changelog, render_faq
-from chalicelib.logic.release_index import complete, ordered, upgrade_notice
+from chalicelib.logic.release import complete, ordered
+from chalicelib.logic.release_index import upgrade_notice
 from chalicelib.logic.updates import Links, integrity_fields, package_fields, requirement_fields
 
 

@@ -23,13 +23,13 @@ history; ``bench/hotpath_bench.py`` measures it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
-from chalicelib.logic.model import OFFERED, PluginVersion, Release, Status
+from chalicelib.logic.model import OFFERED, PluginVersion, Status
 from chalicelib.logic.ports import Repository
 from chalicelib.logic.readme import version_entry
 from chalicelib.logic.readme_html import plain_text
-from chalicelib.logic.versions import sort_key
+from chalicelib.logic.release import Release
 
 #: Looks one version up when the index holds no full entry for it (None: no such version).
 Lookup = Callable[[str], Release | None]
@@ -87,19 +87,9 @@ def entry(version: PluginVersion) -> Release | None:
     return None
 
 
-def ordered(releases: Mapping[str, Release]) -> list[Release]:
-    """The entries newest first (PHP ``version_compare`` order), as the decision reads them."""
-    return [releases[key] for key in sorted(releases, key=sort_key, reverse=True)]
-
-
 def index_of(versions: list[PluginVersion]) -> dict[str, Release]:
     """The index these versions give: what the stored one must always equal."""
     return {v.version: made for v in versions if (made := entry(v)) is not None}
-
-
-def complete(releases: Mapping[str, Release]) -> list[Release]:
-    """The entries a download can serve as they are, newest first."""
-    return [release for release in ordered(releases) if release.complete]
 
 
 def lookup(repo: Repository, slug: str) -> Lookup:

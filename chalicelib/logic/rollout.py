@@ -14,7 +14,7 @@ import hmac
 import re
 
 from chalicelib.logic.model import Plugin
-from chalicelib.logic.model.percent import ALL, hundredths
+from chalicelib.logic.percent import ALL, hundredths
 
 BUCKETS = 10_000
 

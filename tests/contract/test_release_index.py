@@ -15,7 +15,8 @@ from chalicelib.logic.decision import SiteRequest, choose_download
 from chalicelib.logic.errors import Conflict, DomainError
 from chalicelib.logic.model import Status
 from chalicelib.logic.ports import Repository
-from chalicelib.logic.release_index import complete, index_of, lookup, ordered
+from chalicelib.logic.release import complete, ordered
+from chalicelib.logic.release_index import index_of, lookup
 from chalicelib.logic.releases import TRANSITIONS, Releases
 from chalicelib.logic.updates import Links, check_update
 from tests.contract.test_repository_contract import NOW, SLUG, plugin, repo, version

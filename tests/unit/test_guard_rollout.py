@@ -15,7 +15,7 @@ from chalicelib.logic.guard.report import rollout_report
 from chalicelib.logic.guard.runner import Guard
 from chalicelib.logic.inputs import parse
 from chalicelib.logic.model import Platform, Plugin, PluginVersion, Status
-from chalicelib.logic.release_index import ordered
+from chalicelib.logic.release import ordered
 from chalicelib.logic.releases import Releases
 from chalicelib.logic.site_inputs import HealthReport, Registration
 from chalicelib.logic.telemetry import Telemetry

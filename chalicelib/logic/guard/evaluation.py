@@ -21,7 +21,7 @@ from typing import Any, Literal
 from chalicelib.logic.guard.funnel import settled
 from chalicelib.logic.guard.gate import Counts, GateConfig, Verdict, judge
 from chalicelib.logic.model import RolloutPlan, hundredths
-from chalicelib.logic.model.percent import ALL
+from chalicelib.logic.percent import ALL
 
 #: WordPress checks for updates twice a day: a step this old has been asked about by all its sites.
 CHECK_CYCLE = timedelta(hours=12)

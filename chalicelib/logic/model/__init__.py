@@ -1,9 +1,10 @@
 """The service's nouns: each stored record declared once, in this package, and everything else
-derived from it. ``vocabulary`` holds the statuses, platforms and channels and their checks,
+derived from it. ``logic/vocabulary`` holds the statuses, platforms and channels and their checks,
 ``base`` what every record shares (configuration, timestamp types), and ``plugins``, ``sites`` and
 ``audit`` the records; every name is importable from here.
 
-A record is a pydantic dataclass. From this one declaration come the DynamoDB items
+A record is a pydantic dataclass, except the release index's entry (``logic/release.py``: the
+check-update fast path reads it without pydantic, and no answer or request shows it). From this one declaration come the DynamoDB items
 (``chalicelib.dal.models`` derives each table's attributes from the fields), the API's JSON
 (``chalicelib.api.views`` dumps the record: ``Field(exclude=True)`` marks what no answer shows, the
 ``Moment`` type writes ``iso`` timestamps) and that JSON's schema (the OpenAPI document's).
@@ -38,18 +39,19 @@ Migration notes (items already stored):
 """
 
 from chalicelib.logic.model.audit import AuditEntry
-from chalicelib.logic.model.base import EmptyIsNull, Moment, PreciseMoment, iso, iso_precise
-from chalicelib.logic.model.percent import Percentage, hundredths, normalized, of_hundredths
+from chalicelib.logic.model.base import EmptyIsNull, Moment, Percentage, PreciseMoment
 from chalicelib.logic.model.plugins import (
     ROLLOUT_STATES,
     Failure,
     Plugin,
     PluginVersion,
-    Release,
     RolloutPlan,
 )
 from chalicelib.logic.model.sites import Installation, Site
-from chalicelib.logic.model.vocabulary import (
+from chalicelib.logic.moments import iso, iso_precise
+from chalicelib.logic.percent import hundredths, normalized, of_hundredths
+from chalicelib.logic.release import Release
+from chalicelib.logic.vocabulary import (
     CHANNELS,
     DEFAULT_CHANNEL,
     DOWNLOADABLE,

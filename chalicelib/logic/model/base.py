@@ -6,17 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import ConfigDict, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, ConfigDict, PlainSerializer, WithJsonSchema
 
-
-def iso(moment: datetime | None) -> str | None:
-    """Every timestamp the API and the audit trail show: UTC, to the second, with a Z."""
-    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def iso_precise(moment: datetime) -> str:
-    """An audit moment: as ``iso`` with microseconds, which order one operation's entries."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+from chalicelib.logic.moments import iso, iso_precise
+from chalicelib.logic.percent import normalized
 
 
 def _empty_is_null(text: str) -> str | None:
@@ -48,3 +41,12 @@ EmptyIsNull = Annotated[
 #: list every key as required, since a dump always writes them all. Built on first use: a cold
 #: check-update builds only the records it reads, not every record (README: Cold starts).
 RECORD_CONFIG = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True, defer_build=True)
+
+
+#: A stored or answered percentage: normalized on construction and in JSON (``2.5``, ``10``).
+Percentage = Annotated[
+    float,
+    AfterValidator(normalized),
+    PlainSerializer(normalized, return_type=int | float, when_used="json"),
+    WithJsonSchema({"type": "number", "minimum": 0, "maximum": 100, "multipleOf": 0.01}),
+]

@@ -3,16 +3,15 @@ a version's planned rollout."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import Field, computed_field
 from pydantic.dataclasses import dataclass
 
-from chalicelib.logic.model.base import RECORD_CONFIG, REVISION, EmptyIsNull, Moment
-from chalicelib.logic.model.percent import Percentage
-from chalicelib.logic.model.vocabulary import DEFAULT_CHANNEL, Platform, Status
+from chalicelib.logic.model.base import RECORD_CONFIG, REVISION, EmptyIsNull, Moment, Percentage
+from chalicelib.logic.release import Release
 from chalicelib.logic.versions import version_code
+from chalicelib.logic.vocabulary import DEFAULT_CHANNEL, Platform, Status
 
 
 @dataclass(frozen=True, config=RECORD_CONFIG)
@@ -57,46 +56,6 @@ class RolloutPlan:
     evidence: dict[str, Any] = Field(
         default_factory=dict, description="The gate's counts, rates and sites at the last transition."
     )
-
-
-@dataclass(frozen=True, config=RECORD_CONFIG)
-class Release:
-    """One version as the release index holds it (``logic/release_index.py``): what check-update,
-    download, signature and latest need, and nothing ``info`` alone shows (readme sections).
-
-    A slim entry (``complete`` false) keeps only what the decision needs of a version it can no
-    longer offer (pulled, or deprecated with its package expiring); a download of it reads the
-    version itself."""
-
-    version: str
-    status: Status
-    channel: str = DEFAULT_CHANNEL
-    complete: bool = True
-    rollout_percent: Percentage = 100
-    offer_above: str | None = None
-    force_update: bool = False
-    requires: str | None = None
-    tested: str | None = None
-    requires_php: str | None = None
-    file_path: str = ""
-    file_size: int = 0
-    sha256: str = ""
-    sha384: str = ""
-    signature: str = ""
-    signature_key_id: str = ""
-    main_file: str = ""
-    plugin_uri: str = ""
-    plugin_name: str = ""
-    changelog: str = ""
-    upgrade_notice: str = ""
-    released_at: datetime | None = None
-    package_expires_at: datetime | None = None
-    #: A rollout its gate halted: offered to no site until resumed (``logic/guard``).
-    halted: bool = False
-
-    @property
-    def version_code(self) -> int:
-        return version_code(self.version)
 
 
 @dataclass(config=RECORD_CONFIG)

@@ -11,10 +11,6 @@ and comparisons that must be exact (bucket counts, sizing) go through ``hundredt
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import AfterValidator, PlainSerializer, WithJsonSchema
-
 #: Hundredths in one percent.
 SCALE = 100
 #: Everyone: 100 %, in hundredths.
@@ -35,12 +31,3 @@ def of_hundredths(count: int) -> int | float:
 
 def normalized(percent: float) -> int | float:
     return of_hundredths(hundredths(percent))
-
-
-#: A stored or answered percentage: normalized on construction and in JSON (``2.5``, ``10``).
-Percentage = Annotated[
-    float,
-    AfterValidator(normalized),
-    PlainSerializer(normalized, return_type=int | float, when_used="json"),
-    WithJsonSchema({"type": "number", "minimum": 0, "maximum": 100, "multipleOf": 0.01}),
-]
