@@ -16,6 +16,12 @@ this step rewrites, for two measured reasons (``bench/coldstart_bench.py``, ``be
   cold start compiles every module it imports. Every module is compiled here for the runtime's
   Python (3.11, the same as the build's: checked) with ``unchecked-hash`` invalidation, so the
   zip's timestamps do not matter and the interpreter never re-reads the sources to validate.
+
+The public edge's ``sam.json`` is rewritten in one place: Chalice names its API function's handler
+``app.app``, the whole app, whose import alone costs a cold start most of its time; that function's
+handler becomes ``chalicelib.api.entry.handler`` (``chalicelib/api/entry.py`` says why), which
+answers the checks it can without importing the app and hands everything else to it. The rest of
+Chalice's template is kept as it wrote it.
 """
 
 from __future__ import annotations
@@ -34,9 +40,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chalice.utils import serialize_to_json
+
 ROOT = Path(__file__).resolve().parent.parent
 #: The Lambda runtime these artefacts are compiled for (``.chalice/config.json`` has no override).
 RUNTIME = (3, 11)
+#: The logical id Chalice gives the function serving every route of a project's REST API.
+API_FUNCTION = "APIHandler"
 #: What Lambda's Python runtime provides: the AWS SDK and what it depends on (top-level names in
 #: the bundle: packages, their ``.dist-info`` folders, single modules).
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3")
@@ -50,6 +60,8 @@ class Project:
     name: str
     directory: Path
     keeps_sdk: bool
+    #: The API function's Lambda handler, when not Chalice's own ``app.app``.
+    api_handler: str | None = None
 
     @property
     def app_name(self) -> str:
@@ -58,7 +70,7 @@ class Project:
 
 
 PROJECTS = (
-    Project("public", ROOT, keeps_sdk=False),
+    Project("public", ROOT, keeps_sdk=False, api_handler="chalicelib.api.entry.handler"),
     Project("admin", ROOT / "admin", keeps_sdk=True),
 )
 
@@ -81,6 +93,27 @@ def _provided_by_runtime(name: str) -> bool:
         if top in (dist, f"{dist}.py") or (top.startswith(f"{info}-") and top.endswith(".dist-info")):
             return True
     return False
+
+
+def api_handler(output: Path) -> str:
+    """The handler ``output``'s template (``sam.json``) gives the API function: what Lambda imports."""
+    template: dict[str, Any] = json.loads((output / "sam.json").read_text())
+    return str(template["Resources"][API_FUNCTION]["Properties"]["Handler"])
+
+
+def point_api_function(template_path: Path, handler: str) -> None:
+    """Rewrite the template's API function to start at ``handler``, in Chalice's own JSON layout."""
+    template: dict[str, Any] = json.loads(template_path.read_text())
+    template["Resources"][API_FUNCTION]["Properties"]["Handler"] = handler
+    template_path.write_text(serialize_to_json(template))
+
+
+def finish(project: Project, output: Path) -> None:
+    """What this step makes of ``chalice package``'s ``output`` for ``project``: its handler, if
+    not Chalice's, and its bundle optimised."""
+    if project.api_handler is not None:
+        point_api_function(output / "sam.json", project.api_handler)
+    optimise(output / "deployment.zip", keep_sdk=project.keeps_sdk)
 
 
 def optimise(bundle: Path, *, keep_sdk: bool) -> None:
@@ -115,7 +148,7 @@ def build(stage: str, out: Path) -> dict[str, Path]:
         folder = out / project.name
         shutil.rmtree(folder, ignore_errors=True)
         chalice_package(project, stage, folder)
-        optimise(folder / "deployment.zip", keep_sdk=project.keeps_sdk)
+        finish(project, folder)
         built[project.name] = folder
     return built
 

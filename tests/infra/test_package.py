@@ -4,6 +4,9 @@ deployed stack, and the packager consumes the queue the template names for that 
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -11,7 +14,7 @@ from typing import Any
 import pytest
 
 from infra.deploy import ship_optimised
-from infra.package import Project
+from infra.package import API_FUNCTION, PROJECTS, Project, api_handler, finish
 from infra.stack import load_template
 from tests.infra.test_cfn_lint import cfn_lint
 
@@ -54,6 +57,63 @@ def test_chalice_package_works_on_a_fresh_clone_for_both_projects(
         names = _bundled(output)
         assert {"app.py", "chalicelib/settings.py", own} <= set(names)
         assert not any(n.startswith(("tests/", "igny8_cli/", "plugins/", "infra/", "admin/")) for n in names)
+
+
+#: What the public function's cold start must not import before it has a request the fast path
+#: leaves to the whole app: each costs a cold start tens to hundreds of ms (bench/coldstart_bench.py).
+_HEAVY = ("pydantic", "pynamodb", "botocore", "boto3", "app")
+
+
+@pytest.fixture(scope="module")
+def shipped_public(packaged: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The public artefact as ``infra/package.py`` ships it: Chalice's output, then finished."""
+    output = tmp_path_factory.mktemp("shipped") / "public"
+    shutil.copytree(packaged, output)
+    finish(next(p for p in PROJECTS if p.name == "public"), output)
+    return output
+
+
+def test_the_public_function_starts_at_the_entry_and_the_rest_of_chalices_template_is_kept(
+    packaged: Path, shipped_public: Path
+) -> None:
+    chalices, shipped = _template(packaged), _template(shipped_public)
+
+    assert api_handler(packaged) == "app.app"
+    assert api_handler(shipped_public) == "chalicelib.api.entry.handler"
+    shipped["Resources"][API_FUNCTION]["Properties"]["Handler"] = "app.app"
+    assert shipped == chalices
+
+
+def test_the_shipped_public_function_imports_its_handler_without_the_heavy_libraries(
+    shipped_public: Path, tmp_path: Path
+) -> None:
+    """What Lambda does first in a fresh container: import the handler the template names, from
+    the unpacked bundle, with the function's environment. The app, pydantic, pynamodb and the SDK
+    wait for a request the fast path leaves to the app."""
+    function = _template(shipped_public)["Resources"][API_FUNCTION]["Properties"]
+    module, name = function["Handler"].rsplit(".", 1)
+    with zipfile.ZipFile(shipped_public / "deployment.zip") as bundle:
+        bundle.extractall(tmp_path)
+    probe = (
+        f"import importlib, json, sys; handler = getattr(importlib.import_module({module!r}), {name!r}); "
+        f"assert callable(handler); heavy = {_HEAVY!r}; "
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in heavy)))"
+    )
+    env = {**function["Environment"]["Variables"], "AWS_DEFAULT_REGION": "us-east-1"}
+
+    done = subprocess.run(
+        [sys.executable, "-B", "-c", probe],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    loaded = json.loads(done.stdout.splitlines()[-1])
+    assert loaded == [], f"importing {module} loaded {len(loaded)} heavy modules: {loaded}"
 
 
 def test_the_packaged_control_plane_passes_cfn_lint(packaged_admin: Path) -> None:
