@@ -5,6 +5,11 @@ Deploy): base path ``api`` is the public one, ``api/admin`` the admin one. Here 
 server answers for both: a path under ``/api/admin`` goes to the admin app (``admin/app.py``),
 any other to the public app (``app.py``), so every URL, the CLI, the bridge and the end-to-end
 tests see one service, as sites and admins do.
+
+Deployed, the public function's handler is not the app but ``chalicelib.api.entry.handler``
+(``infra/package.py``), which answers the check-updates it can without importing the app. Here the
+public app's requests go through it too, so every test of the local stack serves what is deployed:
+routes still match against the whole app's, as API Gateway's resources are the app's routes.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from chalice.app import Chalice
 from chalice.config import Config
 from chalice.local import ChaliceRequestHandler, ForbiddenError, LocalGateway, LocalGatewayException
 
+from chalicelib.api import entry
 from infra import local_gzip
 
 API_PREFIX = "/api"
@@ -32,13 +38,33 @@ def is_admin_route(route: str) -> bool:
     return route == ADMIN_PREFIX or route.startswith(ADMIN_PREFIX + "/")
 
 
+class ThroughEntry:
+    """The public app as Chalice's local gateway uses it: its routes, CORS and authorizers for
+    matching, but each matched request handed to the deployed function's handler."""
+
+    def __init__(self, app: Chalice) -> None:
+        self._app = app
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._app, name)
+
+    def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return entry.handler(event, context)
+
+
 def api_handler(admin_app: Chalice, config: Config) -> type:
     """Chalice's local request handler, serving the public app (the one ``LocalDevServer`` is
-    given) and ``admin_app`` under ``/api``, with or without a trailing slash, as API Gateway's
+    given, through ``ThroughEntry``) and ``admin_app`` under ``/api``, with or without a trailing slash, as API Gateway's
     stage path does when deployed."""
 
     class ApiHandler(ChaliceRequestHandler):
         path: str  # BaseHTTPRequestHandler's field; declared so mypy sees it through Chalice's class
+
+        def __init__(
+            self, request: Any, client_address: Any, server: Any, app_object: Chalice, config: Config
+        ) -> None:
+            # Chalice's handler builds its gateway here and serves the request before returning.
+            super().__init__(request, client_address, server, ThroughEntry(app_object), config)  # type: ignore[arg-type]
 
         def _generic_handle(self) -> None:
             route, sep, query = self.path.partition("?")
