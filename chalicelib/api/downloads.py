@@ -17,12 +17,13 @@ from chalice.app import Request
 from chalicelib.adapters import now, repository, store
 from chalicelib.logic.answers import DownloadUrl
 from chalicelib.logic.apptoken import AppUser
+from chalicelib.logic.decision import choose_download
 from chalicelib.logic.model import Plugin, Release, Site, iso
 from chalicelib.logic.ratelimit import allow
 from chalicelib.logic.release import complete
 from chalicelib.logic.release_index import lookup
 from chalicelib.logic.telemetry import Telemetry
-from chalicelib.logic.updates import choose_download, hidden_from_sites, unknown_plugin
+from chalicelib.logic.visibility import hidden_from_sites, unknown_plugin
 from chalicelib.observability import count
 from chalicelib.settings import get_settings
 

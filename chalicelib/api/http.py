@@ -11,9 +11,10 @@ from chalice.app import Response
 
 from chalicelib.adapters import repository
 from chalicelib.logic.hotcache import HotReads
+from chalicelib.logic.links import Links
 from chalicelib.logic.model import Plugin
 from chalicelib.logic.ports import Repository
-from chalicelib.logic.updates import Links, hidden_from_sites, unknown_plugin
+from chalicelib.logic.visibility import hidden_from_sites, unknown_plugin
 from chalicelib.settings import get_settings
 
 

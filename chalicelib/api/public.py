@@ -19,6 +19,8 @@ from chalicelib.api.routing import Auth, route
 from chalicelib.api.signed import seal, signed
 from chalicelib.logic.answers import CheckUpdateAnswer, LatestCard, PluginInformation, PublishedKeys
 from chalicelib.logic.apptoken import AppUser
+from chalicelib.logic.checks import check_site_id, check_update, site_request
+from chalicelib.logic.decision import choose_download
 from chalicelib.logic.errors import NotFound
 from chalicelib.logic.fields import PlatformName
 from chalicelib.logic.model import Platform, Site
@@ -26,13 +28,7 @@ from chalicelib.logic.release import complete, ordered
 from chalicelib.logic.release_index import lookup
 from chalicelib.logic.site_inputs import CheckUpdateQuery, PinnedVersion
 from chalicelib.logic.telemetry import Telemetry
-from chalicelib.logic.updates import (
-    check_site_id,
-    check_update,
-    choose_download,
-    latest_for_platform,
-    site_request,
-)
+from chalicelib.logic.updates import latest_for_platform
 from chalicelib.observability import count
 from chalicelib.settings import get_settings
 from chalicelib.signing import published_keys

@@ -18,12 +18,9 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, RootModel, WithJsonSchema, computed_field
 
 from chalicelib.logic.attribute_docs import describe_fields
+from chalicelib.logic.checks import Reason
 from chalicelib.logic.model import CHANNELS, Installation, Moment, Platform
 
-#: Why check-update offers nothing (``logic/decision.decide``).
-Reason = Literal[
-    "up_to_date", "not_in_rollout", "requires_wp", "requires_php", "pulled", "unknown_version", "no_release"
-]
 #: One of the service's channels.
 ChannelName = Annotated[str, WithJsonSchema({"type": "string", "enum": list(CHANNELS)})]
 #: A URL the service made (its own links, a presigned package URL): always absolute.

@@ -4,7 +4,8 @@
 Pure functions of the release index's entries (``logic/release_index.py``; every public read,
 ``info`` included, decides from them) or of whole versions, which share the fields decided on
 (``Candidate``).
-``logic/updates.py`` turns their choices into answers.
+``logic/checks.py`` and ``logic/updates.py`` turn their choices into answers. Imports no
+pydantic: check-update's fast path decides with it (``api/hot_check.py``).
 """
 
 from __future__ import annotations
@@ -12,20 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
 
-from chalicelib.logic.answers import Reason
 from chalicelib.logic.errors import Gone, NotFound
-from chalicelib.logic.model import (
-    DEFAULT_CHANNEL,
-    DOWNLOADABLE,
-    OFFERED,
-    Plugin,
-    Status,
-    check_version,
-)
-from chalicelib.logic.rollout import admits, salt_of
+from chalicelib.logic.rollout import Salted, admits, salt_of
 from chalicelib.logic.versions import version_compare
+from chalicelib.logic.vocabulary import DEFAULT_CHANNEL, DOWNLOADABLE, OFFERED, Status, check_version
+
+if TYPE_CHECKING:
+    from chalicelib.logic.checks import Reason
 
 
 class Candidate(Protocol):
@@ -75,7 +71,7 @@ class SiteRequest:
         return frozenset({DEFAULT_CHANNEL, self.channel})
 
 
-def latest_offered(plugin: Plugin, versions: Sequence[V], site_id: str | None = None) -> V | None:
+def latest_offered(plugin: Salted, versions: Sequence[V], site_id: str | None = None) -> V | None:
     """The highest stable version this site may be offered (``versions`` is newest first), under
     the rollout rule check-update applies: without a site id, only versions rolled out to everyone.
     plugin-update-checker installs whatever ``info`` names, so ``info`` must not jump a rollout."""
@@ -93,7 +89,7 @@ def latest_offered(plugin: Plugin, versions: Sequence[V], site_id: str | None = 
 
 
 def decide(
-    plugin: Plugin,
+    plugin: Salted,
     versions: Sequence[V],
     site: SiteRequest,
     lookup: Callable[[str], Candidate | None] | None = None,

@@ -19,9 +19,9 @@ from typing import Any, Generic, TypeVar
 
 from chalicelib.logic.errors import NotFound
 from chalicelib.logic.info import info_version, plugin_info
+from chalicelib.logic.links import Links
 from chalicelib.logic.model import Plugin, Site
 from chalicelib.logic.ports import Repository
-from chalicelib.logic.updates import Links
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")

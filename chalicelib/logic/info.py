@@ -10,13 +10,14 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.logic.answers import PluginInformation, Sections
+from chalicelib.logic.checks import integrity_fields, package_fields, requirement_fields
 from chalicelib.logic.decision import latest_offered
 from chalicelib.logic.errors import NotFound
+from chalicelib.logic.links import Links
 from chalicelib.logic.model import DOWNLOADABLE, Plugin, PluginVersion, Release
 from chalicelib.logic.readme_html import render, render_changelog, render_faq
 from chalicelib.logic.release import complete, ordered
 from chalicelib.logic.release_index import upgrade_notice
-from chalicelib.logic.updates import Links, integrity_fields, package_fields, requirement_fields
 
 
 def info_version(plugin: Plugin, site_id: str | None = None) -> Release:

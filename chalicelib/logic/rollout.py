@@ -12,8 +12,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from typing import Protocol
 
-from chalicelib.logic.model import Plugin
 from chalicelib.logic.percent import ALL, hundredths
 
 BUCKETS = 10_000
@@ -21,7 +21,17 @@ BUCKETS = 10_000
 _WORDPRESS_UA = re.compile(r"^WordPress/(?P<version>[0-9][0-9A-Za-z.+_-]{0,31})(?:;\s*(?P<url>\S+))?")
 
 
-def salt_of(plugin: Plugin) -> str:
+class Salted(Protocol):
+    """What the rollout reads of a plugin: a ``Plugin`` record, or the fast path's reading of its
+    item (``api/hot_check.py``)."""
+
+    @property
+    def slug(self) -> str: ...
+    @property
+    def rollout_salt(self) -> str: ...
+
+
+def salt_of(plugin: Salted) -> str:
     """The plugin's rollout salt (plugins stored before salts existed use their slug)."""
     return plugin.rollout_salt or plugin.slug
 

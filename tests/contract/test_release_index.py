@@ -10,15 +10,16 @@ from datetime import timedelta
 
 import pytest
 
+from chalicelib.logic.checks import check_update
 from chalicelib.logic.commands import ReleaseSettings
 from chalicelib.logic.decision import SiteRequest, choose_download
 from chalicelib.logic.errors import Conflict, DomainError
+from chalicelib.logic.links import Links
 from chalicelib.logic.model import Status
 from chalicelib.logic.ports import Repository
 from chalicelib.logic.release import complete, ordered
-from chalicelib.logic.release_index import index_of, lookup
+from chalicelib.logic.release_index import full, index_of, lookup
 from chalicelib.logic.releases import TRANSITIONS, Releases
-from chalicelib.logic.updates import Links, check_update
 from tests.contract.test_repository_contract import NOW, SLUG, plugin, repo, version
 from tests.unit.fakes import FakeStore
 
@@ -37,7 +38,7 @@ def _assert_index_is_the_versions(repo: Repository, rng: random.Random) -> None:
         for site_id in (None, "site-a"):
             site = SiteRequest(current, site_id=site_id, wp_version="6.0")
             fast = check_update(stored, ordered(stored.releases), site, LINKS, lookup(repo, SLUG))
-            assert fast == check_update(stored, versions, site, LINKS)
+            assert fast == check_update(stored, [full(v) for v in versions], site, LINKS)
     for pinned in (None, rng.choice(NUMBERS)):
         assert _download(repo, pinned, fast=True) == _download(repo, pinned, fast=False)
 

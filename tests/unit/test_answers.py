@@ -22,11 +22,21 @@ from chalicelib.logic.answers import (
     PluginInformation,
     PublishedKeys,
 )
+from chalicelib.logic.decision import SiteRequest
 from chalicelib.logic.metadata_signing import sealed
 from chalicelib.logic.model import Installation, Status
-from chalicelib.logic.updates import SiteRequest, check_update, latest_for_platform
+from chalicelib.logic.updates import latest_for_platform
 from infra.keys import key_list_statement, new_key
-from tests.unit.test_updates import LINKS, NOW, OUT_10, info_of, make_plugin, make_version, stored
+from tests.unit.test_updates import (
+    LINKS,
+    NOW,
+    OUT_10,
+    check_update,
+    info_of,
+    make_plugin,
+    make_version,
+    stored,
+)
 
 SIGNED = {"sha384": "ab" * 48, "signature": "c2ln", "signature_key_id": "0123456789abcdef"}
 README = {

@@ -18,11 +18,12 @@ from typing import Any
 
 import pytest
 
+from chalicelib.logic.decision import latest_offered
 from chalicelib.logic.errors import NotFound
 from chalicelib.logic.info import info_version, plugin_info
+from chalicelib.logic.links import Links
 from chalicelib.logic.metadata_signing import sealed, serialized
 from chalicelib.logic.model import DOWNLOADABLE, PluginVersion, RolloutPlan, Status
-from chalicelib.logic.updates import Links, latest_offered
 from tests.unit.fakes import FakeRepository
 from tests.unit.test_updates import make_plugin, make_version
 

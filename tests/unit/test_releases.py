@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from chalicelib.logic.commands import ReleaseSettings
+from chalicelib.logic.decision import choose_download
 from chalicelib.logic.errors import Conflict, Gone, InvalidInput, NotFound
 from chalicelib.logic.inputs import parse
 from chalicelib.logic.model import (
@@ -31,7 +32,6 @@ from chalicelib.logic.releases import (
     Releases,
     next_patch,
 )
-from chalicelib.logic.updates import choose_download
 from chalicelib.logic.versions import version_compare
 from tests.unit.fakes import FakeRepository, FakeStore, FixedClock
 

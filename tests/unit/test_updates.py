@@ -10,31 +10,33 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from chalicelib.logic.checks import check_update as check_entries
+from chalicelib.logic.checks import parse_current_version, site_request
+from chalicelib.logic.decision import SiteRequest, choose_download, decide
 from chalicelib.logic.errors import Gone, InvalidInput, NotFound
 from chalicelib.logic.info import info_version, plugin_info
 from chalicelib.logic.inputs import parse
+from chalicelib.logic.links import Links
 from chalicelib.logic.model import Platform, Plugin, PluginVersion, Status
+from chalicelib.logic.release_index import full, upgrade_notice
 from chalicelib.logic.rollout import admits
 from chalicelib.logic.site_inputs import CheckUpdateQuery
-from chalicelib.logic.updates import (
-    Links,
-    SiteRequest,
-    check_update,
-    choose_download,
-    decide,
-    hidden_from_sites,
-    latest_for_platform,
-    parse_current_version,
-    site_request,
-    unknown_plugin,
-    upgrade_notice,
-)
+from chalicelib.logic.updates import latest_for_platform
+from chalicelib.logic.visibility import hidden_from_sites, unknown_plugin
 from tests.unit.fakes import FakeRepository
 
 SLUG = "igny8-wp-bridge"
 NOW = datetime(2024, 5, 6, 15, 4, 5, tzinfo=UTC)
 LINKS = Links("https://plugins.test/api")
 SALT = "9c1f0e7a2b3d4c5e"
+
+
+def check_update(
+    plugin: Plugin, versions: list[PluginVersion], site: SiteRequest, links: Links
+) -> dict[str, Any]:
+    """check-update's answer for these whole versions, through their release index entries."""
+    return check_entries(plugin, [full(v) for v in versions], site, links)
+
 
 NEVER_OFFERED = [Status.DRAFT, Status.TESTING, Status.STAGED, Status.DEPRECATED, Status.PULLED, Status.FAILED]
 
