@@ -28,9 +28,8 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 #: One socket timeout, which http.client applies to the connect and to each read. In-region
@@ -49,8 +48,7 @@ THROTTLING_CODES = frozenset(
 _DROPPED = (BrokenPipeError, ConnectionResetError)
 
 
-@dataclass(frozen=True)
-class _Protocol:
+class _Protocol(NamedTuple):
     """One service's JSON-protocol facts: what its X-Amz-Target starts with, its content type, and
     the suffix of the endpoint override variable botocore reads for it."""
 

@@ -20,6 +20,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from chalicelib.aws_json import RETRY_PAUSE_SECONDS, AwsError, AwsJson, decode_item, open_connection
+from tests.unit.test_cold_imports import loaded_by
 
 NOW = datetime(2026, 11, 29, 23, 59, 58, tzinfo=UTC)
 SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -98,6 +99,14 @@ def botocore_authorization(
     with mock.patch("botocore.auth.get_current_datetime", return_value=NOW.replace(tzinfo=None)):
         signer.add_auth(request)
     return str(request.headers["Authorization"])
+
+
+def test_importing_the_client_loads_no_aws_sdk_nor_any_other_project_module() -> None:
+    loaded = loaded_by("import chalicelib.aws_json")
+
+    heavy = {"botocore", "boto3", "urllib3", "requests", "pydantic", "pynamodb", "dateutil"}
+    assert loaded.isdisjoint(heavy), sorted(loaded & heavy)
+    assert {name for name in loaded if name.startswith("chalicelib.")} == {"chalicelib.aws_json"}
 
 
 @pytest.mark.parametrize(
