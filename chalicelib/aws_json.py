@@ -12,7 +12,11 @@ What botocore would otherwise give, kept as small as these reads allow: credenti
 endpoint from the environment Lambda sets (read at each call, so a test may change it), one
 keep-alive connection per endpoint and thread (a warm call costs a round trip, not a handshake),
 and a single retry. Every call made here is an idempotent read, so repeating one is always safe.
-Credentials and secret values never appear in an exception or a log.
+Credentials and secret values never appear in an exception (nothing here logs).
+
+As measured (tests/integration/test_aws_json_moto.py): importing this module costs about 35 ms,
+most of it http.client's, against about 165 ms for ``botocore.session`` and 70-80 ms more for one
+botocore client.
 """
 
 from __future__ import annotations

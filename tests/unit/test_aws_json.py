@@ -19,7 +19,14 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from chalicelib.aws_json import RETRY_PAUSE_SECONDS, AwsError, AwsJson, decode_item, open_connection
+from chalicelib.aws_json import (
+    RETRY_PAUSE_SECONDS,
+    AwsError,
+    AwsJson,
+    decode_item,
+    default_client,
+    open_connection,
+)
 from tests.unit.test_cold_imports import loaded_by
 
 NOW = datetime(2026, 11, 29, 23, 59, 58, tzinfo=UTC)
@@ -209,6 +216,13 @@ def test_the_environment_is_read_at_each_call_not_when_the_client_is_made() -> N
     environ["AWS_ENDPOINT_URL"] = "http://127.0.0.1:1234"
 
     assert aws_json.endpoint("dynamodb") == "http://127.0.0.1:1234"
+
+
+def test_the_process_client_reads_the_live_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", "http://127.0.0.1:4567")
+
+    assert default_client() is default_client()
+    assert default_client().endpoint("secretsmanager") == "http://127.0.0.1:4567"
 
 
 def test_no_region_is_an_aws_error_and_no_call() -> None:
