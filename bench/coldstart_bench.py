@@ -1,11 +1,13 @@
-"""Cold starts: how long a fresh process takes to import each function's app, as shipped.
+"""Cold starts: how long a fresh process takes to import each function's handler, as shipped.
 
 Run from the repository root (it builds both artefacts first, about a minute)::
 
     .venv/bin/python -m bench.coldstart_bench [--rounds 15] [--stage dev]
 
-A Lambda cold start runs the interpreter and imports the handler's module (``app.py``); that is
-what is timed here, as whole fresh processes (``python -c "import app"``), in the artefacts
+A Lambda cold start runs the interpreter and imports the module of the handler its template names
+(the public function's: ``chalicelib.api.entry``, check-update's fast path, see
+``infra/package.py``; the control plane's: Chalice's ``app.py``); that is what is timed here, as
+whole fresh processes (``python -c "import chalicelib.api.entry"``), in the artefacts
 ``infra/package.py`` builds (``chalice package``, then the runtime's SDK dropped from the public
 bundle and every module compiled), unpacked as Lambda unpacks them:
 
@@ -16,19 +18,24 @@ bundle and every module compiled), unpacked as Lambda unpacks them:
 
 botocore comes from this interpreter's site-packages, as Lambda's runtime provides it. Floors,
 measured in the same rounds (interleaved, so a busy machine weighs on every row alike): the bare
-interpreter (``python -c pass``) and a Chalice app with one constant route. Each row is the median
-(and the fastest) of the rounds in wall time, and the CPU time (user + system) of the process.
+interpreter (``python -c pass``) and a Chalice app with one constant route. The public app as a
+whole (``import app``, what its function imported before it had an entry of its own) is a row
+too. Each row is the median (and the fastest) of the rounds in wall time, and the CPU time (user +
+system) of the process.
 ``--before REV`` adds the artefact of an earlier revision as ``chalice package`` made it (for
 the split itself: one app with every route, botocore bundled, no ``.pyc``); ``--baseline REV``
 adds REV's public artefact as REV's own ``infra/package.py`` shipped it, alone and with a check,
 so a change is compared with what it replaced in the same rounds.
 
-Import alone would flatter a function that defers its work into the first request, so two rows
-also answer one check-update in the same fresh process: an API Gateway proxy event for a site
-behind by 29 versions (an update is offered), through the app's real handler, against the
-template's tables on moto's server seeded as ``bench/cost/measure.py`` seeds them (30 versions).
-Those rows print where their time went inside the process: the import, then the request
-(its first DynamoDB client, connection and reads included; moto answers on this machine).
+Import alone would flatter a function that defers its work into the first request (the entry
+imports the app only for a request its fast path leaves), so two rows also answer one
+check-update in the same fresh process: an API Gateway proxy event for a site behind by 29
+versions (an update is offered), through the function's handler as its template names it, against
+the template's tables on moto's server seeded as ``bench/cost/measure.py`` seeds them (30 versions).
+Those rows print where their time went inside the process: the import, then the request (its
+first DynamoDB client, connection and reads included; moto answers on this machine), and how
+many modules of pydantic, botocore and pynamodb were loaded once it was answered, and whether the
+whole app was: none when the fast path answered.
 """
 
 from __future__ import annotations
@@ -50,7 +57,7 @@ from pathlib import Path
 from chalice.local import LambdaEventConverter, RouteMatcher
 
 from bench.cost.measure import BRIDGE_AGENT, CHECK, moto_stack
-from infra.package import ROOT, build
+from infra.package import ROOT, api_handler, build
 
 CONSTANT_APP = """from chalice import Chalice
 
@@ -76,11 +83,15 @@ LIBRARY_LAYERS = (
 )
 #: Marks the line where ``FIRST_CHECK`` prints its split (Powertools' log lines are on stdout too).
 SPLIT = "coldstart-split"
-#: A cold start's first request: import the app, then hand its handler one proxy event (argv[1]),
-#: as Lambda does; prints the split (seconds, wall and CPU) after ``SPLIT``.
+#: What ``FIRST_CHECK`` counts in ``sys.modules`` once it has its answer (top-level names): the
+#: libraries the fast path exists to avoid, and the whole app.
+WATCHED = ("pydantic", "botocore", "pynamodb", "app")
+#: A cold start's first request: import the handler (``HANDLER_MODULE.HANDLER_NAME``), then hand it
+#: one proxy event (argv[1]), as Lambda does; prints the split (seconds, wall and CPU) and the
+#: ``WATCHED`` modules loaded after ``SPLIT``.
 FIRST_CHECK = """import json, sys, time
 wall, cpu = time.perf_counter(), time.process_time()
-from app import app
+from HANDLER_MODULE import HANDLER_NAME as handler
 imported = (time.perf_counter() - wall, time.process_time() - cpu)
 
 
@@ -95,12 +106,14 @@ class Context:
         return 30_000
 
 
-answer = app(json.loads(sys.argv[1]), Context())
+answer = handler(json.loads(sys.argv[1]), Context())
 served = (time.perf_counter() - wall, time.process_time() - cpu)
 if answer["statusCode"] != 200:
     raise SystemExit(f"check-update answered {answer['statusCode']}: {answer['body']}")
-print(SPLIT, json.dumps({"import": imported, "request": [t - i for t, i in zip(served, imported)]}))
-""".replace("SPLIT", repr(SPLIT))
+loaded = {name: sum(m.split(".")[0] == name for m in sys.modules) for name in WATCHED}
+split = {"import": imported, "request": [t - i for t, i in zip(served, imported)], "loaded": loaded}
+print(SPLIT, json.dumps(split))
+""".replace("SPLIT", repr(SPLIT)).replace("WATCHED", repr(WATCHED))
 #: The check-update route as the public app declares it (the event names its resource path).
 CHECK_ROUTE = "/plugins/{slug}/check-update"
 
@@ -116,6 +129,8 @@ class Row:
     cpu: list[float] = field(default_factory=list)
     #: ``FIRST_CHECK``'s own split per process: import and request, wall and CPU, in ms.
     splits: list[dict[str, list[float]]] = field(default_factory=list)
+    #: ``FIRST_CHECK``'s ``WATCHED`` modules per process, by name, once the check was answered.
+    loaded: list[dict[str, int]] = field(default_factory=list)
 
     def run(self) -> None:
         """One fresh process; its wall and CPU time in ms."""
@@ -142,6 +157,7 @@ class Row:
         for line in done.stdout.splitlines():
             if line.startswith(SPLIT):
                 split = json.loads(line.removeprefix(SPLIT))
+                self.loaded.append(split.pop("loaded"))
                 self.splits.append({part: [t * 1000 for t in times] for part, times in split.items()})
 
     def split(self) -> str:
@@ -153,7 +169,29 @@ class Row:
             wall = statistics.median(s[part][0] for s in self.splits)
             cpu = statistics.median(s[part][1] for s in self.splits)
             parts.append(f"{part} {wall:.0f} ({cpu:.0f} CPU)")
-        return ", ".join(parts)
+        return f"{', '.join(parts)}; {self.modules()}"
+
+    def modules(self) -> str:
+        """The ``WATCHED`` modules loaded by the time the check was answered (the most of any round)."""
+        most = {name: max(loaded[name] for loaded in self.loaded) for name in WATCHED}
+        libraries = ", ".join(f"{name} {most[name]}" for name in WATCHED if name != "app")
+        return f"loaded: {libraries} modules, the whole app {'too' if most['app'] else 'not'}"
+
+
+def first_check(handler: str) -> str:
+    """``FIRST_CHECK`` for a handler named as a template names it (``module.attribute``)."""
+    module, name = handler.rsplit(".", 1)
+    return FIRST_CHECK.replace("HANDLER_MODULE", module).replace("HANDLER_NAME", name)
+
+
+def init(handler: str) -> str:
+    """What Lambda runs first for a handler named as a template names it: its module's import."""
+    return f"import {handler.rsplit('.', 1)[0]}"
+
+
+def function(handler: str) -> str:
+    """A row's name for a function starting at ``handler``: its module's own name."""
+    return handler.rsplit(".", 1)[0].rsplit(".", 1)[-1]
 
 
 def check_event() -> str:
@@ -174,8 +212,9 @@ def unpack(bundle: Path, into: Path, *, pyc: bool) -> Path:
 
 
 def package_revision(revision: str, into: Path, *, shipped: bool = False) -> Path:
-    """The public bundle of ``revision`` (a clone's files at that commit): as ``chalice package``
-    made it, or as that revision's own ``infra/package.py`` ships it."""
+    """The public output of ``revision`` (a clone's files at that commit: ``sam.json`` and
+    ``deployment.zip``): as ``chalice package`` made it, or as that revision's own
+    ``infra/package.py`` ships it."""
     clone = into / "clone"
     clone.mkdir(parents=True)
     archive = subprocess.run(["git", "archive", revision], cwd=ROOT, check=True, capture_output=True).stdout
@@ -187,10 +226,10 @@ def package_revision(revision: str, into: Path, *, shipped: bool = False) -> Pat
             cwd=clone,
             check=True,
         )
-        return out / "public" / "deployment.zip"
+        return out / "public"
     chalice = Path(sys.executable).with_name("chalice")
     subprocess.run([str(chalice), "package", "--stage", "dev", str(into / "out")], cwd=clone, check=True)
-    return into / "out" / "deployment.zip"
+    return into / "out"
 
 
 def footprint(bundle: Path) -> str:
@@ -235,8 +274,8 @@ def main(argv: list[str] | None = None) -> int:
 def measured_rows(
     work: Path, built: dict[str, Path], before_revision: str | None, baseline: str | None
 ) -> list[Row]:
-    """The floors first (the ratios' denominators), the libraries alone, then each app as shipped
-    and without .pyc, then earlier revisions'."""
+    """The floors first (the ratios' denominators), the libraries alone, then each function as
+    shipped and without .pyc (and the whole public app), then earlier revisions'."""
     rows = [Row("floor: python -c pass", work, "pass")]
     shipped = unpack(built["public"] / "deployment.zip", work / "public-pyc", pyc=True)
     (work / "floor").mkdir()
@@ -252,22 +291,27 @@ def measured_rows(
     event = check_event()
     for name in ("public", "admin"):
         bundle = built[name] / "deployment.zip"
+        handler = api_handler(built[name])
         with_pyc = shipped if name == "public" else unpack(bundle, work / f"{name}-pyc", pyc=True)
         without = unpack(bundle, work / f"{name}-source", pyc=False)
-        rows.append(Row(f"{name} app, as shipped (.pyc)", with_pyc, "import app"))
-        rows.append(Row(f"{name} app, without .pyc", without, "import app"))
+        label = f"{name} function ({function(handler)})"
+        rows.append(Row(f"{label}, as shipped", with_pyc, init(handler)))
+        rows.append(Row(f"{label}, without .pyc", without, init(handler)))
         if name == "public":
-            rows.append(Row("public + 1st check-update, shipped", with_pyc, FIRST_CHECK, (event,)))
-            rows.append(Row("public + 1st check-update, no .pyc", without, FIRST_CHECK, (event,)))
+            check = first_check(handler)
+            rows.append(Row("  + 1st check-update, shipped", with_pyc, check, (event,)))
+            rows.append(Row("  + 1st check-update, no .pyc", without, check, (event,)))
+            rows.append(Row("public whole app (import app), shipped", with_pyc, "import app"))
     if before_revision:
         before = package_revision(before_revision, work / "before")
-        unpacked = unpack(before, work / "before-app", pyc=False)
-        rows.append(Row(f"before ({before_revision}): every route", unpacked, "import app"))
+        unpacked = unpack(before / "deployment.zip", work / "before-app", pyc=False)
+        rows.append(Row(f"before ({before_revision}): every route", unpacked, init(api_handler(before))))
     if baseline:
-        bundle = package_revision(baseline, work / "baseline", shipped=True)
-        shipped_then = unpack(bundle, work / "baseline-app", pyc=True)
-        rows.append(Row(f"public at {baseline}, shipped", shipped_then, "import app"))
-        rows.append(Row(f"  + 1st check-update, at {baseline}", shipped_then, FIRST_CHECK, (event,)))
+        output = package_revision(baseline, work / "baseline", shipped=True)
+        handler = api_handler(output)
+        shipped_then = unpack(output / "deployment.zip", work / "baseline-app", pyc=True)
+        rows.append(Row(f"public at {baseline}, shipped", shipped_then, init(handler)))
+        rows.append(Row(f"  + 1st check-update, at {baseline}", shipped_then, first_check(handler), (event,)))
     return rows
 
 
