@@ -28,7 +28,7 @@ from chalice.test import Client
 
 from app import app
 from bench.hotpath_bench import SLUG, Reads, Row, deployed, hook, measure, seed
-from chalicelib.adapters import now
+from chalicelib.clock import now
 from chalicelib.logic.metadata_signing import sealed, serialized, signature_headers
 from chalicelib.settings import get_settings
 from chalicelib.signing import MetadataSigner

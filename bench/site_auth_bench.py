@@ -42,6 +42,7 @@ from moto import mock_aws
 
 from app import app
 from chalicelib import adapters
+from chalicelib.clock import now
 from chalicelib.logic import sites as sites_module
 from chalicelib.logic.commands import CreateSite
 from chalicelib.logic.errors import Unauthorized
@@ -125,7 +126,7 @@ def _requests(get: Callable[[str], int], known: str) -> Probe:
 
 def _new_site() -> tuple[Site, str, str]:
     """The registered site, its key, and a wrong key of the same shape."""
-    sites = Sites(adapters.repository(), adapters.now(), timedelta(hours=1))
+    sites = Sites(adapters.repository(), now(), timedelta(hours=1))
     site, key = sites.create(CreateSite(name="Shop", url="https://shop.example", site_id="site-known"))
     return site, key, key[:-4] + "AAAA"
 
@@ -156,8 +157,8 @@ def _in_process(
     with _moto_in_process():
         site, key, wrong = _new_site()
         overlap = timedelta(hours=1)
-        served = Sites(adapters.repository(), adapters.now(), overlap, pace=Pace())
-        unpaced = Sites(adapters.repository(), adapters.now(), overlap, pace=Pace(granule=0))
+        served = Sites(adapters.repository(), now(), overlap, pace=Pace())
+        unpaced = Sites(adapters.repository(), now(), overlap, pace=Pace(granule=0))
         valid = _medians(
             {
                 "as served": lambda: served.authenticate(site.site_id, key),
@@ -165,8 +166,8 @@ def _in_process(
             },
             rounds,
         )
-        in_memory = Sites(cast("Repository", _OneSite(site)), adapters.now(), timedelta(hours=1))
-        sites = Sites(adapters.repository(), adapters.now(), timedelta(hours=1))
+        in_memory = Sites(cast("Repository", _OneSite(site)), now(), timedelta(hours=1))
+        sites = Sites(adapters.repository(), now(), timedelta(hours=1))
         depths = {
             "Sites.authenticate (logic only)": _paced_and_raw(
                 _refused(lambda sid: in_memory.authenticate(sid, wrong), site.site_id, wrong), rounds

@@ -1,4 +1,4 @@
-"""The AWS adapters, each built once per Lambda container on first use (never at import).
+"""The AWS adapters (and the clock, ``chalicelib/clock.py``, for the routes that read both), each built once per Lambda container on first use (never at import).
 
 Lazily: moto's tests and the local stack set the environment first; Lambda reuses warm
 containers, so clients and connections survive between invocations. What only the packager
@@ -8,12 +8,11 @@ built, so the public function's cold start does not pay for it (README: Cold sta
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from chalicelib import aws_values
-from chalicelib.clock import FileClock, SystemClock
+from chalicelib.clock import clock
 from chalicelib.dal.repository import DynamoRepository
 from chalicelib.logic.apptoken import keys_from_secret
 from chalicelib.settings import get_settings
@@ -23,17 +22,6 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
     from chalicelib.signing import SecretsManagerSigner
-
-
-def now() -> datetime:
-    return clock().now()
-
-
-@lru_cache(maxsize=1)
-def clock() -> SystemClock | FileClock:
-    """The system clock; the simulated one only where settings allow it (the local stack)."""
-    path = get_settings().simulated_clock_file
-    return FileClock(path) if path else SystemClock()
 
 
 @lru_cache(maxsize=1)

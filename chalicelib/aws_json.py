@@ -65,6 +65,7 @@ class _Protocol(NamedTuple):
 _PROTOCOLS = {
     "dynamodb": _Protocol("DynamoDB_20120810.", "application/x-amz-json-1.0", "DYNAMODB"),
     "secretsmanager": _Protocol("secretsmanager.", "application/x-amz-json-1.1", "SECRETS_MANAGER"),
+    "ssm": _Protocol("AmazonSSM.", "application/x-amz-json-1.1", "SSM"),
 }
 
 

@@ -1,29 +1,22 @@
-"""Secrets Manager secrets and SSM parameters, read through botocore and kept for a few minutes.
+"""Secrets Manager secrets and SSM parameters, read through the standard-library AWS client and
+kept for a few minutes.
 
 What Powertools' ``parameters`` utility did for this service, without its cost: importing it
-imports boto3 (its AppConfig provider does, at import), about a third of the public function's
-cold start (README: Cold starts). botocore is loaded anyway (pynamodb uses it), and so is its
-session (``dal.models.botocore_session``): one session per container, one client per service,
-built on first use. A value is cached for ``max_age`` seconds, so a rotation reaches every warm
-container within that time; values are never logged.
+imports boto3 (its AppConfig provider does, at import), and botocore alone is about 165 ms of a
+cold start plus tens of ms per client built (``chalicelib/aws_json.py``). The public function
+signs every check-update answer with a key read here, on its fast path
+(``api/hot_check.py``), which imports no botocore. A value is cached for ``max_age`` seconds, so a
+rotation reaches every warm container within that time; values are never logged.
 """
 
 from __future__ import annotations
 
 import time
-from functools import lru_cache
-from typing import Any
 
-from chalicelib.dal.models import botocore_session
-from chalicelib.settings import get_settings
+from chalicelib import aws_json
 
 #: name -> (monotonic time it was read, value), per service.
 _CACHE: dict[tuple[str, str], tuple[float, str]] = {}
-
-
-@lru_cache(maxsize=2)
-def _client(service: str) -> Any:
-    return botocore_session().create_client(service, region_name=get_settings().region)
 
 
 def secret(name: str, max_age: float) -> str:
@@ -41,15 +34,16 @@ def _cached(service: str, name: str, max_age: float) -> str:
     kept = _CACHE.get(key)
     if kept is not None and time.monotonic() - kept[0] < max_age:
         return kept[1]
+    client = aws_json.default_client()
     if service == "secretsmanager":
-        value = str(_client(service).get_secret_value(SecretId=name)["SecretString"])
+        value = client.secret_string(name)
     else:
-        value = str(_client(service).get_parameter(Name=name)["Parameter"]["Value"])
+        value = str(client.call("ssm", "GetParameter", {"Name": name})["Parameter"]["Value"])
     _CACHE[key] = (time.monotonic(), value)
     return value
 
 
 def clear() -> None:
-    """Forget every value and client (tests, after a new stack; a new environment's endpoint)."""
+    """Forget every value and the client (tests, after a new stack: a new environment's endpoint)."""
     _CACHE.clear()
-    _client.cache_clear()
+    aws_json.default_client.cache_clear()

@@ -9,7 +9,22 @@ the variable on any stage but ``local``.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
+
+from chalicelib.settings import get_settings
+
+
+def now() -> datetime:
+    """The service's present moment: every answer, record and schedule reads it here."""
+    return clock().now()
+
+
+@lru_cache(maxsize=1)
+def clock() -> SystemClock | FileClock:
+    """The system clock; the simulated one only where settings allow it (the local stack)."""
+    path = get_settings().simulated_clock_file
+    return FileClock(path) if path else SystemClock()
 
 
 class SystemClock:

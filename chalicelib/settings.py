@@ -65,7 +65,7 @@ class Settings:
     #: Downloads one app user (vouched for by an app token) may start per plugin per hour.
     user_downloads_per_hour: int = 10
     #: The local stack under the fleet simulator (bench/fleet_sim) only: a file holding the
-    #: simulated time, which ``adapters.now`` reads instead of the system clock. Refused on any
+    #: simulated time, which ``clock.now`` reads instead of the system clock. Refused on any
     #: other stage, so no deployed function can be told what time it is.
     simulated_clock_file: str = ""
     #: How long a warm container answers from memory (plugins and their release index, verified

@@ -2,7 +2,7 @@
 guard) run on their rate, by the service's own clock.
 
 ``chalice local`` runs no scheduled function. Here a thread looks at the clock the service reads
-(``chalicelib.adapters.now``: the system's, or the fleet simulator's file clock) and invokes each
+(``chalicelib.clock.now``: the system's, or the fleet simulator's file clock) and invokes each
 handler of the app through Chalice's real handler wrapper when its rate has passed, so simulated
 days drive the guard as real days would.
 
@@ -116,7 +116,7 @@ _started: list[Schedules] = []
 def start() -> Schedules:
     """Start the control plane's schedules (imported now: the app reads settings at import)."""
     from admin.app import app  # noqa: PLC0415
-    from chalicelib.adapters import now  # noqa: PLC0415
+    from chalicelib.clock import now  # noqa: PLC0415
     from chalicelib.settings import get_settings  # noqa: PLC0415
 
     simulated = get_settings().simulated_clock_file

@@ -8,9 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
+import boto3
+from botocore import xform_name
+from botocore.exceptions import ClientError
 from botocore.loaders import JSONFileLoader, Loader
+
+from chalicelib import aws_json
 
 ADMIN_TOKEN = "test-admin-token"
 MOTO_ACCOUNT = "123456789012"
@@ -72,3 +79,37 @@ def _load_botocore_data_once() -> None:
 
 
 _load_botocore_data_once()
+
+
+class BotocoreAwsJson(aws_json.AwsJson):
+    """The service's AWS JSON client with its calls sent through botocore, in this test process.
+
+    moto's in-process mock (``mock_aws``) intercepts botocore, not ``http.client``, so here each
+    call goes through a botocore client of the same service (which also honours a moto server's
+    ``AWS_ENDPOINT_URL``). The client's own HTTP and SigV4 are tested on their own: against
+    botocore's signer and a real moto server (``tests/unit/test_aws_json.py``,
+    ``tests/integration/test_aws_json_moto.py``), and by every end-to-end test, whose local stack
+    runs in a process of its own with the real client."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._botocore: dict[str, Any] = {}
+
+    def call(self, service: str, target: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        client = self._botocore.get(service)
+        if client is None:
+            client = self._botocore[service] = boto3.session.Session().client(service)  # type: ignore[attr-defined]
+        try:
+            answer: dict[str, Any] = getattr(client, xform_name(target))(**payload)
+        except ClientError as exc:
+            error, status = exc.response["Error"], exc.response["ResponseMetadata"]["HTTPStatusCode"]
+            raise aws_json.AwsError(str(error["Code"]), int(status), str(error.get("Message", ""))) from None
+        return answer
+
+
+@lru_cache(maxsize=1)
+def _botocore_default_client() -> aws_json.AwsJson:
+    return BotocoreAwsJson()
+
+
+aws_json.default_client = _botocore_default_client

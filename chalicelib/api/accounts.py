@@ -8,9 +8,10 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.adapters import now, repository
+from chalicelib.adapters import repository
 from chalicelib.api.openapi import answer
 from chalicelib.api.routing import Auth, route
+from chalicelib.clock import now
 from chalicelib.identity import directory
 from chalicelib.logic.accounts import Account, Accounts
 from chalicelib.logic.commands import AccountRole, CreateAccount

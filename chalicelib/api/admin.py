@@ -13,13 +13,14 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.adapters import now, repository, store
+from chalicelib.adapters import repository, store
 from chalicelib.api.callers import sites
 from chalicelib.api.http import find_plugin
 from chalicelib.api.openapi import answer, list_of, ref
 from chalicelib.api.overview import AUDIT_PAGE, audit_answer
 from chalicelib.api.routing import Auth, route
 from chalicelib.api.views import plugin_json, site_json, version_json
+from chalicelib.clock import now
 from chalicelib.logic.audit_pages import AuditQuery
 from chalicelib.logic.commands import (
     ConfigurePlugin,

@@ -11,9 +11,10 @@ from datetime import timedelta
 
 from chalice.app import Request
 
-from chalicelib.adapters import app_token_keys, now, repository
+from chalicelib.adapters import app_token_keys, repository
 from chalicelib.api.auth import machine_person, session_person
 from chalicelib.api.http import hot
+from chalicelib.clock import now
 from chalicelib.logic.apptoken import AppUser, verify
 from chalicelib.logic.model import Site
 from chalicelib.logic.roles import Person

@@ -14,7 +14,8 @@ from datetime import timedelta
 
 from chalice.app import Request
 
-from chalicelib.adapters import now, repository, store
+from chalicelib.adapters import repository, store
+from chalicelib.clock import now
 from chalicelib.logic.answers import DownloadUrl
 from chalicelib.logic.apptoken import AppUser
 from chalicelib.logic.decision import choose_download

@@ -11,12 +11,13 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.adapters import now, repository
+from chalicelib.adapters import repository
 from chalicelib.api.cache_keys import vary
 from chalicelib.api.downloads import serve_download
 from chalicelib.api.http import cacheable, find_plugin, hot, links
 from chalicelib.api.routing import Auth, route
 from chalicelib.api.signed import seal, signed
+from chalicelib.clock import now
 from chalicelib.logic.answers import CheckUpdateAnswer, LatestCard, PluginInformation, PublishedKeys
 from chalicelib.logic.apptoken import AppUser
 from chalicelib.logic.checks import check_site_id, check_update, site_request

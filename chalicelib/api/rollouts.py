@@ -7,11 +7,12 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from chalicelib.adapters import now, repository, store
+from chalicelib.adapters import repository, store
 from chalicelib.api.http import find_plugin
 from chalicelib.api.openapi import answer, ref
 from chalicelib.api.routing import Auth, route
 from chalicelib.api.views import version_json
+from chalicelib.clock import now
 from chalicelib.logic.commands import StartRollout
 from chalicelib.logic.guard.plan import Rollouts
 from chalicelib.logic.guard.report import rollout_report

@@ -9,7 +9,7 @@ from typing import Any
 
 from chalice.app import Response
 
-from chalicelib.adapters import now
+from chalicelib.clock import now
 from chalicelib.logic.metadata_signing import sealed, serialized, signature_headers
 from chalicelib.settings import get_settings
 from chalicelib.signing import MetadataSigner, SigningUnavailable

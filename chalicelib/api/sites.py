@@ -7,11 +7,12 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.adapters import now, repository
+from chalicelib.adapters import repository
 from chalicelib.api.downloads import serve_download
 from chalicelib.api.http import find_plugin
 from chalicelib.api.routing import Auth, route
 from chalicelib.api.views import installation_json
+from chalicelib.clock import now
 from chalicelib.logic.answers import DownloadUrl, InstallationAnswer
 from chalicelib.logic.apptoken import AppUser
 from chalicelib.logic.model import Site

@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from datetime import UTC
 from typing import Any, ClassVar
 
-from botocore.session import Session
 from pynamodb.attributes import Attribute, NumberAttribute, UnicodeAttribute
 from pynamodb.constants import MAP
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -158,10 +157,3 @@ def bind(settings: Settings) -> None:
         model.Meta.table_name = name
         model.Meta.region = settings.region
         model._connection = None  # a cached connection would keep the previous stage's client
-
-
-def botocore_session() -> Session:
-    """The botocore session the tables' client comes from, for this process' other AWS clients
-    (``chalicelib/aws_values.py``): a second session would load botocore's handlers and service
-    list again, tens of ms of a cold start's first signed answer."""
-    return PluginModel._get_connection().connection.session

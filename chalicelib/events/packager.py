@@ -22,7 +22,8 @@ from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idemp
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from chalice.app import Blueprint, SQSEvent
 
-from chalicelib.adapters import idempotency_store, now, repository, signer, store
+from chalicelib.adapters import idempotency_store, repository, signer, store
+from chalicelib.clock import now
 from chalicelib.logic.ingest import IngestFailed, Ingestor
 from chalicelib.logic.packaging import Limits
 from chalicelib.logic.uploads import Upload, uploads

@@ -9,7 +9,8 @@ import logging
 
 from chalice.app import Blueprint, CloudWatchEvent, Rate
 
-from chalicelib.adapters import now, repository
+from chalicelib.adapters import repository
+from chalicelib.clock import now
 from chalicelib.logic.guard.runner import Guard
 from chalicelib.observability import count
 
