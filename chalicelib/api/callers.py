@@ -13,6 +13,7 @@ from chalice.app import Request
 
 from chalicelib.adapters import app_token_keys, repository
 from chalicelib.api.auth import machine_person, session_person
+from chalicelib.api.headers import APP_TOKEN_HEADER, SITE_ID_HEADER, SITE_KEY_HEADER
 from chalicelib.api.http import hot
 from chalicelib.clock import now
 from chalicelib.logic.apptoken import AppUser, verify
@@ -20,10 +21,6 @@ from chalicelib.logic.model import Site
 from chalicelib.logic.roles import Person
 from chalicelib.logic.sites import Sites
 from chalicelib.settings import get_settings
-
-SITE_ID_HEADER = "X-IGNY8-Site-ID"
-SITE_KEY_HEADER = "X-IGNY8-API-Key"
-APP_TOKEN_HEADER = "X-IGNY8-App-Token"  # noqa: S105 - a header name, not a secret
 
 
 def sites(actor: str = "") -> Sites:

@@ -13,8 +13,8 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.cache_keys import ENCODING
-from chalicelib.api.http import links
+from chalicelib.api.cache_rules import ENCODING
+from chalicelib.api.cacheable import links
 from chalicelib.api.routing import route
 
 #: One (path, method) an app serves, as Chalice registers it.

@@ -13,8 +13,9 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.adapters import repository
 from chalicelib.api.cache_keys import vary
+from chalicelib.api.cacheable import cacheable, links
 from chalicelib.api.downloads import serve_download
-from chalicelib.api.http import cacheable, find_plugin, hot, links
+from chalicelib.api.http import find_plugin, hot
 from chalicelib.api.routing import Auth, route
 from chalicelib.api.signed import seal, signed
 from chalicelib.clock import now

@@ -12,59 +12,15 @@ entries, the least recently used going first, so a scan of made-up slugs or keys
 from __future__ import annotations
 
 import hashlib
-import time
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable
+from typing import Any
 
 from chalicelib.logic.errors import NotFound
 from chalicelib.logic.info import info_version, plugin_info
 from chalicelib.logic.links import Links
 from chalicelib.logic.model import Plugin, Site
 from chalicelib.logic.ports import Repository
-
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
-
-#: Entries per cache: plugins of a platform, sites of a fleet's busiest container; a few MB at most.
-CAPACITY = 2048
-
-
-def _monotonic() -> float:
-    return time.monotonic()
-
-
-class TtlCache(Generic[K, V]):
-    """At most ``capacity`` values, each kept ``seconds`` after it was loaded."""
-
-    def __init__(self, seconds: float, capacity: int, clock: Callable[[], float] = _monotonic) -> None:
-        self.seconds = seconds
-        self.capacity = capacity
-        self.clock = clock
-        self._items: OrderedDict[K, tuple[float, V]] = OrderedDict()
-
-    def get(self, key: K, load: Callable[[], V]) -> V:
-        """The value kept for ``key`` while fresh, else ``load()`` (kept from now on)."""
-        now = self.clock()
-        kept = self._items.get(key)
-        if kept is not None and kept[0] > now:
-            self._items.move_to_end(key)
-            return kept[1]
-        value = load()
-        self.put(key, value, now)
-        return value
-
-    def put(self, key: K, value: V, now: float | None = None) -> None:
-        if self.seconds <= 0:
-            return
-        self._items[key] = ((self.clock() if now is None else now) + self.seconds, value)
-        self._items.move_to_end(key)
-        while len(self._items) > self.capacity:
-            self._items.popitem(last=False)
-
-    def fresh(self, key: K) -> V | None:
-        kept = self._items.get(key)
-        return kept[1] if kept is not None and kept[0] > self.clock() else None
+from chalicelib.logic.ttl_cache import CAPACITY, TtlCache, monotonic
 
 
 class HotReads:
@@ -75,7 +31,7 @@ class HotReads:
         repo: Repository,
         seconds: float,
         capacity: int = CAPACITY,
-        clock: Callable[[], float] = _monotonic,
+        clock: Callable[[], float] = monotonic,
     ) -> None:
         self.repo = repo
         self._plugins: TtlCache[str, Plugin | None] = TtlCache(seconds, capacity, clock)

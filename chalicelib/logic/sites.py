@@ -9,16 +9,15 @@ both at once. No key or key hash ever reaches a log line or an error.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import hmac
 import secrets
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from chalicelib.logic.errors import Conflict, NotFound, Unauthorized
-from chalicelib.logic.model import SITE_ID_RE, AuditEntry, Site
+from chalicelib.logic.model import AuditEntry, Site
 from chalicelib.logic.pacing import Pace
 from chalicelib.logic.ports import Repository
+from chalicelib.logic.site_keys import claimable, digest, proves
 
 if TYPE_CHECKING:  # the admin's command: the public function, which checks keys, never creates it
     from chalicelib.logic.commands import CreateSite
@@ -27,16 +26,9 @@ KEY_PREFIX = "igny8_sk_"
 #: Audit entries about sites live under this pseudo-slug.
 AUDIT_SCOPE = "_sites"
 _REFUSED = "X-IGNY8-Site-ID and X-IGNY8-API-Key must name a site and its valid key"
-#: What a key is compared with when there is no site (or key) to compare it with: random per
-#: process, so no key hashes to it.
-_NO_SUCH_KEY = secrets.token_hex(32)
 #: How every refusal is timed (``logic/pacing.py``); a module attribute so that a benchmark can
 #: switch it off to show what it hides.
 REFUSAL_PACE = Pace()
-
-
-def _digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 class Sites:
@@ -56,7 +48,7 @@ class Sites:
             site_id=site_id,
             name=command.name,
             url=command.url,
-            key_sha256=_digest(key),
+            key_sha256=digest(key),
             key_prefix=key[: len(KEY_PREFIX) + 6],
             created_at=self.now,
         )
@@ -72,7 +64,7 @@ class Sites:
         key = KEY_PREFIX + secrets.token_urlsafe(32)
         rotated = dataclasses.replace(
             site,
-            key_sha256=_digest(key),
+            key_sha256=digest(key),
             key_prefix=key[: len(KEY_PREFIX) + 6],
             rotated_at=self.now,
             previous_key_sha256=site.key_sha256,
@@ -108,22 +100,10 @@ class Sites:
 
     def _proven(self, site_id: str | None, key: str | None) -> Site | None:
         """The active site whose current key (or previous one, within its overlap) ``key`` is."""
-        if not site_id or not key or not SITE_ID_RE.fullmatch(site_id) or len(key) > 200:
+        if site_id is None or key is None or not claimable(site_id, key):
             return None
         found = self.repo.get_site(site_id)
-        site = found if found is not None and found.revoked_at is None else None
-        digest = _digest(key)
-        current = hmac.compare_digest(digest, site.key_sha256 if site else _NO_SUCH_KEY)
-        previous = hmac.compare_digest(
-            digest, site.previous_key_sha256 if site and site.previous_key_sha256 else _NO_SUCH_KEY
-        )
-        in_overlap = bool(
-            site
-            and site.previous_key_sha256
-            and site.previous_key_valid_until is not None
-            and self.now < site.previous_key_valid_until
-        )
-        return site if site is not None and (current or (previous and in_overlap)) else None
+        return found if proves(found, key, self.now) else None
 
     def _active(self, site_id: str) -> Site:
         site = self.repo.get_site(site_id)

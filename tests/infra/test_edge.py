@@ -25,7 +25,8 @@ from moto import mock_aws
 from moto.cloudformation.parsing import get_model_map
 
 from app import app
-from chalicelib.api.cache_keys import NORMALISED, cache_keys
+from chalicelib.api.cache_keys import cache_keys
+from chalicelib.api.cache_rules import NORMALISED
 from chalicelib.api.routing import REGISTRY
 from chalicelib.logic.rollout import _WORDPRESS_UA, wordpress_version_from_user_agent
 from infra.edge import TEMPLATE_PATH, deploy, load_template, throttle_stage

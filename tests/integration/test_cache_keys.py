@@ -22,7 +22,8 @@ from chalice.test import Client
 
 from app import app
 from chalicelib import adapters
-from chalicelib.api.cache_keys import NORMALISED, CacheKey, cache_keys
+from chalicelib.api.cache_keys import cache_keys
+from chalicelib.api.cache_rules import NORMALISED, CacheKey
 from chalicelib.api.routing import REGISTRY, Auth
 from chalicelib.logic.rollout import wordpress_version_from_user_agent
 from tests.integration.conftest import Packager, admin_headers, deployed, source_zip, upload

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from chalicelib.logic.errors import Unauthorized
-from chalicelib.logic.hotcache import HotReads, TtlCache
+from chalicelib.logic.hotcache import HotReads
+from chalicelib.logic.ttl_cache import TtlCache
 from chalicelib.logic.model import Platform, Site
 from chalicelib.logic.plugins import new_plugin
 from chalicelib.settings import SettingsError, load_settings

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from chalicelib.logic import site_keys
 from chalicelib.logic import sites as sites_module
 from chalicelib.logic.commands import CreateSite
 from chalicelib.logic.errors import Unauthorized
@@ -22,7 +23,7 @@ NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
 
 @pytest.fixture
 def comparisons(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
-    """Every ``hmac.compare_digest`` the sites module makes, in order."""
+    """Every ``hmac.compare_digest`` the key proof makes, in order."""
     made: list[tuple[str, str]] = []
     real: Callable[[str, str], bool] = hmac.compare_digest
 
@@ -30,7 +31,7 @@ def comparisons(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
         made.append((a, b))
         return real(a, b)
 
-    monkeypatch.setattr(sites_module.hmac, "compare_digest", counting)
+    monkeypatch.setattr(site_keys.hmac, "compare_digest", counting)
     return made
 
 
