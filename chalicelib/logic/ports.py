@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from chalicelib.logic.model import AuditEntry, Installation, Plugin, PluginVersion, Site
+if TYPE_CHECKING:  # annotations only: the signing port is read by the fast path, without pydantic
+    from chalicelib.logic.model import AuditEntry, Installation, Plugin, PluginVersion, Site
 
 
 class Clock(Protocol):

@@ -13,7 +13,7 @@ import pytest
 from chalice.test import Client
 
 from chalicelib.dal import models
-from chalicelib.logic import hotcache
+from chalicelib.logic import ttl_cache
 from tests.integration.conftest import Packager, admin_headers, deployed, source_zip, upload
 
 SLUG = "igny8-wp-bridge"
@@ -31,7 +31,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     clock = Clock()
-    monkeypatch.setattr(hotcache, "time", SimpleNamespace(monotonic=clock.monotonic))
+    monkeypatch.setattr(ttl_cache, "time", SimpleNamespace(monotonic=clock.monotonic))
     return clock
 
 

@@ -14,7 +14,7 @@ from chalice.test import Client
 
 from chalicelib.adapters import repository
 from chalicelib.dal import models
-from chalicelib.logic import hotcache
+from chalicelib.logic import ttl_cache
 from chalicelib.logic.model import Platform, PluginVersion, Status
 from chalicelib.logic.plugins import new_plugin
 from chalicelib.logic.rollout import admits
@@ -119,7 +119,7 @@ def test_info_reads_the_same_at_3_and_at_300_versions(calls: list[str]) -> None:
 @pytest.fixture
 def warm(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Client, SimpleNamespace, str]]:
     clock = SimpleNamespace(now=5000.0)
-    monkeypatch.setattr(hotcache, "time", SimpleNamespace(monotonic=lambda: clock.now))
+    monkeypatch.setattr(ttl_cache, "time", SimpleNamespace(monotonic=lambda: clock.now))
     monkeypatch.setenv("HOT_CACHE_SECONDS", "10")
     with deployed() as (client, _):
         site = store_history(30)

@@ -8,9 +8,9 @@ import pytest
 
 from chalicelib.logic.errors import Unauthorized
 from chalicelib.logic.hotcache import HotReads
-from chalicelib.logic.ttl_cache import TtlCache
 from chalicelib.logic.model import Platform, Site
 from chalicelib.logic.plugins import new_plugin
+from chalicelib.logic.ttl_cache import TtlCache
 from chalicelib.settings import SettingsError, load_settings
 from tests.unit.fakes import FakeRepository
 
