@@ -97,12 +97,23 @@ def deployed_rest_api(stage: str, deployed_dir: Path = DEPLOYED) -> str:
     return str(_deployed(stage, deployed_dir, "rest_api")[0]["rest_api_id"])
 
 
+#: The name ``chalice deploy`` records for the function that serves a project's REST API.
+API_HANDLER_RESOURCE = "api_handler"
+
+
 def ship_optimised(project: Project, stage: str, bundle: Path, client: Any = None) -> None:
-    """Replace the code of every function ``chalice deploy`` made for ``project`` with ``bundle``."""
+    """Replace the code of every function ``chalice deploy`` made for ``project`` with ``bundle``,
+    and point its API function at the project's own handler when it has one (``chalice deploy``
+    sets ``app.app`` on every deploy; the public edge starts at ``chalicelib.api.entry.handler``,
+    as its packaged template says: ``infra/package.py``)."""
     client = client or boto3.client("lambda")
     for function in _deployed(stage, project.directory / ".chalice" / "deployed", "lambda_function"):
-        client.update_function_code(FunctionName=function["lambda_arn"], ZipFile=bundle.read_bytes())
-        client.get_waiter("function_updated_v2").wait(FunctionName=function["lambda_arn"])
+        arn = function["lambda_arn"]
+        client.update_function_code(FunctionName=arn, ZipFile=bundle.read_bytes())
+        client.get_waiter("function_updated_v2").wait(FunctionName=arn)
+        if project.api_handler is not None and function.get("name") == API_HANDLER_RESOURCE:
+            client.update_function_configuration(FunctionName=arn, Handler=project.api_handler)
+            client.get_waiter("function_updated_v2").wait(FunctionName=arn)
 
 
 def write_stage_environment(stage: str, environment: dict[str, str], config_path: Path = CONFIG) -> None:

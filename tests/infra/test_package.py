@@ -61,7 +61,10 @@ def test_chalice_package_works_on_a_fresh_clone_for_both_projects(
 
 #: What the public function's cold start must not import before it has a request the fast path
 #: leaves to the whole app: each costs a cold start tens to hundreds of ms (bench/coldstart_bench.py).
-_HEAVY = ("pydantic", "pynamodb", "botocore", "boto3", "app")
+#: botocore's bare package is not among them: Powertools imports it (1 ms, no submodule) to learn
+#: whether it can tag botocore's User-Agent; its sessions and clients are.
+_HEAVY = ("pydantic", "pynamodb", "boto3", "app")
+_HEAVY_BELOW = ("botocore",)
 
 
 @pytest.fixture(scope="module")
@@ -96,8 +99,9 @@ def test_the_shipped_public_function_imports_its_handler_without_the_heavy_libra
         bundle.extractall(tmp_path)
     probe = (
         f"import importlib, json, sys; handler = getattr(importlib.import_module({module!r}), {name!r}); "
-        f"assert callable(handler); heavy = {_HEAVY!r}; "
-        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in heavy)))"
+        f"assert callable(handler); heavy, below = {_HEAVY!r}, {_HEAVY_BELOW!r}; "
+        "print(json.dumps(sorted(m for m in sys.modules "
+        "if m.split('.')[0] in heavy or (m.split('.')[0] in below and '.' in m))))"
     )
     env = {**function["Environment"]["Variables"], "AWS_DEFAULT_REGION": "us-east-1"}
 
@@ -276,32 +280,73 @@ def test_the_admin_api_writes_release_state_but_no_package_and_no_signing_key(pa
     )
 
 
+class _Lambda:
+    """Lambda's client as ``ship_optimised`` uses it, recording each call in order."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, bytes | str | None]] = []
+
+    def update_function_code(self, FunctionName: str, ZipFile: bytes) -> None:
+        self.calls.append(("update", FunctionName, ZipFile))
+
+    def update_function_configuration(self, FunctionName: str, Handler: str) -> None:
+        self.calls.append(("configure", FunctionName, Handler))
+
+    def get_waiter(self, name: str) -> Any:
+        assert name == "function_updated_v2"
+        calls = self.calls
+        return type(
+            "Waiter", (), {"wait": lambda _self, FunctionName: calls.append(("wait", FunctionName, None))}
+        )()
+
+
+def _deployed_record(directory: Path, functions: dict[str, str]) -> Path:
+    """Chalice's deployed record of ``functions`` (its resource name -> ARN), and the bundle."""
+    deployed = directory / ".chalice" / "deployed"
+    deployed.mkdir(parents=True)
+    resources: list[dict[str, str]] = [
+        {"name": name, "resource_type": "lambda_function", "lambda_arn": arn}
+        for name, arn in functions.items()
+    ]
+    resources.append({"resource_type": "rest_api", "rest_api_id": "abc"})
+    (deployed / "dev.json").write_text(json.dumps({"resources": resources}))
+    bundle = directory / "deployment.zip"
+    bundle.write_bytes(b"PK optimised")
+    return bundle
+
+
 def test_every_deployed_function_gets_the_optimised_bundle(tmp_path: Path) -> None:
     """After ``chalice deploy``, each function of the project (all of them, found in Chalice's
     deployed record) runs the optimised bundle, and only once it is in place does the deploy go on."""
-    deployed = tmp_path / ".chalice" / "deployed"
-    deployed.mkdir(parents=True)
     arns = [
         f"arn:aws:lambda:us-east-1:1:function:igny8-plugins-admin-dev{suffix}"
         for suffix in ("", "-package_sources")
     ]
-    record = {"resources": [{"resource_type": "lambda_function", "lambda_arn": arn} for arn in arns]}
-    record["resources"].append({"resource_type": "rest_api", "rest_api_id": "abc"})
-    (deployed / "dev.json").write_text(json.dumps(record))
-    bundle = tmp_path / "deployment.zip"
-    bundle.write_bytes(b"PK optimised")
-    calls: list[tuple[str, str, bytes | None]] = []
+    bundle = _deployed_record(tmp_path, dict(zip(("api_handler", "package_sources"), arns, strict=True)))
+    client = _Lambda()
 
-    class Lambda:
-        def update_function_code(self, FunctionName: str, ZipFile: bytes) -> None:
-            calls.append(("update", FunctionName, ZipFile))
+    ship_optimised(Project("admin", tmp_path, keeps_sdk=True), "dev", bundle, client)
 
-        def get_waiter(self, name: str) -> Any:
-            assert name == "function_updated_v2"
-            return type(
-                "Waiter", (), {"wait": lambda _self, FunctionName: calls.append(("wait", FunctionName, None))}
-            )()
+    assert client.calls == [
+        step for arn in arns for step in (("update", arn, b"PK optimised"), ("wait", arn, None))
+    ]
 
-    ship_optimised(Project("admin", tmp_path, keeps_sdk=True), "dev", bundle, Lambda())
 
-    assert calls == [step for arn in arns for step in (("update", arn, b"PK optimised"), ("wait", arn, None))]
+def test_the_deployed_public_api_function_starts_at_the_entry_its_template_names(tmp_path: Path) -> None:
+    """``chalice deploy`` sets ``app.app`` on every deploy: the public edge's API function is then
+    pointed at the fast path's handler, once its new code is in place, and the deploy waits for it."""
+    arn = "arn:aws:lambda:us-east-1:1:function:igny8-plugins-dev"
+    bundle = _deployed_record(tmp_path, {"api_handler": arn})
+    client = _Lambda()
+    public = next(project for project in PROJECTS if project.name == "public")
+
+    ship_optimised(
+        Project("public", tmp_path, keeps_sdk=False, api_handler=public.api_handler), "dev", bundle, client
+    )
+
+    assert client.calls == [
+        ("update", arn, b"PK optimised"),
+        ("wait", arn, None),
+        ("configure", arn, "chalicelib.api.entry.handler"),
+        ("wait", arn, None),
+    ]
