@@ -85,9 +85,11 @@ def answer(event: dict[str, Any], context: Any) -> dict[str, Any] | None:
         response, offered = _check(request)
     except Leave as why:
         log.debug("check-update left to the app", extra={"reason": str(why)})
+        count("CheckUpdateLeft")  # flushed with the app's answer: how often a check pays for it
         return None
-    except Exception:
+    except Exception:  # the app answers instead: see the module's docstring
         log.exception("check-update fast path failed; the app answers")
+        count("CheckUpdateLeft")
         return None
 
     def counted(_: Request) -> Response:

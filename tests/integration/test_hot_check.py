@@ -175,3 +175,22 @@ def test_a_failing_read_is_left_to_the_app(world: dict[str, Any], monkeypatch: p
 def test_the_fast_path_reads_the_parameters_and_keys_caches_as_the_route_declares() -> None:
     assert tuple(CheckUpdateQuery.model_fields) == hot_check.PARAMETERS
     assert cache_keys()[hot_check.ROUTE].vary == hot_check.VARY
+
+
+def test_each_check_is_counted_once_and_a_check_left_to_the_app_says_so(
+    world: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """CloudWatch's metrics (EMF, one line per invocation): CheckUpdate for every check answered
+    (UpdateOffered with an offer), and CheckUpdateLeft when the check paid for the whole app."""
+
+    def metrics_of(path: str) -> dict[str, list[float]]:
+        capsys.readouterr()
+        entry.handler(event(path), None)
+        lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+        assert len(lines) == 1, lines
+        names = [m["Name"] for m in lines[0]["_aws"]["CloudWatchMetrics"][0]["Metrics"]]
+        return {name: lines[0][name] for name in names}
+
+    assert metrics_of(f"{CHECK}?current_version=1.0.0") == {"CheckUpdate": [1.0], "UpdateOffered": [1.0]}
+    assert metrics_of(f"{CHECK}?current_version=9.0.0") == {"CheckUpdateLeft": [1.0], "CheckUpdate": [1.0]}
+    assert metrics_of(f"{CHECK}?current_version=one") == {"CheckUpdateLeft": [1.0], "Responses4xx": [1.0]}
