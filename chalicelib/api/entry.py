@@ -20,6 +20,10 @@ from functools import lru_cache
 from typing import Any
 
 from chalicelib.api import hot_check
+from chalicelib.observability import configure_logging
+
+# The fast path logs as the app does (JSON, one correlation id), before the app is ever imported.
+configure_logging()
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

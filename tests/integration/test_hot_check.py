@@ -19,6 +19,7 @@ from chalicelib.api import entry, hot_check
 from chalicelib.api.cache_keys import cache_keys
 from chalicelib.dal.models import InstallationModel
 from chalicelib.logic.site_inputs import CheckUpdateQuery
+from chalicelib.settings import get_settings
 from tests.integration.conftest import Packager, admin_headers, deployed, source_zip, upload
 
 SLUG = "igny8-wp-bridge"
@@ -194,3 +195,26 @@ def test_each_check_is_counted_once_and_a_check_left_to_the_app_says_so(
     assert metrics_of(f"{CHECK}?current_version=1.0.0") == {"CheckUpdate": [1.0], "UpdateOffered": [1.0]}
     assert metrics_of(f"{CHECK}?current_version=9.0.0") == {"CheckUpdateLeft": [1.0], "CheckUpdate": [1.0]}
     assert metrics_of(f"{CHECK}?current_version=one") == {"CheckUpdateLeft": [1.0], "Responses4xx": [1.0]}
+
+
+def test_within_the_warm_bound_an_offer_the_app_recorded_is_answered_by_the_fast_path(
+    world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warm container leaves a site's offer to the app once per bound (the app records it and
+    remembers it did), then answers the same site's checks itself, as the app would."""
+    monkeypatch.setenv("HOT_CACHE_SECONDS", "10")
+    get_settings.cache_clear()
+    try:
+        site, path = world["site"], f"{CHECK}?current_version=1.0.0"
+        assert hot_check.answer(event(path, site), None) is None
+        recorded = entry.handler(event(path, site), None)
+        fast, whole = both(path, site)
+        assert fast is not None and fast == whole
+        assert (
+            json.loads(fast["body"])["latest_version"]
+            == json.loads(recorded["body"])["latest_version"]
+            == "1.1.0"
+        )
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
