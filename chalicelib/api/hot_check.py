@@ -20,9 +20,9 @@ to the app too, so this path can make a check slower but never wrong.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from chalice.app import APIGateway, Request, Response
@@ -49,12 +49,6 @@ log = logging.getLogger(__name__)
 
 #: The route, as API Gateway names it in the event's ``resourcePath``.
 ROUTE = "/plugins/{slug}/check-update"
-#: The query parameters check-update reads (``site_inputs.CheckUpdateQuery``'s fields, in order;
-#: a test holds the two equal). Any other parameter is ignored, as there.
-PARAMETERS = ("current_version", "installed_version", "channel", "wp_version", "php_version", "php")
-#: check-update's ``Vary``: its cache key as the whole app derives it from the route's declaration
-#: (site credentials optional, no CORS).
-VARY = key(ROUTE, PARAMETERS, credentials=True, cors=False).vary
 #: Chalice's own encoding of a response for API Gateway (nothing here is binary).
 _BINARY_TYPES = APIGateway().binary_types
 
@@ -63,9 +57,10 @@ class Leave(Exception):
     """This check is the app's to answer; the message says why (logged, never sent)."""
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Stated:
-    """The query's parameters (``logic/checks.StatedQuery``)."""
+    """The query's parameters (``logic/checks.StatedQuery``): ``site_inputs.CheckUpdateQuery``'s
+    fields, in order (a test holds the two equal). Any other parameter is ignored, as there."""
 
     current_version: str | None = None
     installed_version: str | None = None
@@ -73,6 +68,13 @@ class Stated:
     wp_version: str | None = None
     php_version: str | None = None
     php: str | None = None
+
+
+#: The query parameters check-update reads.
+PARAMETERS = tuple(field.name for field in dataclasses.fields(Stated))
+#: check-update's ``Vary``: its cache key as the whole app derives it from the route's declaration
+#: (site credentials optional, no CORS).
+VARY = key(ROUTE, PARAMETERS, credentials=True, cors=False).vary
 
 
 def answer(event: dict[str, Any], context: Any) -> dict[str, Any] | None:
@@ -190,7 +192,7 @@ def _leave_unrecorded(site_id: str, slug: str, version: str) -> None:
     raise Leave("offer to record")
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class _Memory:
     """This container's warm reads for the fast path, bounded as the app's (``HOT_CACHE_SECONDS``)."""
 
