@@ -35,7 +35,8 @@ server closes each connection after its answer, so every call here also pays a T
 localhost inside that window, where AWS's kept-alive connections would not. Medians of
 ``--rounds`` requests, first with the warm cache off (HOT_CACHE_SECONDS=0: every check reads),
 then on (10 s: a warm container's repeated checks). The floor is a Chalice handler sent the same
-kind of event, which returns a constant answer the size of a no-update answer. Metrics (one EMF
+kind of event, which returns a constant answer the size of a no-update answer, timed after every
+measured request (the median of all those samples). Metrics (one EMF
 line per invocation) are written to /dev/null inside the timed window, as Lambda writes them to
 its log.
 
@@ -289,7 +290,7 @@ class Row:
     gzipped: int
 
 
-def measure(handler: Handler, event: Event, reads: Reads, rounds: int) -> Row:
+def measure(handler: Handler, event: Event, reads: Reads, rounds: int, floor: Floor) -> Row:
     answer = handler(copy.deepcopy(event), None)  # warm: imports, clients, the signing key
     assert answer["statusCode"] == 200, answer
     reads.take()
@@ -305,6 +306,7 @@ def measure(handler: Handler, event: Event, reads: Reads, rounds: int) -> Row:
         cpu.append(spent - inside)
         sdk.append(inside)
         calls, size = calls + n, size + b
+        floor.sample()
     body = str(answer["body"]).encode()
     return Row(
         calls / rounds,
@@ -316,16 +318,16 @@ def measure(handler: Handler, event: Event, reads: Reads, rounds: int) -> Row:
     )
 
 
-def fast(event: Event, reads: Reads, rounds: int) -> Row:
+def fast(event: Event, reads: Reads, rounds: int, floor: Floor) -> Row:
     """``measure`` through ``entry.handler``, every request asserted answered by the fast path."""
     with fast_path_answers() as answered:
-        row = measure(entry.handler, event, reads, rounds)
+        row = measure(entry.handler, event, reads, rounds, floor)
     assert answered and all(answered), f"{answered.count(False)} of {len(answered)} left to the app"
     return row
 
 
-def assert_same_answer(event: Event) -> None:
-    """The fast path's answer is the whole app's, byte for byte, and signed."""
+def same_answer(event: Event) -> dict[str, Any]:
+    """The whole app's answer, asserted to be the fast path's, byte for byte, and signed."""
     with fast_path_answers() as answered:
         quick = entry.handler(copy.deepcopy(event), None)
     whole = app(copy.deepcopy(event), None)
@@ -334,17 +336,34 @@ def assert_same_answer(event: Event) -> None:
     assert str(quick["body"]).encode() == str(whole["body"]).encode(), (quick["body"], whole["body"])
     signature = quick["headers"].get("X-IGNY8-Signature")
     assert signature and signature == whole["headers"].get("X-IGNY8-Signature"), (quick, whole)
+    return whole
 
 
-def floor_handler(size: int) -> tuple[Chalice, Event]:
-    floor = Chalice("floor")
-    constant = {"answer": "x" * max(size - 14, 0)}
+class Floor:
+    """A Chalice handler sent the same kind of event, answering a constant the size of a no-update
+    answer, timed once after every measured request: the median of those samples is the run's one
+    floor, taken all along the run, so a shared machine's drift in speed moves it with the rows."""
 
-    @floor.route("/constant")
-    def constant_view() -> dict[str, str]:
-        return constant
+    def __init__(self, size: int) -> None:
+        self._app = Chalice("floor")
+        constant = {"answer": "x" * max(size - 14, 0)}
 
-    return floor, event_maker(floor)("/constant")
+        @self._app.route("/constant")
+        def constant_view() -> dict[str, str]:
+            return constant
+
+        self._event = event_maker(self._app)("/constant")
+        self.answer = len(str(self._app(copy.deepcopy(self._event), None)["body"]).encode())
+        self.samples: list[float] = []
+
+    def sample(self) -> None:
+        sent = copy.deepcopy(self._event)
+        start = CLOCK()
+        self._app(sent, None)
+        self.samples.append(CLOCK() - start)
+
+    def ms(self) -> float:
+        return statistics.median(self.samples) * 1000
 
 
 def main() -> None:
@@ -356,12 +375,13 @@ def main() -> None:
     report(results, before, floor, signing)
 
 
-def run(rounds: int) -> tuple[dict[int, dict[str, Row]], dict[int, tuple[int, int]], Row, list[float]]:
+def run(rounds: int) -> tuple[dict[int, dict[str, Row]], dict[int, tuple[int, int]], Floor, list[float]]:
     reads = Reads()
     count_fast_path_reads(reads)
     event = event_maker(app)
     results: dict[int, dict[str, Row]] = {}
     before: dict[int, tuple[int, int]] = {}
+    floor: Floor | None = None
     for count in SIZES:
         with deployed():
             seed(count)
@@ -370,14 +390,14 @@ def run(rounds: int) -> tuple[dict[int, dict[str, Row]], dict[int, tuple[int, in
                 "update": event(f"/plugins/{SLUG}/check-update?current_version=1.0.0"),
                 "no update": event(f"/plugins/{SLUG}/check-update?current_version=1.{count - 1}.0"),
             }
-            for check in checks.values():
-                assert_same_answer(check)
+            answers = {name: same_answer(check) for name, check in checks.items()}
+            floor = floor or Floor(len(str(answers["no update"]["body"]).encode()))
             results[count] = {}
             for warmth in ("", ", warm"):
                 for name, sent in (*checks.items(), ("info", event(f"/plugins/{SLUG}/info"))):
-                    results[count][name + warmth] = measure(app, sent, reads, rounds)
+                    results[count][name + warmth] = measure(app, sent, reads, rounds, floor)
                 for name, sent in checks.items():
-                    results[count][f"{name}, entry{warmth}"] = fast(sent, reads, rounds)
+                    results[count][f"{name}, entry{warmth}"] = fast(sent, reads, rounds, floor)
                 os.environ["HOT_CACHE_SECONDS"] = "10"
                 get_settings.cache_clear()  # the same repository (and hooks), a warm cache
             os.environ["HOT_CACHE_SECONDS"] = "0"
@@ -387,12 +407,12 @@ def run(rounds: int) -> tuple[dict[int, dict[str, Row]], dict[int, tuple[int, in
             repository().versions(SLUG)
             calls, size, _ = reads.take()
             before[count] = (calls, size)
-    floor = measure(*floor_handler(results[3]["no update"].answer), Reads(), rounds)
+    assert floor is not None
     return results, before, floor, reads.signing
 
 
 def report(
-    results: dict[int, dict[str, Row]], before: dict[int, tuple[int, int]], floor: Row, signing: list[float]
+    results: dict[int, dict[str, Row]], before: dict[int, tuple[int, int]], floor: Floor, signing: list[float]
 ) -> None:
     print(
         "check-update and info, API Gateway events to the handlers, moto's server, per request "
@@ -406,11 +426,11 @@ def report(
         for name, row in rows.items():
             print(
                 f"{count:>8} {name:<22} {row.calls:>6.1f} {row.bytes:>7.0f} {before[count][1]:>9} "
-                f"{row.handler_ms:>7.3f} {row.handler_ms / floor.handler_ms:>8.1f} {row.sdk_ms:>7.3f} "
+                f"{row.handler_ms:>7.3f} {row.handler_ms / floor.ms():>8.1f} {row.sdk_ms:>7.3f} "
                 f"{row.answer:>7} {row.gzipped:>7} {row.answer / floor.answer:>8.2f}"
             )
     print(
-        f"{'floor':>8} {'constant':<22} {0:>6.1f} {0:>7} {'':>9} {floor.handler_ms:>7.3f} {1:>8.1f} "
+        f"{'floor':>8} {'constant':<22} {0:>6.1f} {0:>7} {'':>9} {floor.ms():>7.3f} {1:>8.1f} "
         f"{0:>7.3f} {floor.answer:>7}"
     )
     for what, names in (
