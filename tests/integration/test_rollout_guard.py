@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from chalicelib import adapters
+from chalicelib import clock
 from infra.stack import load_template
 from tests.integration.conftest import Packager, admin_headers, deployed, source_zip, upload
 from tests.integration.test_public_api import assert_error
@@ -168,7 +168,7 @@ def test_a_rollout_held_beyond_its_bound_raises_the_stall_alarm_once(
     [before] = fleet.admin("GET", STATUS).json_body["rollouts"]
     assert (before["plan"]["state"], before["plan"]["stalled"]) == ("running", False)
     started = datetime.fromisoformat(before["plan"]["step_started_at"].replace("Z", "+00:00"))
-    monkeypatch.setattr(adapters, "clock", lambda: _At(started + timedelta(hours=24, minutes=1)))
+    monkeypatch.setattr(clock, "clock", lambda: _At(started + timedelta(hours=24, minutes=1)))
     capsys.readouterr()
 
     assert fleet.guard() == {"transitions": 1}
