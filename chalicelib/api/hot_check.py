@@ -129,7 +129,7 @@ def _check(request: Request) -> tuple[Response, bool]:
     offered = bool(body["update_available"])
     if offered and caller and site_id is not None:
         _leave_unrecorded(site_id, slug, str(body["latest_version"]))
-    personal = site.site_id is not None or plugin.private or site.read_user_agent
+    personal = site.personal(private=plugin.private)
     return signed(cacheable(seal(body), request, personal=personal, vary=VARY)), offered
 
 

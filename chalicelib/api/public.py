@@ -69,7 +69,7 @@ def check_update_view(slug: str, caller: Site | None, query: CheckUpdateQuery) -
         if caller is not None and hot().offer_changed(caller.site_id, plugin.slug, offered):
             step = plugin.releases[offered].rollout_percent  # the funnel's step, without a read
             Telemetry(repository(), now()).record_offer(caller.site_id, plugin.slug, offered, step)
-    personal = site.site_id is not None or plugin.private or site.read_user_agent
+    personal = site.personal(private=plugin.private)
     return signed(cacheable(seal(answer), request, personal=personal, vary=vary(request)))
 
 

@@ -65,6 +65,12 @@ class SiteRequest:
     #: the answer for the next requester of the same URL.
     read_user_agent: bool = False
 
+    def personal(self, *, private: bool) -> bool:
+        """Whether check-update's answer is this site's own (``Cache-Control: private``): it read
+        the site's rollout bucket or its User-Agent, or names a private plugin; a shared cache
+        must not hand it to the next requester of the same URL."""
+        return self.site_id is not None or private or self.read_user_agent
+
     @property
     def channels(self) -> frozenset[str]:
         """Beta sites take stable releases too: whichever is higher."""
