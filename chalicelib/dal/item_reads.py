@@ -7,7 +7,7 @@ path (``api/hot_check.py``) reads them through the standard-library client (``ch
 aws_json.py``), projected to the attributes it decides on. The item layout is the tables' own
 (``dal/models.py``, ``dal/records.py``): the release index is a map of version -> the entry's JSON,
 read with the same codec (``logic/release.decode``); timestamps are pynamodb's UTC text.
-``tests/integration/test_item_reads.py`` holds both readers to the same items.
+``tests/contract/test_item_reads.py`` holds both readers to the same items.
 """
 
 from __future__ import annotations
