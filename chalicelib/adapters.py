@@ -1,4 +1,5 @@
-"""The AWS adapters (and the clock, ``chalicelib/clock.py``, for the routes that read both), each built once per Lambda container on first use (never at import).
+"""The AWS adapters, each built once per Lambda container on first use (never at import);
+``reset`` forgets them and the clock (``chalicelib/clock.py``).
 
 Lazily: moto's tests and the local stack set the environment first; Lambda reuses warm
 containers, so clients and connections survive between invocations. What only the packager

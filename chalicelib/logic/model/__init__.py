@@ -4,9 +4,9 @@ derived from it. ``logic/vocabulary`` holds the statuses, platforms and channels
 ``audit`` the records; every name is importable from here.
 
 A record is a pydantic dataclass, except the release index's entry (``logic/release.py``: the
-check-update fast path reads it without pydantic, and no answer or request shows it). From this one declaration come the DynamoDB items
-(``chalicelib.dal.models`` derives each table's attributes from the fields), the API's JSON
-(``chalicelib.api.views`` dumps the record: ``Field(exclude=True)`` marks what no answer shows, the
+check-update fast path reads it without pydantic, and no answer or request shows it). From this
+one declaration come the DynamoDB items (``chalicelib.dal.models`` derives each table's attributes
+from the fields), the API's JSON (``chalicelib.api.views`` dumps the record: ``Field(exclude=True)`` marks what no answer shows, the
 ``Moment`` type writes ``iso`` timestamps) and that JSON's schema (the OpenAPI document's).
 Adding a field is one edit to its record, plus a migration note below when items already stored lack it
 (they read back with the field's default).
