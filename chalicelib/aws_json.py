@@ -1,9 +1,10 @@
-"""DynamoDB and Secrets Manager for check-update's fast path, on the standard library alone.
+"""DynamoDB, Secrets Manager and SSM reads for check-update's fast path, on the standard library alone.
 
-Issue 9 caps the public function's cold init at 350 ms. Importing botocore (with urllib3,
+The public function's cold init is held under 350 ms. Importing botocore (with urllib3,
 dateutil and its JSON service models) costs about 150-200 ms of every cold start, and building its
 clients about 100 ms more on the first request. The fast path needs three reads: DynamoDB GetItem
-(a plugin's item, a site's item) and Secrets Manager GetSecretValue (the metadata signing key).
+(a plugin's item, a site's item) and Secrets Manager GetSecretValue (the metadata signing key);
+``chalicelib/aws_values.py`` reads SSM parameters through it too, so no read of a value needs botocore.
 Each is one SigV4-signed POST of a JSON body, which hashlib, hmac, http.client, ssl, json, os and
 datetime can send, so this module imports nothing else (no botocore, boto3, urllib3, requests,
 pydantic, nor any chalicelib module, which could pull them in).
